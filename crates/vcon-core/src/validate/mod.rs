@@ -1,0 +1,281 @@
+//! Validation against the numbered rules of the digest §12 (draft-ietf-vcon-vcon-core-03).
+//!
+//! Validation works on the raw JSON value, not on the typed model, so that a
+//! wrongly typed member becomes a precise finding instead of a parse failure.
+//! Each [`Finding`] carries the rule id, a severity, a JSON pointer and a message.
+//!
+//! ```
+//! use vcon_core::validate::{validate_bytes, Options};
+//! let report = validate_bytes(br#"{"uuid":"nope","parties":[]}"#, &Options::default());
+//! assert!(!report.is_valid());
+//! assert!(report.findings.iter().any(|f| f.rule == "R-2" && f.pointer == "/uuid"));
+//! ```
+
+mod analysis;
+pub(crate) mod content;
+mod dialog;
+mod envelope;
+mod extensions;
+mod party;
+pub mod primitives;
+mod toplevel;
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::form::Form;
+use crate::read::{ReadLimits, read};
+use crate::version::{self, VersionInfo};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational: worth knowing, never a problem.
+    Info,
+    /// A SHOULD is broken (or a MUST, under the lenient profile).
+    Warning,
+    /// A MUST is broken: the vCon is invalid.
+    Error,
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        })
+    }
+}
+
+/// One problem found in a vCon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Rule id from the digest §12, such as `R-20`.
+    pub rule: &'static str,
+    /// How bad it is, after the profile was applied.
+    pub severity: Severity,
+    /// JSON pointer (RFC 6901) to the offending value; `""` is the whole document.
+    pub pointer: String,
+    /// Plain-English explanation.
+    pub message: String,
+}
+
+/// Which rule set applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Every MUST of core-03 is an error (the default).
+    #[default]
+    Strict,
+    /// Accepts, as warnings, what the draft's own appendix examples do
+    /// (a missing `created_at`, for one). For ingesting vCons in the wild.
+    Lenient,
+}
+
+/// Extensions this crate knows how to check, supported unless configured otherwise.
+pub const DEFAULT_SUPPORTED_EXTENSIONS: &[&str] = &[
+    "CC",
+    "lawful_basis",
+    "wtf_transcription",
+    "sip-signaling",
+    "lifecycle",
+];
+
+/// What to validate against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Strict or lenient.
+    pub profile: Profile,
+    /// Extension names this consumer supports; a `critical` name outside it is an error (R-6).
+    pub supported_extensions: BTreeSet<String>,
+    /// Limits for reading bytes (and gzip payloads).
+    pub limits: ReadLimits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            profile: Profile::Strict,
+            supported_extensions: DEFAULT_SUPPORTED_EXTENSIONS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            limits: ReadLimits::default(),
+        }
+    }
+}
+
+impl Options {
+    /// Default options with the given profile.
+    pub fn with_profile(profile: Profile) -> Self {
+        Self {
+            profile,
+            ..Self::default()
+        }
+    }
+
+    /// Whether `name` is a supported extension.
+    pub fn supports(&self, name: &str) -> bool {
+        self.supported_extensions.contains(name)
+    }
+}
+
+/// The outcome of validating one document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The form found, if any (R-40).
+    pub form: Option<Form>,
+    /// Syntax version declared and detected.
+    pub version: VersionInfo,
+    /// Every finding, in document order.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// True when no finding is an error.
+    pub fn is_valid(&self) -> bool {
+        !self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// Number of findings of the given severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+}
+
+/// Reads and validates bytes. Read failures (size, gzip, syntax, UTF-8,
+/// duplicates, non-object) become findings of R-42 or R-45 at pointer `""`.
+pub fn validate_bytes(bytes: &[u8], options: &Options) -> Report {
+    match read(bytes, &options.limits) {
+        Ok(doc) => validate_object(&doc.object, options),
+        Err(e) => Report {
+            form: None,
+            version: VersionInfo::unknown(),
+            findings: vec![Finding {
+                rule: e.rule(),
+                severity: Severity::Error,
+                pointer: String::new(),
+                message: e.to_string(),
+            }],
+        },
+    }
+}
+
+/// Validates a parsed top-level object.
+pub fn validate_object(object: &Map<String, Value>, options: &Options) -> Report {
+    let form = Form::detect(object);
+    let version = version::detect(object);
+    let mut ctx = Ctx::new(options, object);
+    match form {
+        Some(Form::Unsigned) => validate_unsigned(&mut ctx, object),
+        Some(Form::Signed) => envelope::signed(&mut ctx, object),
+        Some(Form::Encrypted) => envelope::encrypted(&mut ctx, object),
+        None => envelope::no_form(&mut ctx, object),
+    }
+    if version.is_legacy() {
+        ctx.legacy_note(&version);
+    }
+    Report {
+        form,
+        version,
+        findings: ctx.findings,
+    }
+}
+
+/// Runs every rule of an unsigned vCon object.
+pub(crate) fn validate_unsigned(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    toplevel::check(ctx, object);
+    party::check(ctx, object);
+    dialog::check(ctx, object);
+    analysis::check(ctx, object);
+    extensions::check(ctx, object);
+}
+
+/// Rules that the lenient profile reports as warnings instead of errors:
+/// exactly what the draft's appendix examples and legacy upgrades break.
+const LENIENT_DOWNGRADES: &[&str] = &["R-3", "R-15"];
+
+/// Shared state of one validation run.
+pub(crate) struct Ctx<'a> {
+    pub(crate) options: &'a Options,
+    pub(crate) root: &'a Map<String, Value>,
+    pub(crate) findings: Vec<Finding>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(options: &'a Options, root: &'a Map<String, Value>) -> Self {
+        Self {
+            options,
+            root,
+            findings: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, rule: &'static str, severity: Severity, pointer: String, message: String) {
+        self.findings.push(Finding {
+            rule,
+            severity,
+            pointer,
+            message,
+        });
+    }
+
+    /// A broken MUST. The lenient profile downgrades the rules in `LENIENT_DOWNGRADES`.
+    pub(crate) fn error(&mut self, rule: &'static str, pointer: impl Into<String>, message: impl Into<String>) {
+        let severity = if self.options.profile == Profile::Lenient && LENIENT_DOWNGRADES.contains(&rule) {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        self.push(rule, severity, pointer.into(), message.into());
+    }
+
+    /// A broken SHOULD.
+    pub(crate) fn warning(&mut self, rule: &'static str, pointer: impl Into<String>, message: impl Into<String>) {
+        self.push(rule, Severity::Warning, pointer.into(), message.into());
+    }
+
+    /// Something worth knowing.
+    pub(crate) fn info(&mut self, rule: &'static str, pointer: impl Into<String>, message: impl Into<String>) {
+        self.push(rule, Severity::Info, pointer.into(), message.into());
+    }
+
+    /// Whether the vCon is a redacted one (content may then be missing).
+    pub(crate) fn is_redacted(&self) -> bool {
+        matches!(self.root.get("redacted"), Some(Value::Object(m)) if !m.is_empty())
+    }
+
+    /// Number of parties (0 when `parties` is absent or not an array).
+    pub(crate) fn party_count(&self) -> usize {
+        match self.root.get("parties") {
+            Some(Value::Array(a)) => a.len(),
+            _ => 0,
+        }
+    }
+
+    fn legacy_note(&mut self, version: &VersionInfo) {
+        self.push(
+            "R-11",
+            Severity::Warning,
+            String::new(),
+            format!(
+                "legacy vCon syntax {} detected ({}); run `vcon migrate` to upgrade it to 0.4.0",
+                version.detected, version.evidence
+            ),
+        );
+    }
+}
+
+/// Appends a member name or index to a JSON pointer, escaping `~` and `/` (RFC 6901).
+pub fn pointer_join(base: &str, token: impl std::fmt::Display) -> String {
+    let token = token.to_string();
+    if token.contains(['~', '/']) {
+        format!("{base}/{}", token.replace('~', "~0").replace('/', "~1"))
+    } else {
+        format!("{base}/{token}")
+    }
+}
