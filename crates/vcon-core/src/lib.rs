@@ -22,6 +22,7 @@
 
 pub mod form;
 pub mod hash;
+pub mod id;
 pub mod read;
 pub mod validate;
 pub mod version;
