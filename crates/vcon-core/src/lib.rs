@@ -24,6 +24,7 @@ pub mod form;
 pub mod hash;
 pub mod id;
 pub mod read;
+pub mod tags;
 pub mod validate;
 pub mod version;
 
