@@ -1,0 +1,4 @@
+//! Helpers shared by the benches (not a bench target: cargo only discovers
+//! `benches/*.rs` and `benches/*/main.rs`).
+
+pub mod corpus;

@@ -1,0 +1,135 @@
+//! Throughput of reading, validating and writing vCons, against the raw speed
+//! of `serde_json` parsing the same bytes into a `serde_json::Value`.
+//!
+//! ```text
+//! cargo bench -p vcon-core --bench throughput
+//! python3 bench/criterion_summary.py      # rates per second and ratios to serde_json
+//! ```
+//!
+//! Groups (one per corpus; inputs come from `support/corpus.rs`, seed 1):
+//!
+//! * `realistic`: 1,000 realistic call vCons (about 2.2 KB each) per iteration;
+//! * `inline_2mib`, `inline_8mib`: one vCon with a 2 MiB / 8 MiB base64url
+//!   inline recording per iteration.
+//!
+//! Functions in every group:
+//!
+//! * `serde_json_value`: `serde_json::from_slice::<Value>` (the baseline);
+//! * `parse`: `vcon_core::read::read` (bounded reader: depth, duplicates, form);
+//! * `validate`: `validate_object` on an already parsed object;
+//! * `parse_validate`: `validate_bytes` (what `vcon validate` does per file);
+//! * `serialize`: `serde_json::to_vec` of the parsed object.
+
+#![allow(missing_docs)]
+
+mod support;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{
+    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
+};
+use serde_json::{Map, Value};
+use support::corpus;
+use vcon_core::read::{ReadLimits, read};
+use vcon_core::validate::{Options, validate_bytes, validate_object};
+
+/// Number of realistic vCons per iteration of the `realistic` group.
+const REALISTIC_DOCS: u64 = 1_000;
+/// Corpus seed (the same as `gen_corpus`'s default).
+const SEED: u64 = 1;
+
+fn parsed(docs: &[Vec<u8>]) -> Vec<Map<String, Value>> {
+    let limits = ReadLimits::default();
+    docs.iter()
+        .map(|d| read(d, &limits).map(|doc| doc.object).unwrap_or_default())
+        .collect()
+}
+
+fn check_corpus_is_valid(name: &str, docs: &[Vec<u8>], options: &Options) {
+    let invalid = docs
+        .iter()
+        .map(|d| validate_bytes(d, options))
+        .filter(|r| !r.is_valid())
+        .collect::<Vec<_>>();
+    if let Some(first) = invalid.first() {
+        eprintln!(
+            "note: {} of {} `{name}` vCons are invalid under the strict profile; first findings: {:?}",
+            invalid.len(),
+            docs.len(),
+            first.findings.iter().take(3).collect::<Vec<_>>()
+        );
+    }
+}
+
+fn run_group(g: &mut BenchmarkGroup<'_, WallTime>, docs: &[Vec<u8>]) {
+    let options = Options::default();
+    let limits = ReadLimits::default();
+    let objects = parsed(docs);
+
+    g.bench_function("serde_json_value", |b| {
+        b.iter(|| {
+            for d in docs {
+                let v: Result<Value, _> = serde_json::from_slice(black_box(d));
+                black_box(v.ok());
+            }
+        });
+    });
+    g.bench_function("parse", |b| {
+        b.iter(|| {
+            for d in docs {
+                black_box(read(black_box(d), &limits).ok());
+            }
+        });
+    });
+    g.bench_function("validate", |b| {
+        b.iter(|| {
+            for o in &objects {
+                black_box(validate_object(black_box(o), &options));
+            }
+        });
+    });
+    g.bench_function("parse_validate", |b| {
+        b.iter(|| {
+            for d in docs {
+                black_box(validate_bytes(black_box(d), &options));
+            }
+        });
+    });
+    g.bench_function("serialize", |b| {
+        b.iter(|| {
+            for o in &objects {
+                black_box(serde_json::to_vec(black_box(o)).ok());
+            }
+        });
+    });
+}
+
+fn realistic(c: &mut Criterion) {
+    let docs = corpus::realistic_corpus(SEED, REALISTIC_DOCS);
+    check_corpus_is_valid("realistic", &docs, &Options::default());
+    let bytes: u64 = docs.iter().map(|d| d.len() as u64).sum();
+    let mut g = c.benchmark_group("realistic");
+    g.throughput(Throughput::Bytes(bytes));
+    g.measurement_time(Duration::from_secs(6));
+    g.sample_size(40);
+    run_group(&mut g, &docs);
+    g.finish();
+}
+
+fn inline(c: &mut Criterion) {
+    for mib in [2usize, 8] {
+        let docs = vec![corpus::inline_recording_bytes(SEED, mib * corpus::MIB)];
+        check_corpus_is_valid(&format!("inline_{mib}mib"), &docs, &Options::default());
+        let mut g = c.benchmark_group(format!("inline_{mib}mib"));
+        g.throughput(Throughput::Bytes(docs[0].len() as u64));
+        g.measurement_time(Duration::from_secs(if mib > 4 { 8 } else { 5 }));
+        g.sample_size(20);
+        run_group(&mut g, &docs);
+        g.finish();
+    }
+}
+
+criterion_group!(benches, realistic, inline);
+criterion_main!(benches);
