@@ -414,6 +414,8 @@ mod tests {
             json!({"purpose": "tags", "body": "[\"a:1\",\"b:x:y\"]", "encoding": "json",
                    "mediatype": "application/json", "start": "2025-01-01T00:00:00Z",
                    "party": 0, "dialog": 0}),
+            // vcon-server production data: string body, no encoding at all
+            json!({"type": "tags", "body": "[\"a:1\", \"b:x:y\"]"}),
             // legacy encoding none with a list body
             json!({"type": "tags", "body": ["a:1", "b:x:y"], "encoding": "none"}),
         ];
