@@ -24,6 +24,7 @@ pub mod form;
 pub mod hash;
 pub mod id;
 pub mod migrate;
+pub mod model;
 pub mod read;
 pub mod tags;
 pub mod validate;
