@@ -1,8 +1,474 @@
-//! Rules for dialog (to be filled).
+//! Rules for Dialog objects (core-03 §Dialog Object), digest §12 R-12 to R-29.
+//!
+//! This module walks `dialog` once and checks each object's own members:
+//! R-12 duration, R-13 type, R-14 recommended media types, R-15 start,
+//! R-16 content on content-less types, R-17 disposition, R-18 members barred
+//! from transfers, R-20/R-21/R-22 party indices, R-24 missing content,
+//! R-27 mediatype of inline content. The content members themselves (R-25, R-26,
+//! R-30 to R-32, mediatype syntax, legacy `mimetype`/`alg`/`signature`) are
+//! checked by [`super::content`]; references between dialogs (transfer roles,
+//! recording sets: R-18, R-19, R-23) by [`super::dialog_links`]; `session_id`
+//! and `party_history` (R-28, R-29) by [`super::dialog_session`].
+//!
+//! An empty `{}` dialog (or one whose members are all `null`) is a legal
+//! placeholder and yields no finding.
 
 use serde_json::{Map, Value};
 
 use super::Ctx;
+use super::content::{self, Ptr, is_empty_value, member, quote};
+use super::dialog_links;
+use super::dialog_session;
+use super::primitives::{is_date, is_recommended_dialog_mediatype};
+use crate::read::json_type;
 
-/// Runs the rules of this module.
-pub(super) fn check(_ctx: &mut Ctx<'_>, _object: &Map<String, Value>) {}
+/// The dialog types of core-03 §Dialog/type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// `recording`: audio or video.
+    Recording,
+    /// `recording-set`: a call made of several recording dialogs.
+    RecordingSet,
+    /// `text`: one message.
+    Text,
+    /// `transfer`: roles and dialogs of a call transfer.
+    Transfer,
+    /// `incomplete`: a call that failed before any conversation.
+    Incomplete,
+}
+
+impl Kind {
+    /// Parses a `type` value.
+    pub(super) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "recording" => Some(Self::Recording),
+            "recording-set" => Some(Self::RecordingSet),
+            "text" => Some(Self::Text),
+            "transfer" => Some(Self::Transfer),
+            "incomplete" => Some(Self::Incomplete),
+            _ => None,
+        }
+    }
+
+    /// The `type` string.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Self::Recording => "recording",
+            Self::RecordingSet => "recording-set",
+            Self::Text => "text",
+            Self::Transfer => "transfer",
+            Self::Incomplete => "incomplete",
+        }
+    }
+
+    /// Whether dialogs of this type must not carry content (R-16).
+    fn forbids_content(self) -> bool {
+        matches!(self, Self::Transfer | Self::Incomplete | Self::RecordingSet)
+    }
+}
+
+/// The type of a dialog value, when it is an object with a known `type`.
+pub(super) fn kind_of(dialog: &Value) -> Option<Kind> {
+    dialog
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(Kind::parse)
+}
+
+/// Whether a dialog value is an empty placeholder (`{}`, or only `null` members).
+pub(super) fn is_placeholder(dialog: &Value) -> bool {
+    dialog
+        .as_object()
+        .is_some_and(|d| d.values().all(Value::is_null))
+}
+
+/// The allowed `disposition` values (R-17).
+const DISPOSITIONS: &[&str] = &[
+    "no-answer",
+    "congestion",
+    "failed",
+    "busy",
+    "hung-up",
+    "voicemail-no-message",
+];
+
+/// Members a transfer dialog must not have, besides content (R-18).
+const NOT_ON_TRANSFER: &[&str] = &["parties", "originator", "mediatype", "filename"];
+
+/// Content members barred from incomplete, transfer and recording-set dialogs (R-16).
+const CONTENT_MEMBERS: &[&str] = &["body", "encoding", "url", "content_hash"];
+
+/// Runs the dialog rules over the top-level `dialog` array. A missing or
+/// non-array `dialog`, and non-object elements, are R-9 matters reported elsewhere.
+pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    let Some(Value::Array(dialogs)) = object.get("dialog") else {
+        return;
+    };
+    let base = Ptr::Base("/dialog");
+    for (i, item) in dialogs.iter().enumerate() {
+        let Value::Object(d) = item else {
+            continue;
+        };
+        if is_placeholder(item) {
+            continue;
+        }
+        let at = base.index(i);
+        check_dialog(ctx, dialogs, i, d, &at);
+    }
+}
+
+/// All rules for dialog `i`, an object at `at`.
+fn check_dialog(
+    ctx: &mut Ctx<'_>,
+    dialogs: &[Value],
+    i: usize,
+    d: &Map<String, Value>,
+    at: &Ptr<'_>,
+) {
+    let kind = check_type(ctx, d, at);
+    check_start(ctx, d, at);
+    if let Some(v) = member(d, "duration") {
+        check_duration(ctx, v, &at.key("duration"));
+    }
+    let party_count = ctx.party_count();
+    if kind == Some(Kind::Transfer) {
+        forbid(ctx, d, at, NOT_ON_TRANSFER, "R-18", Kind::Transfer);
+    } else {
+        if let Some(v) = member(d, "parties") {
+            check_parties(ctx, v, &at.key("parties"), party_count);
+        }
+        if let Some(v) = member(d, "originator") {
+            check_originator(
+                ctx,
+                v,
+                member(d, "parties"),
+                &at.key("originator"),
+                party_count,
+            );
+        }
+        check_recommended_mediatype(ctx, d, at);
+    }
+    content::check_descriptors(ctx, d, at);
+    match kind {
+        Some(k) if k.forbids_content() => forbid(ctx, d, at, CONTENT_MEMBERS, "R-16", k),
+        _ => {
+            content::check_payload(ctx, d, at);
+            check_content_presence(ctx, d, kind, at);
+        }
+    }
+    check_disposition(ctx, d, kind, at);
+    dialog_links::check(ctx, dialogs, i, d, kind, at);
+    dialog_session::check(ctx, d, at);
+}
+
+/// R-13: `type` present and one of the registered dialog types.
+fn check_type(ctx: &mut Ctx<'_>, d: &Map<String, Value>, at: &Ptr<'_>) -> Option<Kind> {
+    match member(d, "type") {
+        None => {
+            ctx.error(
+                "R-13",
+                at.build(),
+                "dialog has no `type` (recording, recording-set, text, transfer or incomplete)",
+            );
+            None
+        }
+        Some(Value::String(s)) => {
+            let kind = Kind::parse(s);
+            if kind.is_none() {
+                ctx.error(
+                    "R-13",
+                    at.key("type").build(),
+                    format!(
+                        "dialog `type` {} is not one of recording, recording-set, text, transfer, incomplete",
+                        quote(s)
+                    ),
+                );
+            }
+            kind
+        }
+        Some(other) => {
+            ctx.error(
+                "R-13",
+                at.key("type").build(),
+                format!("dialog `type` must be a string, found {}", json_type(other)),
+            );
+            None
+        }
+    }
+}
+
+/// R-15: `start` present and an RFC 3339 date-time.
+fn check_start(ctx: &mut Ctx<'_>, d: &Map<String, Value>, at: &Ptr<'_>) {
+    match member(d, "start") {
+        None => ctx.error("R-15", at.build(), "dialog has no `start` date-time"),
+        Some(Value::String(s)) if is_date(s) => {}
+        Some(Value::String(s)) => ctx.error(
+            "R-15",
+            at.key("start").build(),
+            format!(
+                "`start` {} is not an RFC 3339 date-time with a time zone (Z or ±hh:mm)",
+                quote(s)
+            ),
+        ),
+        Some(other) => ctx.error(
+            "R-15",
+            at.key("start").build(),
+            format!(
+                "`start` must be an RFC 3339 date-time string, found {}",
+                json_type(other)
+            ),
+        ),
+    }
+}
+
+/// R-12: `duration` is a non-negative number of seconds.
+fn check_duration(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>) {
+    match v {
+        Value::Number(n) if n.as_f64().is_some_and(|f| f >= 0.0) => {}
+        Value::Number(n) => ctx.error(
+            "R-12",
+            at.build(),
+            format!("`duration` {n} is negative; it is a number of seconds, 0 or more"),
+        ),
+        other => ctx.error(
+            "R-12",
+            at.build(),
+            format!(
+                "`duration` must be a non-negative number of seconds, found {}",
+                json_type(other)
+            ),
+        ),
+    }
+}
+
+/// Checks one party index (R-20). A value that is not an integer at all breaks
+/// `shape_rule` instead, with `expected` saying what belongs there.
+pub(super) fn check_party_index(
+    ctx: &mut Ctx<'_>,
+    v: &Value,
+    at: &Ptr<'_>,
+    party_count: usize,
+    shape_rule: &'static str,
+    expected: &str,
+) {
+    match v.as_u64() {
+        Some(n) if usize::try_from(n).is_ok_and(|n| n < party_count) => {}
+        Some(n) => ctx.error("R-20", at.build(), out_of_range(n, party_count)),
+        None if v.as_i64().is_some() => ctx.error(
+            "R-20",
+            at.build(),
+            format!("party index {v} is negative; indices into `parties` start at 0"),
+        ),
+        None => ctx.error(
+            shape_rule,
+            at.build(),
+            format!("expected {expected}, found {}", describe(v)),
+        ),
+    }
+}
+
+fn out_of_range(n: u64, party_count: usize) -> String {
+    match party_count {
+        0 => format!("party index {n} points nowhere: the vCon has no `parties`"),
+        1 => format!("party index {n} is out of range: the vCon has 1 party (index 0)"),
+        c => format!(
+            "party index {n} is out of range: the vCon has {c} parties (indices 0 to {})",
+            c - 1
+        ),
+    }
+}
+
+/// A value described for a message: its JSON type, or the number itself.
+pub(super) fn describe(v: &Value) -> String {
+    match v {
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {}", quote(s)),
+        other => json_type(other).to_owned(),
+    }
+}
+
+const PARTIES_SHAPE: &str = "a party index, an array of party indices, or one entry per channel \
+                             (an index, an array of indices, or null)";
+
+/// R-22 shape and R-20 range of a dialog's `parties`.
+fn check_parties(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>, party_count: usize) {
+    let Value::Array(channels) = v else {
+        check_party_index(ctx, v, at, party_count, "R-22", PARTIES_SHAPE);
+        return;
+    };
+    for (j, channel) in channels.iter().enumerate() {
+        let at_j = at.index(j);
+        match channel {
+            // An unused channel of a multi-channel recording.
+            Value::Null => {}
+            Value::Array(mixed) => {
+                for (k, p) in mixed.iter().enumerate() {
+                    check_party_index(
+                        ctx,
+                        p,
+                        &at_j.index(k),
+                        party_count,
+                        "R-22",
+                        "a party index inside a channel's array (null only marks a whole unused channel)",
+                    );
+                }
+            }
+            other => check_party_index(
+                ctx,
+                other,
+                &at_j,
+                party_count,
+                "R-22",
+                "a party index, an array of party indices, or null for an unused channel",
+            ),
+        }
+    }
+}
+
+/// The first party listed in `parties`: the implied originator.
+fn first_party(parties: &Value) -> Option<u64> {
+    match parties {
+        Value::Array(channels) => channels.iter().find_map(|c| match c {
+            Value::Array(mixed) => mixed.first().and_then(Value::as_u64),
+            Value::Null => None,
+            other => other.as_u64(),
+        }),
+        other => other.as_u64(),
+    }
+}
+
+/// R-21 (UnsignedInt; redundant when equal to the first party) and R-20.
+fn check_originator(
+    ctx: &mut Ctx<'_>,
+    v: &Value,
+    parties: Option<&Value>,
+    at: &Ptr<'_>,
+    party_count: usize,
+) {
+    check_party_index(
+        ctx,
+        v,
+        at,
+        party_count,
+        "R-21",
+        "`originator` as a party index (a non-negative integer)",
+    );
+    if let Some(n) = v.as_u64()
+        && parties.and_then(first_party) == Some(n)
+    {
+        ctx.info(
+            "R-21",
+            at.build(),
+            format!(
+                "`originator` {n} is already the first listed party, which is the implied originator; it can be omitted"
+            ),
+        );
+    }
+}
+
+/// R-14 (W): the dialog media type is one core-03 recommends.
+fn check_recommended_mediatype(ctx: &mut Ctx<'_>, d: &Map<String, Value>, at: &Ptr<'_>) {
+    let (name, value) = match (member(d, "mediatype"), member(d, "mimetype")) {
+        (Some(Value::String(s)), _) => ("mediatype", s),
+        (None, Some(Value::String(s))) => ("mimetype", s),
+        _ => return,
+    };
+    if super::primitives::is_mediatype(value) && !is_recommended_dialog_mediatype(value) {
+        ctx.warning(
+            "R-14",
+            at.key(name).build(),
+            format!(
+                "dialog media type {} is not one core-03 recommends (text/plain, audio/x-wav, \
+                 audio/x-mp3, audio/x-mp4, audio/ogg, video/x-mp4, video/ogg, multipart/mixed)",
+                quote(value)
+            ),
+        );
+    }
+}
+
+/// Reports each present member of `names` as barred from dialogs of `kind`.
+fn forbid(
+    ctx: &mut Ctx<'_>,
+    d: &Map<String, Value>,
+    at: &Ptr<'_>,
+    names: &[&str],
+    rule: &'static str,
+    kind: Kind,
+) {
+    for name in names {
+        if d.get(*name).is_some_and(|v| !is_empty_value(v)) {
+            ctx.error(
+                rule,
+                at.key(name).build(),
+                format!("a {} dialog must not have `{name}`", kind.name()),
+            );
+        }
+    }
+}
+
+/// R-24 (content expected on recording/text) and R-27 (inline content has a mediatype).
+fn check_content_presence(
+    ctx: &mut Ctx<'_>,
+    d: &Map<String, Value>,
+    kind: Option<Kind>,
+    at: &Ptr<'_>,
+) {
+    let inline = content::has_inline(d);
+    if inline && member(d, "mediatype").is_none() {
+        let hint = if member(d, "mimetype").is_some() {
+            " (it has the legacy `mimetype`; rename it)"
+        } else {
+            ""
+        };
+        ctx.error(
+            "R-27",
+            at.build(),
+            format!("dialog has inline content (`body`) but no `mediatype`{hint}"),
+        );
+    }
+    let expects_content = matches!(kind, Some(Kind::Recording | Kind::Text));
+    if expects_content && !inline && !content::has_external(d) && !ctx.is_redacted() {
+        let name = kind.map_or("", Kind::name);
+        ctx.warning(
+            "R-24",
+            at.build(),
+            format!(
+                "{name} dialog has no content (neither `body` nor `url`) and the vCon is not redacted"
+            ),
+        );
+    }
+}
+
+/// R-17: `disposition` required and valid on incomplete dialogs, discouraged elsewhere.
+fn check_disposition(ctx: &mut Ctx<'_>, d: &Map<String, Value>, kind: Option<Kind>, at: &Ptr<'_>) {
+    let disposition = member(d, "disposition");
+    match (kind, disposition) {
+        (Some(Kind::Incomplete), None) => ctx.error(
+            "R-17",
+            at.build(),
+            format!(
+                "incomplete dialog has no `disposition` (one of {})",
+                DISPOSITIONS.join(", ")
+            ),
+        ),
+        (Some(Kind::Incomplete), Some(Value::String(s))) if DISPOSITIONS.contains(&s.as_str()) => {}
+        (Some(Kind::Incomplete), Some(v)) => ctx.error(
+            "R-17",
+            at.key("disposition").build(),
+            format!(
+                "`disposition` {} is not one of {}",
+                describe(v),
+                DISPOSITIONS.join(", ")
+            ),
+        ),
+        (Some(k), Some(_)) => ctx.warning(
+            "R-17",
+            at.key("disposition").build(),
+            format!(
+                "`disposition` should only appear on incomplete dialogs, not on a {} dialog",
+                k.name()
+            ),
+        ),
+        (None, _) | (_, None) => {}
+    }
+}

@@ -14,6 +14,8 @@
 mod analysis;
 pub(crate) mod content;
 mod dialog;
+mod dialog_links;
+mod dialog_session;
 mod envelope;
 mod extensions;
 mod party;
