@@ -1,0 +1,4 @@
+//! Helpers shared by integration tests: include with `mod support;`.
+#![allow(dead_code)]
+
+pub mod r#gen;
