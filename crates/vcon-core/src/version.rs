@@ -2,7 +2,9 @@
 //!
 //! The `vcon` member is deprecated and optional, so a legacy vCon is also
 //! recognised by the members only older syntaxes use (`mimetype`, `alg` +
-//! `signature`, `appended`, `must_support`, hyphenated transfer members, ...).
+//! `signature`, `appended`, `must_support`, hyphenated transfer members,
+//! dialog `interaction`, analysis `vendor_schema`, inline content in a
+//! redacted/appended object, ...). `crate::migrate` removes every one of them.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -90,7 +92,10 @@ impl VersionInfo {
 /// assert_eq!(info.evidence, "/dialog/0/mimetype");
 /// ```
 pub fn detect(object: &Map<String, Value>) -> VersionInfo {
-    let declared = object.get("vcon").and_then(Value::as_str).map(str::to_owned);
+    let declared = object
+        .get("vcon")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let declared_syntax = declared.as_deref().and_then(Syntax::from_str_opt);
     let (marker, evidence) = oldest_marker(object).unwrap_or((Syntax::V0_4_0, String::new()));
     match declared_syntax {
@@ -114,16 +119,26 @@ fn oldest_marker(object: &Map<String, Value>) -> Option<(Syntax, String)> {
             best = Some((syntax, pointer));
         }
     };
-    if object.contains_key("appended") {
-        note(Syntax::V0_3_0, "/appended".to_owned());
-    }
-    if object.contains_key("must_support") {
-        note(Syntax::V0_3_0, "/must_support".to_owned());
+    for key in ["appended", "must_support", "must_understand"] {
+        if object.contains_key(key) {
+            note(Syntax::V0_3_0, format!("/{key}"));
+        }
     }
     if matches!(object.get("group"), Some(Value::Array(a)) if !a.is_empty()) {
         note(Syntax::V0_3_0, "/group".to_owned());
     }
-    for (array, _) in [("dialog", ()), ("attachments", ()), ("analysis", ())] {
+    // Redacted/appended/amended objects became reference-only in 0.3.0.
+    for key in ["redacted", "appended", "amended"] {
+        if let Some(Value::Object(reference)) = object.get(key) {
+            if reference.contains_key("body") {
+                note(Syntax::V0_0_2, format!("/{key}/body"));
+            }
+            if reference.contains_key("alg") && reference.contains_key("signature") {
+                note(Syntax::V0_0_1, format!("/{key}/alg"));
+            }
+        }
+    }
+    for array in ["dialog", "attachments", "analysis", "group"] {
         let Some(Value::Array(items)) = object.get(array) else {
             continue;
         };
@@ -137,25 +152,138 @@ fn oldest_marker(object: &Map<String, Value>) -> Option<(Syntax, String)> {
             if item.contains_key("alg") && item.contains_key("signature") {
                 note(Syntax::V0_0_1, format!("/{array}/{i}/alg"));
             }
-            if array == "dialog" {
-                for key in ["transfer-target", "target-dialog"] {
-                    if item.contains_key(key) {
-                        note(Syntax::V0_0_2, format!("/{array}/{i}/{key}"));
+            match array {
+                "dialog" => {
+                    for key in ["transfer-target", "target-dialog"] {
+                        if item.contains_key(key) {
+                            note(Syntax::V0_0_2, format!("/{array}/{i}/{key}"));
+                        }
+                    }
+                    if item.contains_key("interaction") {
+                        note(Syntax::V0_0_1, format!("/{array}/{i}/interaction"));
+                    }
+                    if item.get("session_id").is_some_and(Value::is_string) {
+                        note(Syntax::V0_3_0, format!("/{array}/{i}/session_id"));
                     }
                 }
-                if item.get("session_id").is_some_and(Value::is_string) {
-                    note(Syntax::V0_3_0, format!("/{array}/{i}/session_id"));
+                "attachments"
+                    if item
+                        .get("type")
+                        .is_some_and(|t| t.as_str() != Some("lawful_basis"))
+                        && !item.contains_key("purpose") =>
+                {
+                    note(Syntax::V0_3_0, format!("/{array}/{i}/type"));
                 }
-            }
-            if array == "attachments"
-                && item
-                    .get("type")
-                    .is_some_and(|t| t.as_str() != Some("lawful_basis"))
-                && !item.contains_key("purpose")
-            {
-                note(Syntax::V0_3_0, format!("/{array}/{i}/type"));
+                "analysis" => {
+                    for key in ["schema_version", "vendor_schema"] {
+                        if item.contains_key(key) {
+                            note(Syntax::V0_3_0, format!("/{array}/{i}/{key}"));
+                        }
+                    }
+                }
+                _ => {}
             }
         }
     }
     best
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn detected(v: Value) -> (Syntax, String) {
+        let info = detect(v.as_object().unwrap());
+        (info.detected, info.evidence)
+    }
+
+    #[test]
+    fn declared_version_wins_when_not_contradicted() {
+        let (s, e) = detected(json!({"vcon": "0.0.2", "amended": {"uuid": "u"}, "parties": []}));
+        assert_eq!(s, Syntax::V0_0_2);
+        assert!(e.contains("declared"));
+        let (s, e) = detected(json!({"vcon": "0.4.0", "dialog": [{"mimetype": "text/plain"}]}));
+        assert_eq!((s, e.as_str()), (Syntax::V0_0_1, "/dialog/0/mimetype"));
+    }
+
+    #[test]
+    fn current_documents_are_not_legacy() {
+        let v = json!({"vcon": "0.4.0", "group": [], "redacted": {}, "amended": {"uuid": "u"},
+                       "attachments": [{"type": "lawful_basis"}, {"type": "x", "purpose": "x"}],
+                       "dialog": [{"session_id": {"local": "a", "remote": "b"}}]});
+        assert!(!detect(v.as_object().unwrap()).is_legacy());
+        assert!(!detect(&Map::new()).is_legacy());
+    }
+
+    #[test]
+    fn markers() {
+        for (v, syntax, pointer) in [
+            (
+                json!({"dialog": [{}, {"interaction": "x"}]}),
+                Syntax::V0_0_1,
+                "/dialog/1/interaction",
+            ),
+            (
+                json!({"dialog": [{"transfer-target": 1}]}),
+                Syntax::V0_0_2,
+                "/dialog/0/transfer-target",
+            ),
+            (
+                json!({"dialog": [{"session_id": "abc"}]}),
+                Syntax::V0_3_0,
+                "/dialog/0/session_id",
+            ),
+            (
+                json!({"analysis": [{"vendor_schema": "x"}]}),
+                Syntax::V0_3_0,
+                "/analysis/0/vendor_schema",
+            ),
+            (
+                json!({"analysis": [{"schema_version": "x"}]}),
+                Syntax::V0_3_0,
+                "/analysis/0/schema_version",
+            ),
+            (
+                json!({"attachments": [{"type": "x"}]}),
+                Syntax::V0_3_0,
+                "/attachments/0/type",
+            ),
+            (
+                json!({"must_understand": ["x"]}),
+                Syntax::V0_3_0,
+                "/must_understand",
+            ),
+            (
+                json!({"must_support": ["x"]}),
+                Syntax::V0_3_0,
+                "/must_support",
+            ),
+            (json!({"appended": null}), Syntax::V0_3_0, "/appended"),
+            (json!({"group": [{"uuid": "g"}]}), Syntax::V0_3_0, "/group"),
+            (
+                json!({"redacted": {"uuid": "u", "body": "x"}}),
+                Syntax::V0_0_2,
+                "/redacted/body",
+            ),
+            (
+                json!({"amended": {"alg": "SHA-512", "signature": "x"}}),
+                Syntax::V0_0_1,
+                "/amended/alg",
+            ),
+            (
+                json!({"group": [{"alg": "SHA-512", "signature": "x"}]}),
+                Syntax::V0_0_1,
+                "/group/0/alg",
+            ),
+            (
+                json!({"attachments": [{"mimetype": "x"}]}),
+                Syntax::V0_0_1,
+                "/attachments/0/mimetype",
+            ),
+        ] {
+            assert_eq!(detected(v), (syntax, pointer.to_owned()));
+        }
+    }
 }

@@ -168,9 +168,10 @@ impl Migration {
 pub enum MigrateError {
     /// The signed vCon's payload is legacy; changing it would break the signature.
     #[error(
-        "{pointer}: the signed vCon's payload uses legacy syntax {syntax}; migrating it would \
+        "{}: the signed vCon's payload uses legacy syntax {syntax}; migrating it would \
          invalidate the JWS signature. Verify the signature, then migrate the decoded payload \
-         (or opt in with SignedPolicy::MigrateUnverifiedPayload)"
+         (or opt in with SignedPolicy::MigrateUnverifiedPayload)",
+        at(.pointer)
     )]
     Signed {
         /// Where the legacy payload is (`/payload`).
@@ -180,7 +181,8 @@ pub enum MigrateError {
     },
     /// The vCon is encrypted; its content cannot be seen here.
     #[error(
-        "{pointer}: the vCon is encrypted (JWE); decrypt and verify it, then migrate the payload"
+        "{}: the vCon is encrypted (JWE); decrypt and verify it, then migrate the payload",
+        at(.pointer)
     )]
     Encrypted {
         /// Where the encrypted object is (`""` for the document).
@@ -188,15 +190,16 @@ pub enum MigrateError {
     },
     /// No vCon form could be determined (R-40).
     #[error(
-        "{pointer}: not a vCon: none of payload+signatures, ciphertext+recipients, or \
-         parties/dialog/analysis/attachments is present (R-40)"
+        "{}: not a vCon: none of payload+signatures, ciphertext+recipients, or \
+         parties/dialog/analysis/attachments is present (R-40)",
+        at(.pointer)
     )]
     NoForm {
         /// Where the object is (`""` for the document).
         pointer: String,
     },
     /// A signed payload could not be decoded.
-    #[error("{pointer}: the JWS payload cannot be decoded: {reason}")]
+    #[error("{}: the JWS payload cannot be decoded: {reason}", at(.pointer))]
     Payload {
         /// Where the payload is (`/payload`).
         pointer: String,
@@ -209,6 +212,15 @@ pub enum MigrateError {
         /// The limit.
         limit: usize,
     },
+}
+
+/// A JSON pointer for messages: `""` reads as "document".
+fn at(pointer: &str) -> &str {
+    if pointer.is_empty() {
+        "document"
+    } else {
+        pointer
+    }
 }
 
 impl MigrateError {

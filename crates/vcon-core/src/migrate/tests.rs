@@ -126,6 +126,7 @@ fn encrypted_and_formless_are_refused() {
     let e = migrate(obj(json!({"cyphertext": "x", "vcon": "0.0.1"}))).unwrap_err();
     assert!(matches!(e, MigrateError::NoForm { .. }));
     assert!(e.to_string().contains("R-40"));
+    assert!(e.to_string().starts_with("document: not a vCon"), "{e}");
 }
 
 #[test]
