@@ -1,0 +1,139 @@
+//! Runs a batch: expand the operands once, check inputs in parallel chunks
+//! (reading each file in the worker), write the reports in input order.
+
+use std::io::{BufWriter, Write as _};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Result;
+use rayon::prelude::*;
+use vcon_core::read::{ReadError, is_gzip};
+use vcon_core::validate::{Finding, Options, Report, Severity, validate_bytes};
+use vcon_core::version::VersionInfo;
+
+use super::render::{self, Checked, Outcome, Tally};
+use crate::cli::{Ctx, Status};
+use crate::input::{self, Input, ListError};
+use crate::output::{Format, Painter};
+
+/// Inputs checked between two writes: bounds memory and keeps output streaming.
+const CHUNK: usize = 2048;
+
+/// How to report.
+pub struct Settings {
+    /// Text or JSON Lines.
+    pub format: Format,
+    /// Styles for standard output.
+    pub painter: Painter,
+    /// Nothing for valid inputs.
+    pub quiet: bool,
+    /// Only error findings.
+    pub errors_only: bool,
+    /// Whether a progress bar may be drawn.
+    pub progress: bool,
+}
+
+/// Validates every input named by `paths`, writing reports to standard output.
+pub fn run(paths: &[PathBuf], options: &Options, settings: &Settings, ctx: &Ctx) -> Result<Status> {
+    let start = Instant::now();
+    let inputs = input::expand(paths)?;
+    let bar = crate::progress::bar(inputs.len(), settings.progress);
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut tally = Tally::default();
+    for chunk in inputs.chunks(CHUNK) {
+        let outcomes: Vec<Outcome> = chunk
+            .par_iter()
+            .map(|item| render::render(&check(item, options), settings))
+            .collect();
+        bar.inc(chunk.len() as u64);
+        bar.suspend(|| -> std::io::Result<()> {
+            for o in &outcomes {
+                out.write_all(&o.output)?;
+                tally.add(o);
+            }
+            out.flush()
+        })?;
+    }
+    bar.finish_and_clear();
+    out.flush()?;
+    drop(out);
+    let elapsed = start.elapsed();
+    match settings.format {
+        Format::Text => {
+            let mut stdout = std::io::stdout().lock();
+            render::summary(&mut stdout, &tally, elapsed, &settings.painter)?;
+            stdout.flush()?;
+        }
+        Format::Json if !settings.quiet => {
+            render::summary(&mut std::io::stderr().lock(), &tally, elapsed, &ctx.err)?;
+        }
+        Format::Json => {}
+    }
+    Ok(if tally.unreadable > 0 {
+        Status::IoError
+    } else if tally.invalid > 0 {
+        Status::Failed
+    } else {
+        Status::Ok
+    })
+}
+
+/// Reads and validates one input.
+fn check(item: &Result<Input, ListError>, options: &Options) -> Checked {
+    let input = match item {
+        Ok(input) => input,
+        Err(e) => {
+            return Checked::Unreadable {
+                name: e.path.clone(),
+                message: format!("cannot list {}: {}", e.path, e.message),
+            };
+        }
+    };
+    let name = input.name();
+    match input.read_bounded(options.limits.max_bytes) {
+        Ok(Ok(bytes)) => {
+            let report = validate_bytes(&bytes, options);
+            let parsed = !is_read_failure(&report);
+            Checked::Report {
+                name,
+                gzip: is_gzip(&bytes),
+                parsed,
+                report,
+            }
+        }
+        Ok(Err(size)) => Checked::Report {
+            name,
+            gzip: false,
+            parsed: false,
+            report: too_large(size, options.limits.max_bytes),
+        },
+        Err(e) => Checked::Unreadable {
+            name,
+            message: format!("{e:#}"),
+        },
+    }
+}
+
+/// Whether the report is the single finding `validate_bytes` makes when the
+/// bytes are not a JSON object (then form and version mean nothing).
+fn is_read_failure(report: &Report) -> bool {
+    report.form.is_none()
+        && matches!(report.findings.as_slice(), [f] if f.pointer.is_empty() && matches!(f.rule, "R-42" | "R-45"))
+}
+
+fn too_large(size: u64, limit: usize) -> Report {
+    let e = ReadError::TooLarge {
+        size: usize::try_from(size).unwrap_or(usize::MAX),
+        limit,
+    };
+    Report {
+        form: None,
+        version: VersionInfo::unknown(),
+        findings: vec![Finding {
+            rule: e.rule(),
+            severity: Severity::Error,
+            pointer: String::new(),
+            message: e.to_string(),
+        }],
+    }
+}
