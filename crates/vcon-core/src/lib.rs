@@ -20,6 +20,7 @@
 //! assert!(report.is_valid(), "{:?}", report.findings);
 //! ```
 
+pub mod build;
 pub mod form;
 pub mod hash;
 pub mod id;

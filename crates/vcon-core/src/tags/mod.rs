@@ -127,7 +127,8 @@ pub enum TagError {
     },
 }
 
-fn check_name(name: &str) -> Result<(), TagError> {
+/// Refuses names vcon-lib could not read back: empty, or containing `:`.
+pub(crate) fn check_name(name: &str) -> Result<(), TagError> {
     if name.is_empty() {
         Err(TagError::EmptyName)
     } else if name.contains(':') {
@@ -176,12 +177,17 @@ pub fn find_tags_attachment(vcon: &Map<String, Value>) -> Result<Option<usize>, 
 
 /// The raw entries of a tags attachment's body, in order. Accepts an array
 /// (non-string items are skipped), a string holding a JSON array (the
-/// pre-0.10 vcon-lib / vcon-server shape), and a missing or null body.
-/// `index` is used for error pointers.
+/// pre-0.10 vcon-lib / vcon-server shape, with or without `encoding`), and a
+/// missing or null body. `index` is used for error pointers.
 pub fn body_entries(
     attachment: &Map<String, Value>,
     index: usize,
 ) -> Result<Vec<String>, TagError> {
+    entries_of(attachment.get("body"), index)
+}
+
+/// [`body_entries`] on the `body` value itself.
+pub(crate) fn entries_of(body: Option<&Value>, index: usize) -> Result<Vec<String>, TagError> {
     let pointer = || format!("/attachments/{index}/body");
     let strings = |items: &[Value]| -> Vec<String> {
         items
@@ -190,7 +196,7 @@ pub fn body_entries(
             .map(str::to_owned)
             .collect()
     };
-    match attachment.get("body") {
+    match body {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => Ok(strings(items)),
         Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
@@ -207,33 +213,170 @@ pub fn body_entries(
     }
 }
 
-/// The raw `name:value` entries of the vCon's tags attachment (empty when
-/// there is none), exactly as stored.
-pub fn tag_entries(vcon: &Map<String, Value>) -> Result<Vec<String>, TagError> {
-    let Some(index) = find_tags_attachment(vcon)? else {
-        return Ok(Vec::new());
-    };
-    match vcon.get("attachments").and_then(|a| a.get(index)) {
-        Some(Value::Object(att)) => body_entries(att, index),
-        _ => Ok(Vec::new()),
+/// Tag access on a vCon, implemented for the JSON object
+/// (`serde_json::Map`) and for the typed [`crate::model::Vcon`]. Reading
+/// accepts every shape described in the [module documentation](self);
+/// writing produces the vcon-lib shape.
+pub trait Tagged {
+    /// Whether the vCon has a tags attachment.
+    fn has_tags_attachment(&self) -> Result<bool, TagError>;
+
+    /// The raw `name:value` entries of the first tags attachment (empty
+    /// when there is none), exactly as stored.
+    fn tag_entries(&self) -> Result<Vec<String>, TagError>;
+
+    /// Rewrites the entries with `edit`, creating the tags attachment
+    /// (anchored at `anchor`) if there is none and `edit` leaves entries.
+    /// An existing attachment is normalised: array body, `encoding: "json"`,
+    /// `purpose: "tags"` added if it only had the legacy `type`; its other
+    /// members are kept.
+    fn edit_tag_entries(
+        &mut self,
+        anchor: &TagsAnchor,
+        edit: &mut dyn FnMut(&mut Vec<String>),
+    ) -> Result<(), TagError>;
+
+    /// All tags, in stored order (entries without a colon are left out).
+    fn tags(&self) -> Result<Vec<Tag>, TagError> {
+        Ok(self
+            .tag_entries()?
+            .iter()
+            .filter_map(|e| Tag::parse(e))
+            .collect())
+    }
+
+    /// The value of the first tag called `name`, as vcon-lib's `get_tag`.
+    fn get_tag(&self, name: &str) -> Result<Option<String>, TagError> {
+        Ok(self
+            .tags()?
+            .into_iter()
+            .find(|t| t.name == name)
+            .map(|t| t.value))
+    }
+
+    /// Appends `name:value`, exactly like vcon-lib's `add_tag` (an existing
+    /// tag of that name is kept, and readers keep returning the first one).
+    fn add_tag(&mut self, name: &str, value: &str, anchor: &TagsAnchor) -> Result<(), TagError> {
+        check_name(name)?;
+        let mut entry = Some(format!("{name}:{value}"));
+        self.edit_tag_entries(anchor, &mut |entries| entries.extend(entry.take()))
+    }
+
+    /// Sets tag `name` to `value`: replaces the first entry of that name in
+    /// place and drops later ones, or appends. Both vcon-lib and this module
+    /// then read back `value`.
+    fn set_tag(&mut self, name: &str, value: &str, anchor: &TagsAnchor) -> Result<(), TagError> {
+        check_name(name)?;
+        let entry = format!("{name}:{value}");
+        self.edit_tag_entries(anchor, &mut |entries| {
+            set_entry(entries, name, entry.clone());
+        })
+    }
+
+    /// Removes every entry of tag `name`; returns whether one was removed.
+    fn remove_tag(&mut self, name: &str) -> Result<bool, TagError> {
+        if !self.has_tags_attachment()? {
+            return Ok(false);
+        }
+        let mut removed = false;
+        self.edit_tag_entries(&TagsAnchor::default(), &mut |entries| {
+            let before = entries.len();
+            entries.retain(|e| !is_entry_of(e, name));
+            removed = entries.len() != before;
+        })?;
+        Ok(removed)
     }
 }
 
-/// All tags of the vCon, in stored order (entries without a colon are left
-/// out; see [`tag_entries`] for the raw list).
-pub fn tags(vcon: &Map<String, Value>) -> Result<Vec<Tag>, TagError> {
-    Ok(tag_entries(vcon)?
-        .iter()
-        .filter_map(|e| Tag::parse(e))
-        .collect())
+impl Tagged for Map<String, Value> {
+    fn has_tags_attachment(&self) -> Result<bool, TagError> {
+        Ok(find_tags_attachment(self)?.is_some())
+    }
+
+    fn tag_entries(&self) -> Result<Vec<String>, TagError> {
+        let Some(index) = find_tags_attachment(self)? else {
+            return Ok(Vec::new());
+        };
+        match self.get("attachments").and_then(|a| a.get(index)) {
+            Some(Value::Object(att)) => body_entries(att, index),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn edit_tag_entries(
+        &mut self,
+        anchor: &TagsAnchor,
+        edit: &mut dyn FnMut(&mut Vec<String>),
+    ) -> Result<(), TagError> {
+        let found = find_tags_attachment(self)?;
+        let mut entries = self.tag_entries()?;
+        edit(&mut entries);
+        let body = Value::Array(entries.iter().map(|e| Value::from(e.as_str())).collect());
+        match found {
+            Some(index) => {
+                if let Some(Value::Object(att)) =
+                    self.get_mut("attachments").and_then(|a| a.get_mut(index))
+                {
+                    if att.get("purpose").and_then(Value::as_str) != Some(TAGS_PURPOSE) {
+                        att.insert("purpose".into(), Value::from(TAGS_PURPOSE));
+                    }
+                    att.insert("encoding".into(), Value::from("json"));
+                    att.insert("body".into(), body);
+                }
+            }
+            None if entries.is_empty() => {}
+            None => {
+                let att = Value::Object(new_tags_attachment(&entries, anchor));
+                match self.get_mut("attachments") {
+                    Some(Value::Array(items)) => items.push(att),
+                    _ => {
+                        self.insert("attachments".into(), Value::Array(vec![att]));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
-/// The value of the first tag called `name`, as vcon-lib's `get_tag`.
+/// The raw entries of a JSON vCon's tags attachment; see [`Tagged::tag_entries`].
+pub fn tag_entries(vcon: &Map<String, Value>) -> Result<Vec<String>, TagError> {
+    Tagged::tag_entries(vcon)
+}
+
+/// The tags of a JSON vCon; see [`Tagged::tags`].
+pub fn tags(vcon: &Map<String, Value>) -> Result<Vec<Tag>, TagError> {
+    Tagged::tags(vcon)
+}
+
+/// The value of tag `name` of a JSON vCon; see [`Tagged::get_tag`].
 pub fn get_tag(vcon: &Map<String, Value>, name: &str) -> Result<Option<String>, TagError> {
-    Ok(tags(vcon)?
-        .into_iter()
-        .find(|t| t.name == name)
-        .map(|t| t.value))
+    Tagged::get_tag(vcon, name)
+}
+
+/// Appends a tag to a JSON vCon; see [`Tagged::add_tag`].
+pub fn add_tag(
+    vcon: &mut Map<String, Value>,
+    name: &str,
+    value: &str,
+    anchor: &TagsAnchor,
+) -> Result<(), TagError> {
+    Tagged::add_tag(vcon, name, value, anchor)
+}
+
+/// Sets a tag of a JSON vCon; see [`Tagged::set_tag`].
+pub fn set_tag(
+    vcon: &mut Map<String, Value>,
+    name: &str,
+    value: &str,
+    anchor: &TagsAnchor,
+) -> Result<(), TagError> {
+    Tagged::set_tag(vcon, name, value, anchor)
+}
+
+/// Removes a tag of a JSON vCon; see [`Tagged::remove_tag`].
+pub fn remove_tag(vcon: &mut Map<String, Value>, name: &str) -> Result<bool, TagError> {
+    Tagged::remove_tag(vcon, name)
 }
 
 /// Where a new tags attachment is anchored: core-03 requires `start`,
@@ -249,8 +392,8 @@ pub struct TagsAnchor {
 }
 
 impl TagsAnchor {
-    /// Defaults taken from the vCon: `start` = `created_at`, `party` = 0 and
-    /// `dialog` = 0 when those arrays are non-empty.
+    /// Defaults taken from a JSON vCon: `start` = `created_at`, `party` = 0
+    /// and `dialog` = 0 when those arrays are non-empty.
     pub fn for_vcon(vcon: &Map<String, Value>) -> Self {
         let non_empty = |key: &str| matches!(vcon.get(key), Some(Value::Array(a)) if !a.is_empty());
         Self {
@@ -260,6 +403,15 @@ impl TagsAnchor {
                 .map(str::to_owned),
             party: non_empty("parties").then_some(0),
             dialog: non_empty("dialog").then_some(0),
+        }
+    }
+
+    /// The same defaults taken from a typed vCon.
+    pub fn for_model(vcon: &crate::model::Vcon) -> Self {
+        Self {
+            start: vcon.created_at.as_ref().map(|d| d.as_str().to_owned()),
+            party: (!vcon.parties().is_empty()).then_some(0),
+            dialog: (!vcon.dialogs().is_empty()).then_some(0),
         }
     }
 }
@@ -287,86 +439,6 @@ pub fn new_tags_attachment(entries: &[String], anchor: &TagsAnchor) -> Map<Strin
     a
 }
 
-/// Rewrites the vCon's tag entries with `edit`, creating the tags attachment
-/// (anchored at `anchor`) if there is none and `edit` leaves entries. An
-/// existing attachment is normalised: array body, `encoding: "json"`,
-/// `purpose: "tags"` added if it only had the legacy `type`.
-fn edit_entries(
-    vcon: &mut Map<String, Value>,
-    anchor: &TagsAnchor,
-    edit: impl FnOnce(&mut Vec<String>),
-) -> Result<(), TagError> {
-    let found = find_tags_attachment(vcon)?;
-    let mut entries = tag_entries(vcon)?;
-    edit(&mut entries);
-    let body = Value::Array(entries.iter().map(|e| Value::from(e.as_str())).collect());
-    match found {
-        Some(index) => {
-            if let Some(Value::Object(att)) =
-                vcon.get_mut("attachments").and_then(|a| a.get_mut(index))
-            {
-                if att.get("purpose").and_then(Value::as_str) != Some(TAGS_PURPOSE) {
-                    att.insert("purpose".into(), Value::from(TAGS_PURPOSE));
-                }
-                att.insert("encoding".into(), Value::from("json"));
-                att.insert("body".into(), body);
-            }
-        }
-        None if entries.is_empty() => {}
-        None => {
-            let att = Value::Object(new_tags_attachment(&entries, anchor));
-            match vcon.get_mut("attachments") {
-                Some(Value::Array(items)) => items.push(att),
-                _ => {
-                    vcon.insert("attachments".into(), Value::Array(vec![att]));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Appends `name:value`, exactly like vcon-lib's `add_tag` (an existing tag
-/// of that name is kept, and readers keep returning the first one).
-pub fn add_tag(
-    vcon: &mut Map<String, Value>,
-    name: &str,
-    value: &str,
-    anchor: &TagsAnchor,
-) -> Result<(), TagError> {
-    check_name(name)?;
-    let entry = format!("{name}:{value}");
-    edit_entries(vcon, anchor, |entries| entries.push(entry))
-}
-
-/// Sets tag `name` to `value`: replaces the first entry of that name in
-/// place and drops later ones, or appends. Both vcon-lib and this module
-/// then read back `value`.
-pub fn set_tag(
-    vcon: &mut Map<String, Value>,
-    name: &str,
-    value: &str,
-    anchor: &TagsAnchor,
-) -> Result<(), TagError> {
-    check_name(name)?;
-    let entry = format!("{name}:{value}");
-    edit_entries(vcon, anchor, |entries| set_entry(entries, name, entry))
-}
-
-/// Removes every entry of tag `name`; returns whether one was removed.
-pub fn remove_tag(vcon: &mut Map<String, Value>, name: &str) -> Result<bool, TagError> {
-    if find_tags_attachment(vcon)?.is_none() {
-        return Ok(false);
-    }
-    let mut removed = false;
-    edit_entries(vcon, &TagsAnchor::default(), |entries| {
-        let before = entries.len();
-        entries.retain(|e| !is_entry_of(e, name));
-        removed = entries.len() != before;
-    })?;
-    Ok(removed)
-}
-
 /// Whether a raw entry belongs to tag `name`.
 pub(crate) fn is_entry_of(entry: &str, name: &str) -> bool {
     entry
@@ -390,154 +462,8 @@ pub(crate) fn set_entry(entries: &mut Vec<String>, name: &str, entry: String) {
     }
 }
 
+pub mod typed;
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn obj(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => panic!("not an object"),
-        }
-    }
-
-    #[test]
-    fn reads_every_vcon_lib_shape() {
-        let shapes = [
-            // vcon-lib <= 0.6 (attachment `type`)
-            json!({"type": "tags", "body": ["a:1", "b:x:y"], "encoding": "json"}),
-            // vcon-lib 0.7 .. 0.9.2 and 0.10+
-            json!({"purpose": "tags", "body": ["a:1", "b:x:y"], "encoding": "json"}),
-            // pre-0.10 / vcon-server: body is a JSON string
-            json!({"purpose": "tags", "body": "[\"a:1\",\"b:x:y\"]", "encoding": "json",
-                   "mediatype": "application/json", "start": "2025-01-01T00:00:00Z",
-                   "party": 0, "dialog": 0}),
-            // vcon-server production data: string body, no encoding at all
-            json!({"type": "tags", "body": "[\"a:1\", \"b:x:y\"]"}),
-            // legacy encoding none with a list body
-            json!({"type": "tags", "body": ["a:1", "b:x:y"], "encoding": "none"}),
-        ];
-        for shape in shapes {
-            let v = obj(
-                json!({"attachments": [{"purpose": "other", "body": "x", "encoding": "none"}, shape]}),
-            );
-            assert_eq!(get_tag(&v, "a").unwrap().as_deref(), Some("1"));
-            assert_eq!(get_tag(&v, "b").unwrap().as_deref(), Some("x:y"));
-            assert_eq!(get_tag(&v, "c").unwrap(), None);
-            assert_eq!(tags(&v).unwrap().len(), 2);
-        }
-    }
-
-    #[test]
-    fn first_tags_attachment_and_first_entry_win() {
-        let v = obj(json!({"attachments": [
-            {"purpose": "tags", "body": ["k:first", "k:second", "plain", 7], "encoding": "json"},
-            {"purpose": "tags", "body": ["k:other"], "encoding": "json"}
-        ]}));
-        assert_eq!(get_tag(&v, "k").unwrap().as_deref(), Some("first"));
-        assert_eq!(tag_entries(&v).unwrap(), ["k:first", "k:second", "plain"]);
-        // prefix of another name does not match
-        assert_eq!(get_tag(&v, "").unwrap(), None);
-    }
-
-    #[test]
-    fn no_attachments_means_no_tags() {
-        assert!(tags(&Map::new()).unwrap().is_empty());
-        assert!(tags(&obj(json!({"attachments": null}))).unwrap().is_empty());
-    }
-
-    #[test]
-    fn malformed_input_is_reported_with_pointer() {
-        let v = obj(json!({"attachments": {"purpose": "tags"}}));
-        assert_eq!(
-            get_tag(&v, "a").unwrap_err(),
-            TagError::NotAnArray {
-                pointer: "/attachments".into(),
-                found: "an object"
-            }
-        );
-        let v = obj(json!({"attachments": [3]}));
-        assert!(
-            matches!(get_tag(&v, "a"), Err(TagError::NotAnObject { pointer, .. }) if pointer == "/attachments/0")
-        );
-        let v = obj(json!({"attachments": [{"purpose": "tags", "body": {"a": "1"}}]}));
-        let err = get_tag(&v, "a").unwrap_err();
-        assert!(err.to_string().starts_with("/attachments/0/body:"), "{err}");
-        let v =
-            obj(json!({"attachments": [{"purpose": "tags", "body": "a:1", "encoding": "json"}]}));
-        assert!(matches!(get_tag(&v, "a"), Err(TagError::BadBody { .. })));
-    }
-
-    #[test]
-    fn writes_new_attachment_with_anchor() {
-        let mut v =
-            obj(json!({"created_at": "2025-01-01T00:00:00Z", "parties": [{}], "dialog": [{}]}));
-        let anchor = TagsAnchor::for_vcon(&v);
-        add_tag(&mut v, "category", "support", &anchor).unwrap();
-        add_tag(&mut v, "priority", "high", &anchor).unwrap();
-        assert_eq!(
-            v["attachments"],
-            json!([{"purpose": "tags", "start": "2025-01-01T00:00:00Z", "party": 0, "dialog": 0,
-                    "mediatype": "application/json", "encoding": "json",
-                    "body": ["category:support", "priority:high"]}])
-        );
-    }
-
-    #[test]
-    fn add_keeps_duplicates_like_vcon_lib_but_set_replaces() {
-        let mut v = Map::new();
-        let anchor = TagsAnchor::default();
-        add_tag(&mut v, "k", "1", &anchor).unwrap();
-        add_tag(&mut v, "k", "2", &anchor).unwrap();
-        assert_eq!(get_tag(&v, "k").unwrap().as_deref(), Some("1"));
-        add_tag(&mut v, "z", "0", &anchor).unwrap();
-        set_tag(&mut v, "k", "3", &anchor).unwrap();
-        assert_eq!(tag_entries(&v).unwrap(), ["k:3", "z:0"]);
-    }
-
-    #[test]
-    fn existing_legacy_attachment_is_normalised_in_place() {
-        let mut v = obj(json!({"attachments": [
-            {"type": "tags", "body": "[\"a:1\"]", "encoding": "none", "party": 2}
-        ]}));
-        set_tag(&mut v, "b", "2", &TagsAnchor::default()).unwrap();
-        assert_eq!(
-            v["attachments"][0],
-            json!({"type": "tags", "body": ["a:1", "b:2"], "encoding": "json", "party": 2, "purpose": "tags"})
-        );
-    }
-
-    #[test]
-    fn remove_tag_removes_all_entries_of_the_name() {
-        let mut v = obj(
-            json!({"attachments": [{"purpose": "tags", "body": ["a:1", "ab:2", "a:3"], "encoding": "json"}]}),
-        );
-        assert!(remove_tag(&mut v, "a").unwrap());
-        assert!(!remove_tag(&mut v, "a").unwrap());
-        assert_eq!(tag_entries(&v).unwrap(), ["ab:2"]);
-        assert!(!remove_tag(&mut Map::new(), "a").unwrap());
-    }
-
-    #[test]
-    fn bad_names_are_refused() {
-        let mut v = Map::new();
-        let a = TagsAnchor::default();
-        assert_eq!(add_tag(&mut v, "", "x", &a), Err(TagError::EmptyName));
-        assert!(matches!(
-            set_tag(&mut v, "a:b", "x", &a),
-            Err(TagError::NameContainsColon { .. })
-        ));
-        assert!(v.is_empty(), "nothing written on error");
-    }
-
-    #[test]
-    fn values_may_be_empty_or_hold_colons() {
-        let mut v = Map::new();
-        set_tag(&mut v, "empty", "", &TagsAnchor::default()).unwrap();
-        set_tag(&mut v, "t", "12:30:00", &TagsAnchor::default()).unwrap();
-        assert_eq!(get_tag(&v, "empty").unwrap().as_deref(), Some(""));
-        assert_eq!(get_tag(&v, "t").unwrap().as_deref(), Some("12:30:00"));
-    }
-}
+mod tests;
