@@ -36,6 +36,9 @@ mod attachment;
 mod content;
 mod dialog;
 mod error;
+mod ext_cc;
+mod ext_lawful_basis;
+mod ext_wtf;
 mod indices;
 pub(crate) mod json;
 mod lineage;
@@ -49,6 +52,14 @@ pub use attachment::Attachment;
 pub use content::{Content, ContentOwner};
 pub use dialog::{Dialog, PartyHistory};
 pub use error::ModelError;
+pub use ext_cc::{CC_EXTENSION, CcDialog, CcDialogMut, CcParty, CcPartyMut, CcRole};
+pub use ext_lawful_basis::{
+    LAWFUL_BASIS_EXTENSION, LawfulBasis, LawfulBasisHash, LawfulBasisKind, ProofMechanism,
+    ProofType, PurposeGrant, Registry,
+};
+pub use ext_wtf::{
+    WTF_EXTENSION, WtfAudio, WtfMetadata, WtfSegment, WtfTranscript, WtfTranscription, WtfWord,
+};
 pub use indices::{DialogParties, IndexOrList};
 #[doc(hidden)]
 pub use json::MemberOrder;
