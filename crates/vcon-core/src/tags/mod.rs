@@ -2,26 +2,32 @@
 //! stores them, so that both sides read each other's.
 //!
 //! vcon-lib keeps all tags of a vCon in **one attachment** whose `purpose`
-//! is `"tags"` (`type: "tags"` before vcon-lib 0.7, when attachments still
-//! had `type`), with `encoding: "json"` and a `body` that is a JSON array of
-//! `"name:value"` strings. vcon-lib 0.9.2 writes exactly:
+//! is `"tags"` (`type: "tags"` in older releases such as 0.3.x, when
+//! attachments still had `type`), with `encoding: "json"` and a `body` that
+//! is a JSON array of `"name:value"` strings. vcon-lib 0.9.2 writes exactly
+//! (no `start`, `party`, `dialog` or `mediatype`):
 //!
 //! ```json
 //! {"purpose": "tags", "body": ["category:support", "priority:high"], "encoding": "json"}
 //! ```
 //!
-//! Some producers (vcon-lib between 0.9 and 0.10, vcon-server) wrote the
-//! body as a JSON *string* holding that array (`"body": "[\"a:b\"]"`), and
-//! early ones used `encoding: "none"`; all of these are read. Lookups follow
-//! vcon-lib: the first attachment whose `purpose` (or legacy `type`) is
-//! `"tags"`, and in it the first entry starting with `name:`; the value is
-//! everything after the first colon (vcon-lib before 0.10 cut it at the
-//! second colon; we do not).
+//! Other writers stored the body as a JSON *string* holding that array
+//! (`"body": "[\"a:b\"]"`: vcon-server's copy of the library, vcon-lib
+//! releases before 0.10 by its own tests, and production data without any
+//! `encoding`), or used `encoding: "none"`; all of these are read. Lookups
+//! follow vcon-lib: the first attachment whose `purpose` (or legacy `type`)
+//! is `"tags"`, and in it the first entry starting with `name:`. The value
+//! is everything after the first colon (vcon-lib up to 0.9.2 returns only
+//! the text up to a second colon; vcon-server keeps it all, as we do).
 //!
 //! Writes produce the vcon-lib shape plus what core-03 requires of every
 //! attachment (`start`, `party`, `dialog`, R-36), and `mediatype:
-//! application/json`. vcon-lib ignores the extra members. Tag names must be
+//! application/json`; vcon-lib ignores the extra members. Tag names must be
 //! non-empty and contain no `:`, or no reader could split them back.
+//!
+//! The [`Tagged`] trait gives the same operations on a JSON object
+//! (`serde_json::Map`) and on the typed [`crate::model::Vcon`]; the free
+//! functions are shorthands for the JSON object.
 //!
 //! ```
 //! use serde_json::json;
@@ -43,6 +49,12 @@
 //! tags::set_tag(map, "url", "https://example.com/x", &anchor).unwrap();
 //! assert_eq!(map["attachments"][0]["body"], json!(["category:support", "url:https://example.com/x"]));
 //! assert_eq!(tags::get_tag(map, "url").unwrap().as_deref(), Some("https://example.com/x"));
+//!
+//! // The same on the typed model:
+//! use vcon_core::{model::Vcon, tags::Tagged};
+//! let mut typed = Vcon::from_object(map.clone()).unwrap();
+//! typed.add_tag("team", "blue", &TagsAnchor::for_model(&typed)).unwrap();
+//! assert_eq!(typed.get_tag("team").unwrap().as_deref(), Some("blue"));
 //! ```
 
 use serde_json::{Map, Value};
