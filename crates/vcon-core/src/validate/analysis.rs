@@ -1,8 +1,266 @@
-//! Rules for analysis (to be filled).
+//! Rules on Analysis and Attachment objects (core-03 §Analysis Object,
+//! §Attachment Object):
+//!
+//! * R-34 analysis `type` and `vendor` (and its string members);
+//! * R-35 analysis `dialog` / `attachment` indices;
+//! * R-36 attachment `party`, `start` and `dialog`; R-20 for the `party` index;
+//! * R-37 attachment `type` used instead of `purpose`.
+//!
+//! Content members of both (`body`, `encoding`, `url`, `content_hash`,
+//! `mediatype`) are checked by [`super::content::check_object`]; the rules of
+//! known extensions by [`super::extensions`].
 
 use serde_json::{Map, Value};
 
-use super::Ctx;
+use super::content::{self, member, quote};
+use super::primitives::is_date;
+use super::{Ctx, ElementPointer, extensions};
+use crate::read::json_type;
 
-/// Runs the rules of this module.
-pub(super) fn check(_ctx: &mut Ctx<'_>, _object: &Map<String, Value>) {}
+/// Analysis types core-03 recommends.
+const ANALYSIS_TYPES: &[&str] = &[
+    "report",
+    "sentiment",
+    "summary",
+    "transcript",
+    "translation",
+    "tts",
+];
+
+/// Runs the rules of this module on every analysis and attachment entry.
+pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    let dialogs = array_len(object, "dialog");
+    let attachments = array_len(object, "attachments");
+    if let Some(Value::Array(items)) = object.get("analysis") {
+        for (i, item) in items.iter().enumerate() {
+            // Non-objects are reported by R-9; `{}` is a removed entry's placeholder.
+            if let Some(a) = item.as_object().filter(|o| !o.is_empty()) {
+                check_analysis(ctx, i, a, dialogs, attachments);
+            }
+        }
+    }
+    if let Some(Value::Array(items)) = object.get("attachments") {
+        for (i, item) in items.iter().enumerate() {
+            if let Some(a) = item.as_object().filter(|o| !o.is_empty()) {
+                check_attachment(ctx, i, a, dialogs);
+            }
+        }
+    }
+}
+
+/// Length of the top-level array `name` (0 when absent or not an array).
+fn array_len(object: &Map<String, Value>, name: &str) -> usize {
+    object
+        .get(name)
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len)
+}
+
+fn check_analysis(
+    ctx: &mut Ctx<'_>,
+    i: usize,
+    a: &Map<String, Value>,
+    dialogs: usize,
+    attachments: usize,
+) {
+    match member(a, "type") {
+        None => ctx.error(
+            "R-34",
+            format!("/analysis/{i}/type"),
+            "analysis has no `type` (such as transcript or summary)",
+        ),
+        Some(Value::String(t)) => {
+            if !ANALYSIS_TYPES.contains(&t.as_str()) && !extensions::defines_analysis_type(ctx, t) {
+                ctx.warning(
+                    "R-34",
+                    format!("/analysis/{i}/type"),
+                    format!(
+                        "analysis `type` {} is not one of report, sentiment, summary, transcript, \
+                         translation, tts",
+                        quote(t)
+                    ),
+                );
+            }
+        }
+        Some(other) => ctx.error(
+            "R-34",
+            format!("/analysis/{i}/type"),
+            format!(
+                "analysis `type` must be a string, found {}",
+                json_type(other)
+            ),
+        ),
+    }
+    if member(a, "vendor").is_none() {
+        ctx.error(
+            "R-34",
+            format!("/analysis/{i}/vendor"),
+            "analysis has no `vendor` naming who produced it",
+        );
+    }
+    for name in ["vendor", "product", "schema", "filename"] {
+        if let Some(v) = member(a, name).filter(|v| !v.is_string()) {
+            ctx.error(
+                "R-34",
+                format!("/analysis/{i}/{name}"),
+                format!("analysis `{name}` must be a string, found {}", json_type(v)),
+            );
+        }
+    }
+    for (name, len, array) in [
+        ("dialog", dialogs, "dialog"),
+        ("attachment", attachments, "attachments"),
+    ] {
+        if let Some(v) = member(a, name) {
+            indices(ctx, i, name, v, len, array);
+        }
+    }
+    let at = ElementPointer::new("analysis", i);
+    content::check_object(ctx, a, at.as_str());
+    extensions::check_analysis(ctx, a, at.as_str());
+}
+
+/// R-35: an UnsignedInt or an array of them, each an index into `array` of length `len`.
+fn indices(ctx: &mut Ctx<'_>, i: usize, name: &str, v: &Value, len: usize, array: &str) {
+    match v {
+        Value::Array(items) => {
+            for (j, item) in items.iter().enumerate() {
+                if let Some(problem) = index_problem(item, len) {
+                    ctx.error(
+                        "R-35",
+                        format!("/analysis/{i}/{name}/{j}"),
+                        format!("analysis `{name}` entry {problem} (`{array}` has {len} entries)"),
+                    );
+                }
+            }
+        }
+        item => {
+            if let Some(problem) = index_problem(item, len) {
+                ctx.error(
+                    "R-35",
+                    format!("/analysis/{i}/{name}"),
+                    format!("analysis `{name}` {problem} (`{array}` has {len} entries)"),
+                );
+            }
+        }
+    }
+}
+
+/// What is wrong with `item` as an index into an array of `len` entries.
+fn index_problem(item: &Value, len: usize) -> Option<String> {
+    match item.as_u64() {
+        Some(n) if usize::try_from(n).is_ok_and(|n| n < len) => None,
+        Some(n) => Some(format!("{n} is out of range")),
+        None => Some(format!(
+            "must be an index (a non-negative integer), found {}",
+            json_type(item)
+        )),
+    }
+}
+
+fn check_attachment(ctx: &mut Ctx<'_>, i: usize, a: &Map<String, Value>, dialogs: usize) {
+    let parties = ctx.party_count();
+    match member(a, "party") {
+        None => ctx.error(
+            "R-36",
+            format!("/attachments/{i}/party"),
+            "attachment has no `party` (the index of the party that contributed it)",
+        ),
+        Some(v) => match v.as_u64() {
+            Some(n) if usize::try_from(n).is_ok_and(|n| n < parties) => {}
+            Some(n) => ctx.error(
+                "R-20",
+                format!("/attachments/{i}/party"),
+                format!("attachment `party` {n} is out of range: `parties` has {parties} entries"),
+            ),
+            None => ctx.error(
+                "R-20",
+                format!("/attachments/{i}/party"),
+                format!(
+                    "attachment `party` must be a party index, found {}",
+                    json_type(v)
+                ),
+            ),
+        },
+    }
+    match member(a, "start") {
+        None => ctx.error(
+            "R-36",
+            format!("/attachments/{i}/start"),
+            "attachment has no `start` (when it was exchanged)",
+        ),
+        Some(Value::String(s)) if is_date(s) => {}
+        Some(v) => ctx.error(
+            "R-36",
+            format!("/attachments/{i}/start"),
+            format!(
+                "attachment `start` must be an RFC 3339 date-time, found {}",
+                v.as_str().map_or_else(|| json_type(v).to_owned(), quote)
+            ),
+        ),
+    }
+    match member(a, "dialog") {
+        None => ctx.error(
+            "R-36",
+            format!("/attachments/{i}/dialog"),
+            "attachment has no `dialog` (the index of the dialog it relates to)",
+        ),
+        Some(v) => match v.as_u64() {
+            Some(n) if usize::try_from(n).is_ok_and(|n| n < dialogs) => {}
+            Some(n) => ctx.error(
+                "R-36",
+                format!("/attachments/{i}/dialog"),
+                format!("attachment `dialog` {n} is out of range: `dialog` has {dialogs} entries"),
+            ),
+            None => ctx.error(
+                "R-36",
+                format!("/attachments/{i}/dialog"),
+                format!(
+                    "attachment `dialog` must be a dialog index, found {}",
+                    json_type(v)
+                ),
+            ),
+        },
+    }
+    if let Some(v) = member(a, "filename").filter(|v| !v.is_string()) {
+        ctx.error(
+            "R-36",
+            format!("/attachments/{i}/filename"),
+            format!(
+                "attachment `filename` must be a string, found {}",
+                json_type(v)
+            ),
+        );
+    }
+    purpose(ctx, i, a);
+    let at = ElementPointer::new("attachments", i);
+    content::check_object(ctx, a, at.as_str());
+    extensions::check_attachment(ctx, a, at.as_str());
+}
+
+/// R-37: `purpose` is a string; `type` is only the lawful_basis marker.
+fn purpose(ctx: &mut Ctx<'_>, i: usize, a: &Map<String, Value>) {
+    if let Some(v) = member(a, "purpose").filter(|v| !v.is_string()) {
+        ctx.error(
+            "R-37",
+            format!("/attachments/{i}/purpose"),
+            format!(
+                "attachment `purpose` must be a string, found {}",
+                json_type(v)
+            ),
+        );
+    }
+    match member(a, "type") {
+        None => {}
+        Some(Value::String(t)) if t == "lawful_basis" => {}
+        Some(t) => ctx.warning(
+            "R-37",
+            format!("/attachments/{i}/type"),
+            format!(
+                "attachment uses `type` {}, the pre-core-02 placeholder; use `purpose` \
+                 (`vcon migrate` renames it); only the lawful_basis extension uses `type`",
+                t.as_str().map_or_else(|| json_type(t).to_owned(), quote)
+            ),
+        ),
+    }
+}

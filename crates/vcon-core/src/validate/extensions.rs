@@ -1,8 +1,610 @@
-//! Rules for extensions (to be filled).
+//! The extension framework (core-03 §Extending vCon) and the known extensions:
+//!
+//! * R-46 `lawful_basis` attachments, R-47 `wtf_transcription` analyses,
+//!   R-48 `sip-signaling`, R-49 `agent_session`, R-50 `CC` in `critical`;
+//! * R-7 for an extension-defined analysis `type` whose extension is not listed.
+//!
+//! Which member names are core, legacy or extension-defined (R-7, R-11, R-50
+//! for CC members) is accounted for in [`super::toplevel`].
+//!
+//! Extension rules run only when the extension is supported
+//! ([`super::Options::supports`]) and the vCon uses it.
 
 use serde_json::{Map, Value};
 
 use super::Ctx;
+use super::content::{Ptr, member, quote};
+use super::primitives::{is_date, mediatype_essence};
+use super::toplevel::list_contains;
+use crate::read::json_type;
 
-/// Runs the rules of this module.
-pub(super) fn check(_ctx: &mut Ctx<'_>, _object: &Map<String, Value>) {}
+/// Runs the document-wide extension rules: names in `critical` (R-48, R-50),
+/// SIP dialog members (R-48) and agent_session governance (R-49).
+pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    critical_names(ctx, object);
+    if ctx.options.supports("sip-signaling")
+        && let Some(Value::Array(dialogs)) = object.get("dialog")
+    {
+        for (i, d) in dialogs.iter().enumerate() {
+            if let Value::Object(d) = d {
+                sip_dialog(ctx, d, i);
+            }
+        }
+    }
+    if ctx.options.supports("agent_session") {
+        agent_governance(ctx, object);
+    }
+}
+
+/// R-48 (`sip-signaling` never critical) and R-50 (`CC` critical is pointless).
+fn critical_names(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    for list in ["critical", "must_support"] {
+        let Some(Value::Array(items)) = member(object, list) else {
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str() {
+                Some("sip-signaling") if ctx.options.supports("sip-signaling") => ctx.error(
+                    "R-48",
+                    format!("/{list}/{i}"),
+                    "`sip-signaling` is a compatible extension and must not be listed in `critical`",
+                ),
+                Some("CC") if ctx.options.supports("CC") => ctx.info(
+                    "R-50",
+                    format!("/{list}/{i}"),
+                    "`CC` is a compatible extension; listing it in `critical` is legal but makes \
+                     consumers without CC support reject the vCon for nothing",
+                ),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// R-48: `sip_cseq` is an UnsignedInt and the other SIP dialog members strings.
+fn sip_dialog(ctx: &mut Ctx<'_>, dialog: &Map<String, Value>, i: usize) {
+    for name in ["sip_call_id", "sip_from_tag", "sip_to_tag", "sip_cseq"] {
+        let Some(v) = member(dialog, name) else {
+            continue;
+        };
+        let ok = if name == "sip_cseq" {
+            v.is_u64()
+        } else {
+            v.is_string()
+        };
+        if !ok {
+            let want = if name == "sip_cseq" {
+                "a non-negative integer"
+            } else {
+                "a string"
+            };
+            ctx.error(
+                "R-48",
+                format!("/dialog/{i}/{name}"),
+                format!(
+                    "sip-signaling `{name}` must be {want}, found {}",
+                    json_type(v)
+                ),
+            );
+        }
+    }
+}
+
+/// Whether `t` is an analysis type defined by a supported extension (so R-34
+/// does not warn about it).
+pub(super) fn defines_analysis_type(ctx: &Ctx<'_>, t: &str) -> bool {
+    extension_of_analysis_type(t).is_some_and(|ext| ctx.options.supports(ext))
+}
+
+fn extension_of_analysis_type(t: &str) -> Option<&'static str> {
+    match t {
+        "wtf_transcription" => Some("wtf_transcription"),
+        "agent_trace" => Some("agent_session"),
+        _ => None,
+    }
+}
+
+/// Extension rules on one analysis entry at `pointer`: R-47, R-49, and R-7 for
+/// an extension-defined `type` whose extension is not listed.
+pub(super) fn check_analysis(ctx: &mut Ctx<'_>, a: &Map<String, Value>, pointer: &str) {
+    let Some(t) = member(a, "type").and_then(Value::as_str) else {
+        return;
+    };
+    let Some(ext) = extension_of_analysis_type(t) else {
+        return;
+    };
+    let at = Ptr::Base(pointer);
+    if !list_contains(member(ctx.root, "extensions"), ext) {
+        ctx.warning(
+            "R-7",
+            at.key("type").build(),
+            format!("analysis type {} belongs to the `{ext}` extension, which is not listed in `extensions`", quote(t)),
+        );
+    }
+    if !ctx.options.supports(ext) {
+        return;
+    }
+    match ext {
+        "wtf_transcription" => wtf(ctx, a, &at),
+        _ => agent_trace(ctx, a, &at),
+    }
+}
+
+/// The SIP message purposes whose content is a `message/sip` message.
+const SIP_MESSAGE_PURPOSES: &[&str] = &[
+    "sip-invite",
+    "sip-response",
+    "sip-ack",
+    "sip-bye",
+    "sip-cancel",
+    "sip-update",
+    "sip-refer",
+];
+
+/// Extension rules on one attachment at `pointer`: R-46 and R-48.
+pub(super) fn check_attachment(ctx: &mut Ctx<'_>, a: &Map<String, Value>, pointer: &str) {
+    let at = Ptr::Base(pointer);
+    let lawful = member(a, "type").and_then(Value::as_str) == Some("lawful_basis")
+        || member(a, "purpose").and_then(Value::as_str) == Some("lawful_basis");
+    if lawful && ctx.options.supports("lawful_basis") {
+        lawful_basis(ctx, a, &at);
+    }
+    let Some(purpose) = member(a, "purpose").and_then(Value::as_str) else {
+        return;
+    };
+    if !ctx.options.supports("sip-signaling") {
+        return;
+    }
+    if SIP_MESSAGE_PURPOSES.contains(&purpose) {
+        let essence = member(a, "mediatype")
+            .and_then(Value::as_str)
+            .map(mediatype_essence);
+        if !essence.is_some_and(|e| e.eq_ignore_ascii_case("message/sip")) {
+            ctx.error(
+                "R-48",
+                at.key("mediatype").build(),
+                format!(
+                    "a {} attachment must have `mediatype` message/sip, found {}",
+                    quote(purpose),
+                    essence.map_or_else(|| "none".to_owned(), quote)
+                ),
+            );
+        }
+    } else if purpose == "sip-message-trace" {
+        sip_trace(ctx, a, &at);
+    }
+}
+
+/// R-48: a SIP trace's `call_id` equals its dialog's `sip_call_id`.
+fn sip_trace(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
+    let Some(call_id) = member(a, "body")
+        .and_then(|b| b.get("call_id"))
+        .and_then(Value::as_str)
+    else {
+        return;
+    };
+    let dialog_call_id = member(a, "dialog")
+        .and_then(Value::as_u64)
+        .and_then(|d| ctx.root.get("dialog")?.get(usize::try_from(d).ok()?))
+        .and_then(|d| d.get("sip_call_id"))
+        .and_then(Value::as_str);
+    if let Some(expected) = dialog_call_id.filter(|d| *d != call_id) {
+        ctx.error(
+            "R-48",
+            at.key("body").key("call_id").build(),
+            format!(
+                "trace `call_id` {} differs from the dialog's `sip_call_id` {}",
+                quote(call_id),
+                quote(expected)
+            ),
+        );
+    }
+}
+
+/// The kinds of value an extension body member may be required to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Str,
+    Date,
+    DateOrNull,
+    Bool,
+    /// A number in [0, 1] (a confidence).
+    Unit,
+    /// A number >= 0.
+    NonNegative,
+    Object,
+    Array,
+}
+
+impl Want {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Str => "a string",
+            Self::Date => "an RFC 3339 date-time",
+            Self::DateOrNull => "an RFC 3339 date-time or null",
+            Self::Bool => "true or false",
+            Self::Unit => "a number from 0 to 1",
+            Self::NonNegative => "a non-negative number",
+            Self::Object => "an object",
+            Self::Array => "an array",
+        }
+    }
+
+    fn accepts(self, v: &Value) -> bool {
+        match self {
+            Self::Str => v.is_string(),
+            Self::Date => v.as_str().is_some_and(is_date),
+            Self::DateOrNull => v.is_null() || v.as_str().is_some_and(is_date),
+            Self::Bool => v.is_boolean(),
+            Self::Unit => v.as_f64().is_some_and(|x| (0.0..=1.0).contains(&x)),
+            Self::NonNegative => v.as_f64().is_some_and(|x| x >= 0.0),
+            Self::Object => v.is_object(),
+            Self::Array => v.is_array(),
+        }
+    }
+}
+
+/// Checks members of one extension's objects, reporting errors under `rule`.
+struct Fields<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    rule: &'static str,
+    /// What the checked object is, for messages ("wtf_transcription analysis").
+    label: &'static str,
+}
+
+impl Fields<'_, '_> {
+    /// The member `name` of `obj` (at `at`) if it is what `want` says;
+    /// otherwise reports it (missing only when `required`) and returns `None`.
+    fn get<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        name: &str,
+        want: Want,
+        required: bool,
+        at: &Ptr<'_>,
+    ) -> Option<&'v Value> {
+        let v = match obj.get(name) {
+            Some(Value::Null) if want != Want::DateOrNull => None,
+            other => other,
+        };
+        let Some(v) = v else {
+            if required {
+                self.error(at.key(name), format!("`{name}` is missing"));
+            }
+            return None;
+        };
+        if want.accepts(v) {
+            return Some(v);
+        }
+        let found = match v {
+            Value::String(s) => quote(s),
+            Value::Number(n) => n.to_string(),
+            other => json_type(other).to_owned(),
+        };
+        self.error(
+            at.key(name),
+            format!("`{name}` must be {}, found {found}", want.describe()),
+        );
+        None
+    }
+
+    fn error(&mut self, at: Ptr<'_>, message: String) {
+        self.ctx
+            .error(self.rule, at.build(), format!("{}: {message}", self.label));
+    }
+
+    /// `encoding` must be `json` (or one of `also`) and `body` an object.
+    fn json_body<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        at: &Ptr<'_>,
+    ) -> Option<&'v Map<String, Value>> {
+        let encoding = member(obj, "encoding").and_then(Value::as_str);
+        if encoding != Some("json") {
+            self.error(
+                at.key("encoding"),
+                format!(
+                    "`encoding` must be json, found {}",
+                    encoding.map_or_else(|| "none".to_owned(), quote)
+                ),
+            );
+        }
+        self.get(obj, "body", Want::Object, true, at)?.as_object()
+    }
+}
+
+/// The lawful bases of draft-howe-vcon-lawful-basis-00.
+const LAWFUL_BASES: &[&str] = &[
+    "consent",
+    "contract",
+    "legal_obligation",
+    "vital_interests",
+    "public_task",
+    "legitimate_interests",
+];
+
+/// R-46: a lawful_basis attachment.
+fn lawful_basis(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
+    let mut f = Fields {
+        ctx,
+        rule: "R-46",
+        label: "lawful_basis attachment",
+    };
+    let Some(body) = f.json_body(a, at) else {
+        return;
+    };
+    let at = at.key("body");
+    if let Some(Value::String(basis)) = f.get(body, "lawful_basis", Want::Str, true, &at)
+        && !LAWFUL_BASES.contains(&basis.as_str())
+    {
+        f.error(
+            at.key("lawful_basis"),
+            format!(
+                "`lawful_basis` {} is not one of {}",
+                quote(basis),
+                LAWFUL_BASES.join(", ")
+            ),
+        );
+    }
+    f.get(body, "expiration", Want::DateOrNull, true, &at);
+    let Some(Value::Array(grants)) = f.get(body, "purpose_grants", Want::Array, true, &at) else {
+        return;
+    };
+    let grants_at = at.key("purpose_grants");
+    for (j, grant) in grants.iter().enumerate() {
+        let g_at = grants_at.index(j);
+        let Value::Object(grant) = grant else {
+            f.error(
+                g_at,
+                format!("purpose grants must be objects, found {}", json_type(grant)),
+            );
+            continue;
+        };
+        f.get(grant, "purpose", Want::Str, true, &g_at);
+        f.get(grant, "granted", Want::Bool, true, &g_at);
+        f.get(grant, "granted_at", Want::Date, true, &g_at);
+        if let Some(Value::Array(conditions)) =
+            f.get(grant, "conditions", Want::Array, false, &g_at)
+        {
+            let c_at = g_at.key("conditions");
+            for (k, c) in conditions
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !c.is_string())
+            {
+                f.error(
+                    c_at.index(k),
+                    format!("conditions must be strings, found {}", json_type(c)),
+                );
+            }
+        }
+    }
+}
+
+/// A segment `id`, hashable without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum SegmentId<'v> {
+    Int(i128),
+    Float(u64),
+    Str(&'v str),
+}
+
+impl<'v> SegmentId<'v> {
+    fn of(v: &'v Value) -> Option<Self> {
+        match v {
+            Value::String(s) => Some(Self::Str(s)),
+            Value::Number(n) => n
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| n.as_u64().map(i128::from))
+                .map(Self::Int)
+                .or_else(|| n.as_f64().map(|f| Self::Float(f.to_bits()))),
+            _ => None,
+        }
+    }
+}
+
+/// R-47: a wtf_transcription analysis.
+fn wtf(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
+    let mut f = Fields {
+        ctx,
+        rule: "R-47",
+        label: "wtf_transcription analysis",
+    };
+    let Some(body) = f.json_body(a, at) else {
+        return;
+    };
+    let at = at.key("body");
+    if let Some(Value::Object(t)) = f.get(body, "transcript", Want::Object, true, &at) {
+        let t_at = at.key("transcript");
+        f.get(t, "text", Want::Str, true, &t_at);
+        f.get(t, "language", Want::Str, true, &t_at);
+        f.get(t, "duration", Want::NonNegative, true, &t_at);
+        f.get(t, "confidence", Want::Unit, true, &t_at);
+    }
+    if let Some(Value::Array(segments)) = f.get(body, "segments", Want::Array, true, &at) {
+        let s_at = at.key("segments");
+        let mut ids = std::collections::HashSet::with_capacity(segments.len());
+        for (j, segment) in segments.iter().enumerate() {
+            let seg_at = s_at.index(j);
+            let Value::Object(segment) = segment else {
+                f.error(
+                    seg_at,
+                    format!("segments must be objects, found {}", json_type(segment)),
+                );
+                continue;
+            };
+            match segment.get("id").and_then(SegmentId::of) {
+                None => f.error(
+                    seg_at.key("id"),
+                    "segment `id` (a number or string) is missing".to_owned(),
+                ),
+                Some(id) if !ids.insert(id) => f.error(
+                    seg_at.key("id"),
+                    "segment `id` repeats an earlier segment's".to_owned(),
+                ),
+                Some(_) => {}
+            }
+            let start = f
+                .get(segment, "start", Want::NonNegative, true, &seg_at)
+                .and_then(Value::as_f64);
+            let end = f
+                .get(segment, "end", Want::NonNegative, true, &seg_at)
+                .and_then(Value::as_f64);
+            if let (Some(start), Some(end)) = (start, end)
+                && end <= start
+            {
+                f.error(
+                    seg_at.key("end"),
+                    format!("segment `end` {end} is not after `start` {start}"),
+                );
+            }
+            f.get(segment, "text", Want::Str, true, &seg_at);
+            f.get(segment, "confidence", Want::Unit, true, &seg_at);
+        }
+    }
+    if let Some(Value::Array(words)) = f.get(body, "words", Want::Array, false, &at) {
+        let w_at = at.key("words");
+        for (j, word) in words.iter().enumerate() {
+            if let Value::Object(word) = word {
+                f.get(word, "confidence", Want::Unit, false, &w_at.index(j));
+            }
+        }
+    }
+    if let Some(Value::Object(m)) = f.get(body, "metadata", Want::Object, true, &at) {
+        let m_at = at.key("metadata");
+        f.get(m, "created_at", Want::Date, true, &m_at);
+        f.get(m, "processed_at", Want::Date, true, &m_at);
+        f.get(m, "model", Want::Str, true, &m_at);
+        if let Some(Value::String(p)) = f.get(m, "provider", Want::Str, true, &m_at)
+            && p.bytes().any(|b| b.is_ascii_uppercase())
+        {
+            let pointer = m_at.key("provider").build();
+            f.ctx.warning(
+                "R-47",
+                pointer,
+                format!(
+                    "wtf_transcription analysis: `provider` {} should be lower case",
+                    quote(p)
+                ),
+            );
+        }
+        if let Some(Value::Object(audio)) = f.get(m, "audio", Want::Object, false, &m_at) {
+            f.get(
+                audio,
+                "duration",
+                Want::NonNegative,
+                true,
+                &m_at.key("audio"),
+            );
+        }
+    }
+}
+
+/// R-49: an agent_trace analysis.
+fn agent_trace(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
+    let mut f = Fields {
+        ctx,
+        rule: "R-49",
+        label: "agent_trace analysis",
+    };
+    // The indices themselves are R-35's.
+    f.get(a, "dialog", Want::Array, true, at);
+    for name in ["vendor", "product"] {
+        f.get(a, name, Want::Str, true, at);
+    }
+    let schema = f
+        .get(a, "schema", Want::Str, true, at)
+        .and_then(Value::as_str);
+    let cbor = schema.is_some_and(|s| s.contains("encoding=cbor"));
+    match member(a, "encoding").and_then(Value::as_str) {
+        Some("json" | "jwe") => {}
+        Some("base64url") if cbor => {}
+        other => f.error(
+            at.key("encoding"),
+            format!(
+                "`encoding` must be json (or jwe, or base64url for CBOR when `schema` says \
+                 encoding=cbor), found {}",
+                other.map_or_else(|| "none".to_owned(), quote)
+            ),
+        ),
+    }
+}
+
+/// R-49 on one party: a party carrying `meta.agent_session` is an agent.
+pub(super) fn check_party(ctx: &mut Ctx<'_>, i: usize, party: &Map<String, Value>) {
+    if !ctx.options.supports("agent_session") {
+        return;
+    }
+    let Some(session) = member(party, "meta").and_then(|m| m.get("agent_session")) else {
+        return;
+    };
+    let base = Ptr::Base("/parties");
+    let at = base.index(i);
+    if member(party, "role").and_then(Value::as_str) != Some("agent") {
+        ctx.error(
+            "R-49",
+            at.key("role").build(),
+            "a party with `meta.agent_session` must have `role` \"agent\"",
+        );
+    }
+    let mut f = Fields {
+        ctx,
+        rule: "R-49",
+        label: "agent party",
+    };
+    let meta = at.key("meta");
+    let Value::Object(session) = session else {
+        f.error(
+            meta.key("agent_session"),
+            format!(
+                "`agent_session` must be an object, found {}",
+                json_type(session)
+            ),
+        );
+        return;
+    };
+    let s_at = meta.key("agent_session");
+    f.get(session, "model_id", Want::Str, true, &s_at);
+    f.get(session, "provider", Want::Str, true, &s_at);
+}
+
+/// R-49: a vCon using agent_session should carry a lawful_basis attachment
+/// granting `agent_session_recording`.
+fn agent_governance(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    let array = |name: &str| {
+        object
+            .get(name)
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice)
+    };
+    let uses = array("parties")
+        .iter()
+        .any(|p| p.get("meta").and_then(|m| m.get("agent_session")).is_some())
+        || array("analysis")
+            .iter()
+            .any(|a| a.get("type").and_then(Value::as_str) == Some("agent_trace"));
+    if !uses {
+        return;
+    }
+    let granted = array("attachments").iter().any(|a| {
+        a.get("type").and_then(Value::as_str) == Some("lawful_basis")
+            && a.get("body")
+                .and_then(|b| b.get("purpose_grants"))
+                .and_then(Value::as_array)
+                .is_some_and(|grants| {
+                    grants.iter().any(|g| {
+                        g.get("purpose").and_then(Value::as_str) == Some("agent_session_recording")
+                            && g.get("granted").and_then(Value::as_bool) == Some(true)
+                    })
+                })
+    });
+    if !granted {
+        ctx.warning(
+            "R-49",
+            "/attachments",
+            "the vCon records an agent session but no lawful_basis attachment grants \
+             `agent_session_recording`",
+        );
+    }
+}

@@ -145,7 +145,10 @@ impl Report {
 
     /// Number of findings of the given severity.
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
     }
 }
 
@@ -168,27 +171,50 @@ pub fn validate_bytes(bytes: &[u8], options: &Options) -> Report {
 }
 
 /// Validates a parsed top-level object.
+///
+/// A signed vCon is checked as a JWS and its payload is decoded and validated
+/// in turn (findings inside it carry pointers under `/payload`); an encrypted
+/// vCon can only be checked as a JWE envelope, since validation holds no keys.
+/// [`Report::version`] describes the innermost unsigned vCon that was reached.
 pub fn validate_object(object: &Map<String, Value>, options: &Options) -> Report {
     let form = Form::detect(object);
-    let version = version::detect(object);
     let mut ctx = Ctx::new(options, object);
-    match form {
-        Some(Form::Unsigned) => validate_unsigned(&mut ctx, object),
+    let version = match form {
+        Some(Form::Unsigned) => Some(validate_document(&mut ctx, object)),
         Some(Form::Signed) => envelope::signed(&mut ctx, object),
-        Some(Form::Encrypted) => envelope::encrypted(&mut ctx, object),
-        None => envelope::no_form(&mut ctx, object),
-    }
-    if version.is_legacy() {
-        ctx.legacy_note(&version);
-    }
+        Some(Form::Encrypted) => {
+            envelope::encrypted(&mut ctx, object);
+            None
+        }
+        None => {
+            envelope::no_form(&mut ctx, object);
+            None
+        }
+    };
     Report {
         form,
-        version,
+        version: version.unwrap_or_else(VersionInfo::unknown),
         findings: ctx.findings,
     }
 }
 
+/// Validates an unsigned vCon object and reports a legacy syntax when
+/// its members or its `vcon` value say so.
+fn validate_document(ctx: &mut Ctx<'_>, object: &Map<String, Value>) -> VersionInfo {
+    validate_unsigned(ctx, object);
+    let version = version::detect(object);
+    if version.is_legacy() {
+        ctx.legacy_note(&version);
+    }
+    version
+}
+
 /// Runs every rule of an unsigned vCon object.
+///
+/// Division of labour: `toplevel` checks the shape of the four arrays,
+/// so the per-array modules skip elements that are not objects without
+/// reporting them again; `content::check_object` is called for every object
+/// that may carry a file.
 pub(crate) fn validate_unsigned(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
     toplevel::check(ctx, object);
     party::check(ctx, object);
@@ -206,6 +232,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) options: &'a Options,
     pub(crate) root: &'a Map<String, Value>,
     pub(crate) findings: Vec<Finding>,
+    /// Whether the object being checked is the payload of a signed vCon.
+    pub(crate) in_payload: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -214,6 +242,7 @@ impl<'a> Ctx<'a> {
             options,
             root,
             findings: Vec::new(),
+            in_payload: false,
         }
     }
 
@@ -227,22 +256,38 @@ impl<'a> Ctx<'a> {
     }
 
     /// A broken MUST. The lenient profile downgrades the rules in `LENIENT_DOWNGRADES`.
-    pub(crate) fn error(&mut self, rule: &'static str, pointer: impl Into<String>, message: impl Into<String>) {
-        let severity = if self.options.profile == Profile::Lenient && LENIENT_DOWNGRADES.contains(&rule) {
-            Severity::Warning
-        } else {
-            Severity::Error
-        };
+    pub(crate) fn error(
+        &mut self,
+        rule: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        let severity =
+            if self.options.profile == Profile::Lenient && LENIENT_DOWNGRADES.contains(&rule) {
+                Severity::Warning
+            } else {
+                Severity::Error
+            };
         self.push(rule, severity, pointer.into(), message.into());
     }
 
     /// A broken SHOULD.
-    pub(crate) fn warning(&mut self, rule: &'static str, pointer: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn warning(
+        &mut self,
+        rule: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.push(rule, Severity::Warning, pointer.into(), message.into());
     }
 
     /// Something worth knowing.
-    pub(crate) fn info(&mut self, rule: &'static str, pointer: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn info(
+        &mut self,
+        rule: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.push(rule, Severity::Info, pointer.into(), message.into());
     }
 
@@ -269,6 +314,44 @@ impl<'a> Ctx<'a> {
                 version.detected, version.evidence
             ),
         );
+    }
+}
+
+/// A short JSON pointer such as `/attachments/12`, formatted on the stack so
+/// that walking an array allocates nothing; rule modules pass
+/// [`ElementPointer::as_str`] to helpers that take a `&str` pointer.
+pub(crate) struct ElementPointer {
+    buf: [u8; 48],
+    len: usize,
+}
+
+impl ElementPointer {
+    /// The pointer `/{array}/{index}`; `array` is a member name that needs no
+    /// escaping (`parties`, `dialog`, `analysis`, `attachments`).
+    pub(crate) fn new(array: &str, index: usize) -> Self {
+        use std::fmt::Write as _;
+        let mut p = Self {
+            buf: [0; 48],
+            len: 0,
+        };
+        // Cannot overflow: the longest array name plus a u64 fits in 48 bytes.
+        let _ = write!(p, "/{array}/{index}");
+        p
+    }
+
+    /// The pointer text.
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Write for ElementPointer {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 

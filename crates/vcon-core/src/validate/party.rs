@@ -1,8 +1,210 @@
-//! Rules for party (to be filled).
+//! Rules on Party objects (core-03 §Party Object), R-38: member types, `did`
+//! syntax, `tel` as a TEL URL, `type` values, `name` with `validation`, and the
+//! `civicaddress` object.
 
 use serde_json::{Map, Value};
 
 use super::Ctx;
+use super::content::{member, quote};
+use crate::read::json_type;
 
-/// Runs the rules of this module.
-pub(super) fn check(_ctx: &mut Ctx<'_>, _object: &Map<String, Value>) {}
+/// Party members whose value is a string.
+const STRING_MEMBERS: &[&str] = &[
+    "tel",
+    "sip",
+    "stir",
+    "mailto",
+    "name",
+    "did",
+    "validation",
+    "gmlpos",
+    "uuid",
+    "type",
+    "org",
+    "dept",
+];
+
+/// Values core-03 recommends for party `type`.
+const PARTY_TYPES: &[&str] = &["person", "bot", "organization"];
+
+/// Runs the rules of this module on every party.
+pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    let Some(Value::Array(parties)) = object.get("parties") else {
+        return;
+    };
+    for (i, party) in parties.iter().enumerate() {
+        // Non-objects are reported by R-9; `{}` is a legal unknown participant.
+        if let Value::Object(party) = party {
+            check_party(ctx, i, party);
+        }
+    }
+}
+
+fn check_party(ctx: &mut Ctx<'_>, i: usize, party: &Map<String, Value>) {
+    for name in STRING_MEMBERS {
+        if let Some(v) = member(party, name).filter(|v| !v.is_string()) {
+            ctx.error(
+                "R-38",
+                format!("/parties/{i}/{name}"),
+                format!("party `{name}` must be a string, found {}", json_type(v)),
+            );
+        }
+    }
+    if let Some(Value::String(did)) = member(party, "did")
+        && !is_did(did)
+    {
+        ctx.error(
+            "R-38",
+            format!("/parties/{i}/did"),
+            format!(
+                "`did` {} is not a DID URI of the form did:<method>:<id>",
+                quote(did)
+            ),
+        );
+    }
+    if let Some(Value::String(tel)) = member(party, "tel")
+        && !is_tel(tel)
+    {
+        ctx.warning(
+            "R-38",
+            format!("/parties/{i}/tel"),
+            format!(
+                "`tel` {} is not a TEL URL (RFC 3966): a global number such as \
+                     +12345678901, or a local number with a phone-context",
+                quote(tel)
+            ),
+        );
+    }
+    if let Some(Value::String(t)) = member(party, "type")
+        && !PARTY_TYPES.contains(&t.as_str())
+    {
+        ctx.warning(
+            "R-38",
+            format!("/parties/{i}/type"),
+            format!(
+                "party `type` {} is not one of person, bot, organization",
+                quote(t)
+            ),
+        );
+    }
+    if let Some(Value::String(name)) = member(party, "name")
+        && !name.is_empty()
+        && name != "anonymous"
+        && member(party, "validation").is_none()
+    {
+        ctx.warning(
+            "R-38",
+            format!("/parties/{i}/name"),
+            "party has a `name` but no `validation` saying how the identity was checked \
+                 (\"none\" if it was not)",
+        );
+    }
+    if let Some(v) = member(party, "civicaddress") {
+        civicaddress(ctx, i, v);
+    }
+    super::extensions::check_party(ctx, i, party);
+}
+
+/// R-38: `civicaddress` is an object of lower-case names with string values.
+fn civicaddress(ctx: &mut Ctx<'_>, i: usize, v: &Value) {
+    let Value::Object(address) = v else {
+        ctx.error(
+            "R-38",
+            format!("/parties/{i}/civicaddress"),
+            format!("`civicaddress` must be an object, found {}", json_type(v)),
+        );
+        return;
+    };
+    for (key, value) in address {
+        if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            ctx.error(
+                "R-38",
+                super::pointer_join(&format!("/parties/{i}/civicaddress"), key),
+                format!("civic address element {} must be lower case", quote(key)),
+            );
+        }
+        if !value.is_string() && !value.is_null() {
+            ctx.error(
+                "R-38",
+                super::pointer_join(&format!("/parties/{i}/civicaddress"), key),
+                format!(
+                    "civic address element {} must be a string, found {}",
+                    quote(key),
+                    json_type(value)
+                ),
+            );
+        }
+    }
+}
+
+/// Whether `s` is a DID (`did:<method>:<method-specific-id>`, W3C DID Core
+/// §3.1), optionally followed by a DID URL path, query or fragment.
+pub(crate) fn is_did(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("did:") else {
+        return false;
+    };
+    let Some((method, id)) = rest.split_once(':') else {
+        return false;
+    };
+    let method_ok = !method.is_empty()
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let id = id.split(['/', '?', '#']).next().unwrap_or("");
+    method_ok && !id.is_empty() && !id.ends_with(':') && is_did_id(id.as_bytes())
+}
+
+/// `*idchar` and `:` with `%XX` escapes (W3C DID Core method-specific-id).
+fn is_did_id(b: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'%' => {
+                let hex = |j: usize| b.get(j).is_some_and(u8::is_ascii_hexdigit);
+                if !hex(i + 1) || !hex(i + 2) {
+                    return false;
+                }
+                i += 3;
+            }
+            c if c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':') => i += 1,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Whether `s` is an RFC 3966 telephone-subscriber, with or without the
+/// `tel:` scheme: `+` and digits (visual separators allowed), or a local number
+/// with a `phone-context` parameter.
+pub(crate) fn is_tel(s: &str) -> bool {
+    let s = s
+        .get(..4)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("tel:"))
+        .map_or(s, |_| &s[4..]);
+    let (number, params) = s.split_once(';').unwrap_or((s, ""));
+    let visual = |c: u8| matches!(c, b'-' | b'.' | b'(' | b')');
+    let params_ok = params.is_empty() || params.split(';').all(is_tel_param);
+    if let Some(digits) = number.strip_prefix('+') {
+        digits.bytes().any(|c| c.is_ascii_digit())
+            && digits.bytes().all(|c| c.is_ascii_digit() || visual(c))
+            && params_ok
+    } else {
+        let local = |c: u8| c.is_ascii_hexdigit() || c == b'*' || c == b'#';
+        number.bytes().any(local)
+            && number.bytes().all(|c| local(c) || visual(c))
+            && params_ok
+            && params.split(';').any(|p| {
+                p.get(..14)
+                    .is_some_and(|n| n.eq_ignore_ascii_case("phone-context="))
+                    && p.len() > 14
+            })
+    }
+}
+
+/// `pname [ "=" pvalue ]` of RFC 3966 §3, read permissively for the value.
+fn is_tel_param(p: &str) -> bool {
+    let (name, value) = p.split_once('=').map_or((p, None), |(n, v)| (n, Some(v)));
+    !name.is_empty()
+        && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        && value.is_none_or(|v| !v.is_empty() && !v.bytes().any(|c| c.is_ascii_whitespace()))
+}

@@ -1,8 +1,677 @@
-//! Rules for toplevel (to be filled).
+//! Rules on the top-level members of an unsigned vCon (core-03 §vCon JSON Object):
+//!
+//! * R-1 `vcon`, R-2 `uuid`, R-3 `created_at`, R-4 `updated_at`;
+//! * R-5, R-6, R-7 (first half) the `extensions` and `critical` lists, and the
+//!   legacy `must_support` alias;
+//! * R-8, R-43, R-44 `redacted`, `amended`, legacy `appended` and `group`;
+//! * R-9, R-10 the shape of `parties`, `dialog`, `analysis`, `attachments`
+//!   (and the type of `subject`).
+//!
+//! * R-7 (second half), R-11, R-50 (CC members): every member name of every
+//!   object is accounted for as core, legacy or extension-defined.
 
+use chrono::DateTime;
 use serde_json::{Map, Value};
 
-use super::Ctx;
+use super::content::{self, member, quote};
+use super::primitives::{is_uuid_text, uuid_version};
+use super::{Ctx, Profile};
+use crate::read::json_type;
+use crate::version::Syntax;
 
 /// Runs the rules of this module.
-pub(super) fn check(_ctx: &mut Ctx<'_>, _object: &Map<String, Value>) {}
+pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    vcon_member(ctx, object);
+    uuid(ctx, object);
+    dates(ctx, object);
+    extension_lists(ctx, object);
+    references(ctx, object);
+    group(ctx, object);
+    arrays(ctx, object);
+    members(ctx, object);
+}
+
+/// R-1: `vcon`, when present, is "0.4.0".
+fn vcon_member(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    match member(object, "vcon") {
+        None => {}
+        Some(Value::String(s)) if s == Syntax::V0_4_0.as_str() => {}
+        Some(Value::String(s)) if Syntax::from_str_opt(s).is_some() => ctx.error(
+            "R-1",
+            "/vcon",
+            format!(
+                "`vcon` is {}, a legacy syntax version; a 0.4.0 vCon says \"0.4.0\" or omits \
+                 the member (run `vcon migrate` to upgrade)",
+                quote(s)
+            ),
+        ),
+        Some(Value::String(s)) => ctx.error(
+            "R-1",
+            "/vcon",
+            format!(
+                "`vcon` is {}; it must be \"0.4.0\" (the member is deprecated and may be omitted)",
+                quote(s)
+            ),
+        ),
+        Some(other) => ctx.error(
+            "R-1",
+            "/vcon",
+            format!(
+                "`vcon` must be the string \"0.4.0\", found {}",
+                json_type(other)
+            ),
+        ),
+    }
+}
+
+/// R-2: `uuid` is present and a UUID; SHOULD be version 8.
+fn uuid(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    match member(object, "uuid") {
+        None => ctx.error("R-2", "/uuid", "`uuid` is missing; every vCon needs one"),
+        Some(Value::String(s)) if is_uuid_text(s) => {
+            let version = uuid_version(s).unwrap_or(0);
+            if version != 8 {
+                ctx.warning(
+                    "R-2",
+                    "/uuid",
+                    format!(
+                        "`uuid` is a version {version} UUID; core-03 recommends version 8 \
+                         (time-ordered, with a hash of the issuer's domain name)"
+                    ),
+                );
+            }
+        }
+        Some(Value::String(s)) => ctx.error(
+            "R-2",
+            "/uuid",
+            format!(
+                "`uuid` {} is not a UUID in 8-4-4-4-12 hexadecimal text form",
+                quote(s)
+            ),
+        ),
+        Some(other) => ctx.error(
+            "R-2",
+            "/uuid",
+            format!("`uuid` must be a UUID string, found {}", json_type(other)),
+        ),
+    }
+}
+
+/// R-3 and R-4: `created_at` and `updated_at`.
+fn dates(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    let created = match member(object, "created_at") {
+        None => {
+            ctx.error(
+                "R-3",
+                "/created_at",
+                "`created_at` is missing; every vCon needs one",
+            );
+            None
+        }
+        Some(v) => date_value(ctx, "R-3", "created_at", v),
+    };
+    let Some(v) = member(object, "updated_at") else {
+        return;
+    };
+    let Some(updated) = date_value(ctx, "R-4", "updated_at", v) else {
+        return;
+    };
+    if created.is_some_and(|c| updated < c) {
+        ctx.warning(
+            "R-4",
+            "/updated_at",
+            "`updated_at` is earlier than `created_at`",
+        );
+    }
+}
+
+/// Parses a top-level Date member, reporting under `rule` when it is not one.
+fn date_value(
+    ctx: &mut Ctx<'_>,
+    rule: &'static str,
+    name: &str,
+    v: &Value,
+) -> Option<DateTime<chrono::FixedOffset>> {
+    let pointer = || format!("/{name}");
+    match v {
+        Value::String(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => Some(t),
+            Err(_) => {
+                ctx.error(
+                    rule,
+                    pointer(),
+                    format!(
+                        "`{name}` {} is not an RFC 3339 date-time with a time zone \
+                         (such as 2024-01-01T12:00:00Z)",
+                        quote(s)
+                    ),
+                );
+                None
+            }
+        },
+        other => {
+            ctx.error(
+                rule,
+                pointer(),
+                format!(
+                    "`{name}` must be an RFC 3339 date-time string, found {}",
+                    json_type(other)
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// R-5, R-6, R-7 (critical names also in `extensions`) and the legacy alias
+/// `must_support` (whose names R-6 treats like `critical`'s).
+fn extension_lists(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    let extensions = member(object, "extensions");
+    string_list(ctx, "extensions", extensions);
+    for name in ["critical", "must_support"] {
+        let Some(list) = member(object, name) else {
+            continue;
+        };
+        string_list(ctx, name, Some(list));
+        let Value::Array(items) = list else {
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let Value::String(ext) = item else {
+                continue;
+            };
+            if !ctx.options.supports(ext) {
+                ctx.error(
+                    "R-6",
+                    format!("/{name}/{i}"),
+                    format!(
+                        "extension {} is listed in `{name}` but this consumer does not support \
+                         it: the vCon must be rejected, not processed",
+                        quote(ext)
+                    ),
+                );
+            }
+            if !list_contains(extensions, ext) {
+                ctx.warning(
+                    "R-7",
+                    format!("/{name}/{i}"),
+                    format!(
+                        "extension {} is listed in `{name}` but not in `extensions`",
+                        quote(ext)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// R-5: `value`, if present, is an array of strings.
+fn string_list(ctx: &mut Ctx<'_>, name: &str, value: Option<&Value>) {
+    match value {
+        None => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                if !item.is_string() {
+                    ctx.error(
+                        "R-5",
+                        format!("/{name}/{i}"),
+                        format!(
+                            "`{name}` entries must be extension names (strings), found {}",
+                            json_type(item)
+                        ),
+                    );
+                }
+            }
+        }
+        Some(other) => ctx.error(
+            "R-5",
+            format!("/{name}"),
+            format!(
+                "`{name}` must be an array of extension names, found {}",
+                json_type(other)
+            ),
+        ),
+    }
+}
+
+/// Whether `list` (a JSON array, or absent) contains the string `name`.
+pub(super) fn list_contains(list: Option<&Value>, name: &str) -> bool {
+    matches!(list, Some(Value::Array(items)) if items.iter().any(|v| v.as_str() == Some(name)))
+}
+
+/// R-8, R-43, R-44 on `redacted`, `amended` and the legacy `appended`.
+fn references(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    let redacted = reference(ctx, object, "redacted");
+    let amended = reference(ctx, object, "amended");
+    let appended = reference(ctx, object, "appended");
+    if redacted && (amended || appended) {
+        let other = if amended { "amended" } else { "appended" };
+        ctx.error(
+            "R-8",
+            format!("/{other}"),
+            format!("`redacted` and `{other}` are mutually exclusive; a vCon is one or the other"),
+        );
+    }
+}
+
+/// Checks one Redacted or Amended object; returns whether it is a non-empty object.
+fn reference(ctx: &mut Ctx<'_>, object: &Map<String, Value>, name: &'static str) -> bool {
+    let pointer = match name {
+        "redacted" => "/redacted",
+        "amended" => "/amended",
+        _ => "/appended",
+    };
+    let reference = match member(object, name) {
+        None => return false,
+        Some(Value::Object(o)) if o.is_empty() => {
+            // core-03's own examples carry `redacted: {}`; strictly it is a
+            // Redacted Object without its required `type`, leniently a leftover.
+            if name == "redacted" && ctx.options.profile == Profile::Strict {
+                ctx.error(
+                    "R-43",
+                    "/redacted/type",
+                    "`redacted` is an empty object: a Redacted Object needs a `type` (remove the \
+                     leftover; the lenient profile treats it as absent)",
+                );
+            } else {
+                ctx.info(
+                    "R-44",
+                    pointer,
+                    format!(
+                        "`{name}` is an empty object, a leftover of older tools; treated as absent"
+                    ),
+                );
+            }
+            return false;
+        }
+        Some(Value::Object(o)) => o,
+        Some(other) => {
+            ctx.error(
+                "R-43",
+                pointer,
+                format!("`{name}` must be an object, found {}", json_type(other)),
+            );
+            return false;
+        }
+    };
+    if name == "appended" {
+        // Legacy: reported under R-11 by the member accounting; its content
+        // may follow the 0.0.1 inline rules, so it is not checked as 0.4.0.
+        return true;
+    }
+    match member(reference, "uuid") {
+        None => ctx.warning(
+            "R-43",
+            format!("{pointer}/uuid"),
+            format!(
+                "`{name}` has no `uuid` of the prior vCon; without it the prior version is \
+                 taken to be unavailable"
+            ),
+        ),
+        Some(Value::String(s)) if is_uuid_text(s) => {}
+        Some(Value::String(s)) => ctx.warning(
+            "R-43",
+            format!("{pointer}/uuid"),
+            format!("`{name}.uuid` {} is not a UUID in text form", quote(s)),
+        ),
+        Some(other) => ctx.error(
+            "R-43",
+            format!("{pointer}/uuid"),
+            format!(
+                "`{name}.uuid` must be a UUID string, found {}",
+                json_type(other)
+            ),
+        ),
+    }
+    if name == "redacted" {
+        match member(reference, "type") {
+            Some(Value::String(_)) => {}
+            None => ctx.error(
+                "R-43",
+                "/redacted/type",
+                "`redacted` has no `type` naming the kind of redaction (such as \"PII Redaction\")",
+            ),
+            Some(other) => ctx.error(
+                "R-43",
+                "/redacted/type",
+                format!(
+                    "`redacted.type` must be a string, found {}",
+                    json_type(other)
+                ),
+            ),
+        }
+    }
+    content::check_object(ctx, reference, pointer);
+    if ctx.in_payload {
+        return true;
+    }
+    ctx.info(
+        "R-43",
+        pointer,
+        format!(
+            "this {name} vCon is unsigned; it should be signed before it leaves its security domain"
+        ),
+    );
+    true
+}
+
+/// R-44: `group` is reserved; only an empty leftover is tolerated.
+fn group(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    match member(object, "group") {
+        None => {}
+        Some(Value::Array(a)) if a.is_empty() => ctx.info(
+            "R-44",
+            "/group",
+            "`group` is an empty array, a leftover of older tools; treated as absent",
+        ),
+        Some(Value::Array(_)) if ctx.options.supports("group") => {}
+        Some(Value::Array(_)) => {
+            ctx.error(
+                "R-44",
+                "/group",
+                "`group` was removed in core-02 and is reserved for a future extension; a 0.4.0 \
+                 vCon must not carry group objects",
+            );
+            ctx.warning(
+                "R-11",
+                "/group",
+                "`group` is a legacy (0.0.1 to 0.3.0) member; run `vcon migrate` to upgrade",
+            );
+        }
+        Some(other) => ctx.error(
+            "R-44",
+            "/group",
+            format!(
+                "`group` is reserved; found {} where only a legacy array could be",
+                json_type(other)
+            ),
+        ),
+    }
+}
+
+/// R-9 and R-10: the four arrays hold objects; `parties` is present. Also the
+/// type of `subject` (a string).
+fn arrays(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    for name in ["parties", "dialog", "analysis", "attachments"] {
+        match member(object, name) {
+            None if name == "parties" => ctx.warning(
+                "R-10",
+                "/parties",
+                "`parties` is missing; core-03 lists it without \"optional\"",
+            ),
+            None => {}
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    if !item.is_object() {
+                        ctx.error(
+                            "R-9",
+                            format!("/{name}/{i}"),
+                            format!(
+                                "`{name}` entries must be objects (an empty object {{}} is the \
+                                 placeholder for a removed entry), found {}",
+                                json_type(item)
+                            ),
+                        );
+                    }
+                }
+            }
+            Some(other) => ctx.error(
+                "R-9",
+                format!("/{name}"),
+                format!(
+                    "`{name}` must be an array of objects, found {}",
+                    json_type(other)
+                ),
+            ),
+        }
+    }
+    if let Some(v) = member(object, "subject").filter(|v| !v.is_string()) {
+        ctx.error(
+            "R-9",
+            "/subject",
+            format!("`subject` must be a string, found {}", json_type(v)),
+        );
+    }
+}
+
+// ---- Member accounting: R-7, R-11 and R-50 (CC members) -------------------
+//
+// One pass over the member *names* of every object (never their values), so
+// its cost does not grow with body sizes.
+
+/// Which kind of object a member belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Top,
+    Party,
+    Dialog,
+    Analysis,
+    Attachment,
+    Reference,
+}
+
+#[rustfmt::skip]
+const TOP_MEMBERS: &[&str] = &[
+    "vcon", "uuid", "extensions", "critical", "created_at", "updated_at", "subject",
+    "redacted", "amended", "group", "parties", "dialog", "analysis", "attachments",
+];
+#[rustfmt::skip]
+const PARTY_MEMBERS: &[&str] = &[
+    "tel", "sip", "stir", "mailto", "name", "did", "validation", "gmlpos", "civicaddress",
+    "uuid", "type", "org", "dept",
+];
+/// Dialog members, with the legacy transfer names `dialog_links` reports.
+#[rustfmt::skip]
+const DIALOG_MEMBERS: &[&str] = &[
+    "type", "start", "duration", "parties", "originator", "disposition", "session_id",
+    "party_history", "transferee", "transferor", "transfer_target", "original",
+    "consultation", "target_dialog", "recordings", "recording_set", "application",
+    "message_id", "transfer-target", "target-dialog",
+];
+/// Content members, with the legacy ones `content` reports under R-11.
+#[rustfmt::skip]
+const CONTENT_MEMBERS: &[&str] = &[
+    "mediatype", "filename", "body", "encoding", "url", "content_hash", "mimetype", "alg",
+    "signature",
+];
+
+/// Whether `name` is a core-03 member of a `kind` object (or a legacy name
+/// another module reports).
+fn is_core(kind: Kind, name: &str) -> bool {
+    let own: &[&str] = match kind {
+        Kind::Top => TOP_MEMBERS,
+        Kind::Party => PARTY_MEMBERS,
+        Kind::Dialog => DIALOG_MEMBERS,
+        Kind::Analysis => &[
+            "type",
+            "dialog",
+            "attachment",
+            "vendor",
+            "product",
+            "schema",
+        ],
+        // An attachment `type` is R-37's, or lawful_basis's (see `classify`).
+        Kind::Attachment => &["purpose", "start", "party", "dialog"],
+        Kind::Reference => &["uuid", "type"],
+    };
+    own.contains(&name)
+        || (!matches!(kind, Kind::Top | Kind::Party) && CONTENT_MEMBERS.contains(&name))
+}
+
+/// What a non-core member name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Known {
+    /// A legacy name, with the advice to give.
+    Legacy(&'static str),
+    /// A member defined by the extension with this token.
+    Extension(&'static str),
+    /// A name neither core-03 nor a known extension defines.
+    Unknown,
+}
+
+/// Classifies a non-core member; `None` when another rule reports it.
+fn classify(kind: Kind, name: &str, value: &Value) -> Option<Known> {
+    use Known::{Extension, Legacy};
+    Some(match (kind, name) {
+        (Kind::Top, "appended") => Legacy("`appended` is the pre-0.4.0 name of `amended`"),
+        (Kind::Top, "must_support") => Legacy("`must_support` is the 0.3.0 name of `critical`"),
+        (Kind::Top, "must_understand") => Legacy("`must_understand` is a docs alias of `critical`"),
+        (Kind::Party, "jCard" | "timezone") => {
+            Legacy("this party member was removed in core-02; drop it or move it to an extension")
+        }
+        (Kind::Dialog, "interaction") => {
+            Legacy("`interaction` is the 0.0.1 name of the CC extension's `interaction_id`")
+        }
+        (Kind::Analysis, "schema_version" | "vendor_schema") => {
+            Legacy("this is a pre-0.4.0 name of `schema`")
+        }
+        (Kind::Party, "role" | "contact_list")
+        | (Kind::Dialog, "campaign" | "interaction_type" | "interaction_id" | "skill") => {
+            Extension("CC")
+        }
+        (Kind::Party, "sip_contact" | "sip_user_agent" | "sip_display_name")
+        | (Kind::Dialog, "sip_call_id" | "sip_from_tag" | "sip_to_tag" | "sip_cseq") => {
+            Extension("sip-signaling")
+        }
+        (Kind::Attachment, "type") if value.as_str() == Some("lawful_basis") => {
+            Extension("lawful_basis")
+        }
+        (Kind::Attachment, "type") => return None,
+        _ => Known::Unknown,
+    })
+}
+
+/// Where a member was found: `/{array}/{index}`, `/{member}` or the top level.
+#[derive(Debug, Clone, Copy)]
+struct Loc {
+    array: &'static str,
+    index: Option<usize>,
+}
+
+impl Loc {
+    fn pointer(self, name: &str) -> String {
+        let base = match (self.array, self.index) {
+            ("", _) => String::new(),
+            (array, Some(i)) => format!("/{array}/{i}"),
+            (array, None) => format!("/{array}"),
+        };
+        super::pointer_join(&base, name)
+    }
+}
+
+/// A non-core member reported once per name, at its first place, with a count.
+struct Pending<'v> {
+    name: &'v str,
+    /// The extension defining it, `""` when unknown.
+    extension: &'static str,
+    first: Loc,
+    count: usize,
+}
+
+/// State of the member accounting over one document.
+struct Accounting<'v> {
+    extensions: Option<&'v Value>,
+    extensions_empty: bool,
+    pending: Vec<Pending<'v>>,
+}
+
+impl<'v> Accounting<'v> {
+    fn object(&mut self, ctx: &mut Ctx<'_>, kind: Kind, loc: Loc, object: &'v Map<String, Value>) {
+        for (name, value) in object {
+            if is_core(kind, name) {
+                continue;
+            }
+            let extension = match classify(kind, name, value) {
+                None => continue,
+                Some(Known::Legacy(advice)) => {
+                    ctx.warning(
+                        "R-11",
+                        loc.pointer(name),
+                        format!("{advice}; upgrade the vCon (`vcon migrate` does)"),
+                    );
+                    continue;
+                }
+                Some(Known::Extension(ext)) if !list_contains(self.extensions, ext) => ext,
+                Some(Known::Unknown) if self.extensions_empty => "",
+                Some(_) => continue,
+            };
+            match self.pending.iter_mut().find(|p| p.name == name) {
+                Some(p) => p.count += 1,
+                None => self.pending.push(Pending {
+                    name,
+                    extension,
+                    first: loc,
+                    count: 1,
+                }),
+            }
+        }
+    }
+
+    fn report(self, ctx: &mut Ctx<'_>) {
+        for p in self.pending {
+            let more = match p.count {
+                1 => String::new(),
+                n => format!(" ({n} occurrences; the first is shown)"),
+            };
+            let (rule, message) = match p.extension {
+                "" => (
+                    "R-7",
+                    format!(
+                        "member `{}` is not defined by core-03 and `extensions` is empty; list \
+                         the extension that defines it{more}",
+                        p.name
+                    ),
+                ),
+                ext => (
+                    if ext == "CC" { "R-50" } else { "R-7" },
+                    format!(
+                        "member `{}` belongs to the `{ext}` extension, which is not listed in \
+                         `extensions`{more}",
+                        p.name
+                    ),
+                ),
+            };
+            ctx.warning(rule, p.first.pointer(p.name), message);
+        }
+    }
+}
+
+/// R-7, R-11 and R-50 over the member names of every object of the document.
+fn members(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    let extensions = member(object, "extensions");
+    let mut acc = Accounting {
+        extensions,
+        extensions_empty: !matches!(extensions, Some(Value::Array(a)) if !a.is_empty()),
+        pending: Vec::new(),
+    };
+    let top = Loc {
+        array: "",
+        index: None,
+    };
+    acc.object(ctx, Kind::Top, top, object);
+    for (array, kind) in [
+        ("parties", Kind::Party),
+        ("dialog", Kind::Dialog),
+        ("analysis", Kind::Analysis),
+        ("attachments", Kind::Attachment),
+    ] {
+        let Some(Value::Array(items)) = object.get(array) else {
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            if let Value::Object(o) = item {
+                let loc = Loc {
+                    array,
+                    index: Some(i),
+                };
+                acc.object(ctx, kind, loc, o);
+            }
+        }
+    }
+    for array in ["redacted", "amended"] {
+        if let Some(Value::Object(o)) = object.get(array) {
+            acc.object(ctx, Kind::Reference, Loc { array, index: None }, o);
+        }
+    }
+    acc.report(ctx);
+}
