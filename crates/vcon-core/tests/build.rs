@@ -307,3 +307,47 @@ fn external_hash_of_the_draft_recording_matches_the_draft() {
         "sha512-GLy6IPaIUM1GqzZqfIPZlWjaDsNgNvZM0iCONNThnH0a75fhUM6cYzLZ5GynSURREvZwmOh54-2lRRieyj82UQ"
     );
 }
+
+// ---------------------------------------------------------------- properties
+
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever parties and dialogs are added, `build` succeeds exactly when
+    /// every dialog names existing parties, and what it builds validates
+    /// strictly and round-trips.
+    #[test]
+    fn build_succeeds_iff_party_indices_are_in_range(
+        party_count in 1usize..5,
+        dialogs in proptest::collection::vec(proptest::collection::vec(0u64..6, 1..4), 1..5),
+        tag_value in "[a-z:/]{0,12}",
+    ) {
+        let ids = IdGenerator::new("prop.example");
+        let mut b = VconBuilder::new().uuid_from(&ids).created_at(START);
+        for i in 0..party_count {
+            b = b.party(Party { name: Some(format!("p{i}")), validation: Some("none".into()), ..Default::default() });
+        }
+        for (i, parties) in dialogs.iter().enumerate() {
+            b = b.dialog_text(parties.clone(), START, format!("message {i}"));
+        }
+        b = b.tag("t", &tag_value);
+        let in_range = dialogs.iter().flatten().all(|p| (*p as usize) < party_count);
+        match b.build() {
+            Ok(vcon) => {
+                prop_assert!(in_range);
+                let bytes = vcon.to_vec().unwrap();
+                let report = validate_bytes(&bytes, &Options::with_profile(Profile::Strict));
+                prop_assert!(report.is_valid(), "{:?}", report.findings);
+                let back = Vcon::from_slice(&bytes).unwrap();
+                prop_assert_eq!(back.get_tag("t").unwrap(), Some(tag_value.clone()));
+                prop_assert_eq!(back, vcon);
+            }
+            Err(e) => {
+                prop_assert!(!in_range, "{e}");
+                prop_assert!(e.to_string().ends_with("(R-20)"), "{e}");
+            }
+        }
+    }
+}
