@@ -18,7 +18,13 @@
 //! * `parse`: `vcon_core::read::read` (bounded reader: depth, duplicates, form);
 //! * `validate`: `validate_object` on an already parsed object;
 //! * `parse_validate`: `validate_bytes` (what `vcon validate` does per file);
-//! * `serialize`: `serde_json::to_vec` of the parsed object.
+//! * `serialize`: `serde_json::to_vec` of the parsed object;
+//! * `model_parse`: `vcon_core::model::Vcon::from_slice` (reader + typed model);
+//! * `model_serialize`: `Vcon::to_vec` of a typed model;
+//! * `migrate`: `vcon_core::migrate::migrate` of the parsed object of the same
+//!   vCons rewritten in legacy 0.0.1 syntax (`corpus::to_legacy`); the
+//!   throughput is that of the legacy bytes, and cloning the input object
+//!   (migrate takes it by value) happens outside the timed region.
 
 #![allow(missing_docs)]
 
@@ -28,10 +34,13 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{
-    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
+    BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main,
+    measurement::WallTime,
 };
 use serde_json::{Map, Value};
 use support::corpus;
+use vcon_core::migrate::migrate;
+use vcon_core::model::Vcon;
 use vcon_core::read::{ReadLimits, read};
 use vcon_core::validate::{Options, validate_bytes, validate_object};
 
@@ -63,10 +72,20 @@ fn check_corpus_is_valid(name: &str, docs: &[Vec<u8>], options: &Options) {
     }
 }
 
-fn run_group(g: &mut BenchmarkGroup<'_, WallTime>, docs: &[Vec<u8>]) {
+fn run_group(g: &mut BenchmarkGroup<'_, WallTime>, docs: &[Vec<u8>], legacy: &[Vec<u8>]) {
     let options = Options::default();
     let limits = ReadLimits::default();
     let objects = parsed(docs);
+    let models: Vec<Vcon> = docs
+        .iter()
+        .filter_map(|d| Vcon::from_slice(d).ok())
+        .collect();
+    assert_eq!(
+        models.len(),
+        docs.len(),
+        "every generated vCon reads as a typed model"
+    );
+    let legacy_objects = parsed(legacy);
 
     g.bench_function("serde_json_value", |b| {
         b.iter(|| {
@@ -104,29 +123,66 @@ fn run_group(g: &mut BenchmarkGroup<'_, WallTime>, docs: &[Vec<u8>]) {
             }
         });
     });
+    g.bench_function("model_parse", |b| {
+        b.iter(|| {
+            for d in docs {
+                black_box(Vcon::from_slice(black_box(d)).ok());
+            }
+        });
+    });
+    g.bench_function("model_serialize", |b| {
+        b.iter(|| {
+            for m in &models {
+                black_box(black_box(m).to_vec().ok());
+            }
+        });
+    });
+    g.throughput(Throughput::Bytes(
+        legacy.iter().map(|d| d.len() as u64).sum(),
+    ));
+    g.bench_function("migrate", |b| {
+        b.iter_batched(
+            || legacy_objects.clone(),
+            |objects| {
+                for o in objects {
+                    black_box(migrate(black_box(o)).ok());
+                }
+            },
+            BatchSize::PerIteration,
+        );
+    });
+}
+
+fn bytes_of(v: serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec(&v).unwrap_or_default()
 }
 
 fn realistic(c: &mut Criterion) {
     let docs = corpus::realistic_corpus(SEED, REALISTIC_DOCS);
+    let legacy: Vec<Vec<u8>> = (0..REALISTIC_DOCS)
+        .map(|i| corpus::legacy_bytes(SEED, i))
+        .collect();
     check_corpus_is_valid("realistic", &docs, &Options::default());
     let bytes: u64 = docs.iter().map(|d| d.len() as u64).sum();
     let mut g = c.benchmark_group("realistic");
     g.throughput(Throughput::Bytes(bytes));
     g.measurement_time(Duration::from_secs(6));
     g.sample_size(40);
-    run_group(&mut g, &docs);
+    run_group(&mut g, &docs, &legacy);
     g.finish();
 }
 
 fn inline(c: &mut Criterion) {
     for mib in [2usize, 8] {
-        let docs = vec![corpus::inline_recording_bytes(SEED, mib * corpus::MIB)];
+        let value = corpus::inline_recording(SEED, mib * corpus::MIB);
+        let legacy = vec![bytes_of(corpus::to_legacy(value.clone()))];
+        let docs = vec![bytes_of(value)];
         check_corpus_is_valid(&format!("inline_{mib}mib"), &docs, &Options::default());
         let mut g = c.benchmark_group(format!("inline_{mib}mib"));
         g.throughput(Throughput::Bytes(docs[0].len() as u64));
         g.measurement_time(Duration::from_secs(if mib > 4 { 8 } else { 5 }));
         g.sample_size(20);
-        run_group(&mut g, &docs);
+        run_group(&mut g, &docs, &legacy);
         g.finish();
     }
 }

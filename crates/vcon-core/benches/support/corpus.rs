@@ -415,3 +415,67 @@ pub fn inline_recording_bytes(seed: u64, body_bytes: usize) -> Vec<u8> {
 
 /// One MiB.
 pub const MIB: usize = 1024 * 1024;
+
+/// Rebuilds `map` with the member `from` renamed to `to`, in place of order.
+fn rename(map: &mut Map<String, Value>, from: &str, to: &str) {
+    if !map.contains_key(from) {
+        return;
+    }
+    let old = std::mem::take(map);
+    for (k, v) in old {
+        if k == from {
+            map.insert(to.to_owned(), v);
+        } else {
+            map.insert(k, v);
+        }
+    }
+}
+
+/// Realistic call vCon number `index`, rewritten in the legacy 0.0.1 syntax
+/// by [`to_legacy`].
+pub fn legacy(seed: u64, index: u64) -> Value {
+    to_legacy(realistic(seed, index))
+}
+
+/// Rewrites a generated 0.4.0 vCon in the legacy 0.0.1 syntax that `migrate`
+/// upgrades: `mimetype`, `alg`+`signature` instead of `content_hash`,
+/// attachment `type` instead of `purpose`, analysis `vendor_schema`, and the
+/// empty `group`/`redacted` leftovers that vcon-lib used to write.
+pub fn to_legacy(mut v: Value) -> Value {
+    let Some(top) = v.as_object_mut() else {
+        return v;
+    };
+    top.insert("vcon".into(), "0.0.1".into());
+    top.remove("extensions");
+    top.insert("group".into(), json!([]));
+    top.insert("redacted".into(), json!({}));
+    for (array, schema_key) in [
+        ("dialog", None),
+        ("analysis", Some("schema")),
+        ("attachments", None),
+    ] {
+        let Some(Value::Array(items)) = top.get_mut(array) else {
+            continue;
+        };
+        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+            rename(item, "mediatype", "mimetype");
+            if let Some(key) = schema_key {
+                rename(item, key, "vendor_schema");
+            }
+            if array == "attachments" {
+                rename(item, "purpose", "type");
+            }
+            if let Some(Value::String(token)) = item.remove("content_hash") {
+                let digest = token.strip_prefix("sha512-").unwrap_or(&token).to_owned();
+                item.insert("alg".into(), "SHA-512".into());
+                item.insert("signature".into(), digest.into());
+            }
+        }
+    }
+    v
+}
+
+/// [`legacy`] as compact JSON bytes.
+pub fn legacy_bytes(seed: u64, index: u64) -> Vec<u8> {
+    serde_json::to_vec(&legacy(seed, index)).unwrap_or_default()
+}
