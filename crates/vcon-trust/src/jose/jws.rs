@@ -1,0 +1,247 @@
+//! Structure of a JWS General JSON Serialization (RFC 7515 §7.2.1) as the
+//! signed vCon form uses it (core-03 §Signed Form, rule R-39), and decoding
+//! of its payload.
+
+use serde_json::{Map, Value};
+use vcon_core::read::{Document, ReadLimits};
+
+use super::normalize::{self, Part, Union};
+use super::unb64;
+use crate::error::{EnvelopeError, Warning};
+
+fn fault(pointer: impl Into<String>, reason: impl Into<String>) -> EnvelopeError {
+    EnvelopeError {
+        pointer: pointer.into(),
+        reason: reason.into(),
+        rule: "R-39",
+    }
+}
+
+/// One entry of `signatures`.
+#[derive(Debug)]
+pub(crate) struct SigParts {
+    /// Position in `signatures`.
+    pub index: usize,
+    /// The `protected` member as written (part of the signing input).
+    pub protected_b64: String,
+    /// The decoded signature value.
+    pub signature: Vec<u8>,
+    /// Union of the protected and unprotected headers.
+    pub union: Union,
+}
+
+impl SigParts {
+    /// JSON pointer of this entry.
+    pub fn pointer(&self) -> String {
+        format!("/signatures/{}", self.index)
+    }
+
+    /// A string member of the header union.
+    pub fn str_member(&self, name: &str) -> Result<Option<&str>, EnvelopeError> {
+        match self.union.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(fault(
+                vcon_core::validate::pointer_join(self.union.origin_of(name), name),
+                "must be a string",
+            )),
+        }
+    }
+
+    /// `protected` or `unprotected`, for messages about where a member sits.
+    pub fn location_of(&self, name: &str) -> &'static str {
+        if self.union.origin_of(name).ends_with("/protected") {
+            "protected"
+        } else {
+            "unprotected"
+        }
+    }
+}
+
+/// A parsed signed vCon envelope.
+#[derive(Debug)]
+pub(crate) struct Jws {
+    /// The `payload` member as written.
+    pub payload_b64: String,
+    /// The signatures, in order.
+    pub signatures: Vec<SigParts>,
+    /// Things accepted with a remark.
+    pub warnings: Vec<Warning>,
+}
+
+/// Parses the envelope of a signed vCon. Each entry must have `protected`
+/// (base64url of a JSON object with no repeated names) and `signature`; a
+/// missing `header` (as the PyPI `vcon` library writes) is a warning.
+pub(crate) fn parse(object: &Map<String, Value>) -> Result<Jws, EnvelopeError> {
+    let mut warnings = Vec::new();
+    let payload_b64 = match object.get("payload") {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(fault("/payload", "must be a string")),
+        None => return Err(fault("/payload", "is missing")),
+    };
+    let entries = match object.get("signatures") {
+        Some(Value::Array(a)) if !a.is_empty() => a,
+        Some(Value::Array(_)) => return Err(fault("/signatures", "must not be empty")),
+        Some(_) => return Err(fault("/signatures", "must be an array")),
+        None => return Err(fault("/signatures", "is missing")),
+    };
+    let extra: Vec<&str> = object
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !matches!(*k, "payload" | "signatures"))
+        .collect();
+    if !extra.is_empty() {
+        warnings.push(Warning {
+            pointer: String::new(),
+            rule: Some("R-39"),
+            message: format!(
+                "top-level member(s) {} sit beside the JWS and are covered by no signature; they are ignored",
+                extra.join(", ")
+            ),
+        });
+    }
+    let mut signatures = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let at = format!("/signatures/{index}");
+        let Value::Object(entry) = entry else {
+            return Err(fault(at, "must be an object"));
+        };
+        let protected_b64 = match entry.get("protected") {
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => return Err(fault(format!("{at}/protected"), "must be a string")),
+            None => {
+                return Err(fault(
+                    format!("{at}/protected"),
+                    "is missing; the signed vCon form needs `alg` in a protected header",
+                ));
+            }
+        };
+        let protected_json =
+            unb64(&protected_b64).map_err(|e| fault(format!("{at}/protected"), e))?;
+        let protected = vcon_core::read::parse_object(&protected_json, 16).map_err(|e| {
+            fault(
+                format!("{at}/protected"),
+                format!("decoded header is not a JSON object: {e}"),
+            )
+        })?;
+        let empty = Map::new();
+        let header = match entry.get("header") {
+            Some(Value::Object(h)) => Some(h),
+            Some(_) => return Err(fault(format!("{at}/header"), "must be an object")),
+            None => {
+                warnings.push(Warning {
+                    pointer: at.clone(),
+                    rule: Some("R-39"),
+                    message: "no `header` member; core-03 expects one holding x5c/x5u and uuid"
+                        .into(),
+                });
+                None
+            }
+        };
+        let signature = match entry.get("signature") {
+            Some(Value::String(s)) => unb64(s).map_err(|e| fault(format!("{at}/signature"), e))?,
+            Some(_) => return Err(fault(format!("{at}/signature"), "must be a string")),
+            None => return Err(fault(format!("{at}/signature"), "is missing")),
+        };
+        let union = normalize::union(&[
+            Part {
+                pointer: format!("{at}/protected"),
+                members: &protected,
+            },
+            Part {
+                pointer: format!("{at}/header"),
+                members: header.unwrap_or(&empty),
+            },
+        ])
+        .map_err(|c| {
+            fault(
+                c.pointer,
+                format!(
+                    "differs from {}; a header member may appear once (RFC 7515 §7.2.1)",
+                    c.first
+                ),
+            )
+        })?;
+        for (repeat, first) in &union.repeats {
+            warnings.push(Warning {
+                pointer: repeat.clone(),
+                rule: Some("R-39"),
+                message: format!("repeats {first} with the same value (the draft's A.6 layout); RFC 7515 wants disjoint headers, the repeat is ignored"),
+            });
+        }
+        signatures.push(SigParts {
+            index,
+            protected_b64,
+            signature,
+            union,
+        });
+    }
+    Ok(Jws {
+        payload_b64,
+        signatures,
+        warnings,
+    })
+}
+
+/// Decodes a payload: base64url, then gzip (if it starts with the gzip
+/// magic) within `limits`, then one JSON object with no repeated names.
+/// Returns the JSON bytes (inflated) and the document.
+pub(crate) fn decode_payload(
+    payload_b64: &str,
+    limits: &ReadLimits,
+) -> Result<(Vec<u8>, Document), String> {
+    let raw = unb64(payload_b64)?;
+    if raw.len() > limits.max_bytes {
+        return Err(format!(
+            "payload is {} bytes, over the limit of {} bytes (R-42)",
+            raw.len(),
+            limits.max_bytes
+        ));
+    }
+    let gzipped = vcon_core::read::is_gzip(&raw);
+    let json = if gzipped {
+        vcon_core::read::inflate(&raw, limits.max_inflated_bytes).map_err(|e| e.to_string())?
+    } else {
+        raw
+    };
+    let object =
+        vcon_core::read::parse_object(&json, limits.max_depth).map_err(|e| e.to_string())?;
+    let form = vcon_core::Form::detect(&object);
+    Ok((
+        json,
+        Document {
+            object,
+            form,
+            gzipped,
+        },
+    ))
+}
+
+/// The uuid of the innermost unsigned vCon under a signed one (following
+/// nested JWS payloads up to `max_depth` layers), or why it cannot be found.
+pub(crate) fn innermost_uuid(
+    object: &Map<String, Value>,
+    limits: &ReadLimits,
+    max_depth: usize,
+) -> Result<String, String> {
+    let mut current = object.clone();
+    for _ in 0..max_depth {
+        let payload = match current.get("payload") {
+            Some(Value::String(p)) => p.clone(),
+            _ => return Err("the signed vCon has no payload string".into()),
+        };
+        let (_, doc) = decode_payload(&payload, limits)?;
+        match doc.form {
+            Some(vcon_core::Form::Signed) => current = doc.object,
+            _ => {
+                return match doc.object.get("uuid") {
+                    Some(Value::String(u)) => Ok(u.clone()),
+                    _ => Err("the payload vCon has no uuid string".into()),
+                };
+            }
+        }
+    }
+    Err(format!(
+        "nested signed vCons deeper than {max_depth} layers"
+    ))
+}

@@ -1,0 +1,137 @@
+//! The header normaliser: the union of a JOSE object's header parts.
+//!
+//! RFC 7515 §7.2.1 and RFC 7516 §7.2.1 require the protected, shared
+//! unprotected and per-signature/per-recipient headers to be disjoint. The
+//! draft's own A.6 and A.7 examples repeat `alg`, `x5c` and `enc` in several
+//! of them. A member repeated with the *same* value is harmless (only the
+//! protected header is signed or used as AAD, and it already holds the
+//! value), so it is dropped with a warning; a member repeated with a
+//! *different* value is ambiguous and refused.
+
+use serde_json::{Map, Value};
+
+/// One header part: where it sits and its members.
+pub(crate) struct Part<'a> {
+    /// JSON pointer of the part, such as `/signatures/0/header`.
+    pub pointer: String,
+    /// The members.
+    pub members: &'a Map<String, Value>,
+}
+
+/// The union of header parts.
+#[derive(Debug, Default)]
+pub(crate) struct Union {
+    /// Every member once, with the part it was first found in.
+    pub members: Map<String, Value>,
+    /// Where each member came from (pointer of its part).
+    pub origin: Map<String, Value>,
+    /// Members repeated with an equal value: `(pointer of the repeat, first pointer)`.
+    pub repeats: Vec<(String, String)>,
+}
+
+impl Union {
+    /// The member's value.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.members.get(name)
+    }
+
+    /// The pointer of the part a member came from.
+    pub fn origin_of(&self, name: &str) -> &str {
+        self.origin.get(name).and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+/// A member present in two parts with different values.
+#[derive(Debug)]
+pub(crate) struct Conflict {
+    /// Pointer of the second occurrence.
+    pub pointer: String,
+    /// Pointer of the first occurrence.
+    pub first: String,
+}
+
+/// Builds the union of `parts`, earlier parts first (protected first).
+pub(crate) fn union(parts: &[Part<'_>]) -> Result<Union, Conflict> {
+    let mut u = Union::default();
+    for part in parts {
+        for (name, value) in part.members {
+            let here = vcon_core::validate::pointer_join(&part.pointer, name);
+            match u.members.get(name) {
+                None => {
+                    u.members.insert(name.clone(), value.clone());
+                    u.origin
+                        .insert(name.clone(), Value::String(part.pointer.clone()));
+                }
+                Some(first) if first == value => {
+                    let first = vcon_core::validate::pointer_join(u.origin_of(name), name);
+                    u.repeats.push((here, first));
+                }
+                Some(_) => {
+                    let first = vcon_core::validate::pointer_join(u.origin_of(name), name);
+                    return Err(Conflict {
+                        pointer: here,
+                        first,
+                    });
+                }
+            }
+        }
+    }
+    Ok(u)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn equal_repeats_are_dropped_and_reported() {
+        let p = obj(json!({"alg": "RS256", "x5c": ["a"]}));
+        let h = obj(json!({"x5c": ["a"], "alg": "RS256", "uuid": "u"}));
+        let u = union(&[
+            Part {
+                pointer: "/signatures/0/protected".into(),
+                members: &p,
+            },
+            Part {
+                pointer: "/signatures/0/header".into(),
+                members: &h,
+            },
+        ])
+        .unwrap();
+        assert_eq!(u.members.len(), 3);
+        assert_eq!(u.origin_of("uuid"), "/signatures/0/header");
+        assert_eq!(u.origin_of("alg"), "/signatures/0/protected");
+        assert_eq!(u.repeats.len(), 2);
+        assert_eq!(
+            u.repeats[0],
+            (
+                "/signatures/0/header/x5c".into(),
+                "/signatures/0/protected/x5c".into()
+            )
+        );
+    }
+
+    #[test]
+    fn different_repeats_are_refused() {
+        let p = obj(json!({"alg": "RS256"}));
+        let h = obj(json!({"alg": "none"}));
+        let c = union(&[
+            Part {
+                pointer: "/p".into(),
+                members: &p,
+            },
+            Part {
+                pointer: "/h".into(),
+                members: &h,
+            },
+        ])
+        .unwrap_err();
+        assert_eq!((c.pointer.as_str(), c.first.as_str()), ("/h/alg", "/p/alg"));
+    }
+}

@@ -1,0 +1,115 @@
+//! # vcon-trust
+//!
+//! The trust layer of vconkit: sign, verify, encrypt and decrypt vCons as
+//! draft-ietf-vcon-vcon-core-03 describes (§Signed Form, §Encrypted Form;
+//! rules R-39 to R-42 of the implementers' digest), read keys and
+//! certificates, and validate X.509 chains. OpenSSL (through josekit and the
+//! `openssl` crate) lives in this crate only; `vcon-core` never builds it.
+//!
+//! ```
+//! use vcon_trust::keys::{TestPki, TestPkiOptions};
+//! use vcon_trust::{sign, verify, SignOptions, Signer, VerifyOptions};
+//!
+//! let pki = TestPki::generate(&TestPkiOptions::default()).unwrap();
+//! let unsigned = serde_json::json!({
+//!     "uuid": "019f15a6-a752-826f-b9a2-279e0d16bc46",
+//!     "created_at": "2026-06-29T23:11:19Z",
+//!     "parties": [{"name": "Alice"}]
+//! });
+//! let signer = Signer::with_chain(pki.leaf_key.clone(), pki.chain());
+//! let signed = sign(unsigned.as_object().unwrap(), &[signer], &SignOptions::default()).unwrap();
+//!
+//! let verified = verify(&signed.bytes, &VerifyOptions::with_anchors(vec![pki.root_cert.clone()])).unwrap();
+//! assert_eq!(verified.uuid.as_deref(), Some("019f15a6-a752-826f-b9a2-279e0d16bc46"));
+//! assert!(verified.vcon.contains_key("updated_at"));
+//! let who = verified.layers[0].signers[0].leaf_subject().unwrap();
+//! assert!(who.contains("signer.vcon.example"));
+//! ```
+//!
+//! ## Operations
+//!
+//! | CLI (planned) | library call |
+//! |---|---|
+//! | `vcon sign` | [`sign`] / [`sign_bytes`]; [`add_signatures`] co-signs; [`wrap`] re-signs a signed vCon as a nested JWS |
+//! | `vcon verify` | [`verify`] with [`VerifyOptions`] |
+//! | `vcon encrypt` | [`encrypt`] with [`Recipient`]s |
+//! | `vcon decrypt` | [`decrypt`] with a [`keys::PrivateKey`] |
+//! | `vcon keys` | [`keys::PrivateKey`], [`keys::PublicKey`], [`x509::read_certificates`], [`keys::generate_test_pki`] |
+//!
+//! ## Signed form: header layout
+//!
+//! The draft's A.6 example repeats `alg` and `x5c` in both the protected and
+//! the unprotected header, which RFC 7515 §7.2.1 forbids and strict JOSE
+//! libraries (josekit) refuse. By default ([`HeaderLayout::Rfc7515`]) each
+//! signature is written with disjoint headers, following the draft's text:
+//!
+//! ```text
+//! "protected": b64url({"alg":"RS256"})            (+ "kid" when the key has one)
+//! "header":    {"x5c":[leaf, intermediate…], "uuid":"<vCon uuid>"}   (or "x5u")
+//! ```
+//!
+//! `alg` is integrity-protected. `x5c` sits in the unprotected header as the
+//! draft says; it is not signed, but the signature only verifies with the
+//! leaf's key, so swapping the chain cannot make a forgery verify. (It could
+//! at most swap in another certificate for the *same* key.) `typ` is omitted:
+//! the example's `"JWT"` is wrong for a vCon. This layout is accepted by
+//! josekit as is, and by the PyPI `vcon` library (which checks the first
+//! signature's `protected.payload.signature` as a compact JWS and ignores
+//! the rest). [`HeaderLayout::DraftA6`] reproduces the example's repeated
+//! members for the older py-vcon (`python-vcon`), which reads `header.alg`
+//! and `header.x5c`.
+//!
+//! When verifying, the headers are normalised: a member repeated with the
+//! same value is ignored with a warning (so A.6 verifies), a member repeated
+//! with a different value is an error. A missing `header` (the PyPI `vcon`
+//! library writes none) is a warning. `updated_at` is set before signing
+//! ([`UpdatedAt`]). Payloads may be gzip ([`SignOptions::gzip`]); nested JWS
+//! layers are unwrapped up to [`VerifyOptions::max_nesting`].
+//!
+//! ## X.509 policy
+//!
+//! A signature is trusted through its `x5c` chain when trust anchors are
+//! given, otherwise through a given public key (PEM, DER or JWK), which is
+//! also how signatures without a certificate are verified. `x5u` is never
+//! fetched (no network). Chains:
+//!
+//! * **Strict (default):** RFC 5280 path validation by rustls-webpki (any
+//!   extended key usage accepted), after link-by-link checks that name the
+//!   failing certificate: validity at the verification time
+//!   ([`VerifyOptions::time`]), issuer/subject chaining and signatures,
+//!   `CA:TRUE` and `keyCertSign` on issuers, pathLenConstraint, the leaf's
+//!   keyUsage allowing digitalSignature or nonRepudiation, the chain length
+//!   limit, and the anchor. X.509 v1 issuers are refused.
+//! * **`allow_v1_intermediates` (explicit opt-in):** the same link-by-link
+//!   checks (x509-parser), but an issuer that is X.509 v1 or has no
+//!   basicConstraints is accepted with a warning. The draft's A.6 chain
+//!   (v1 leaf and intermediate under a v3 root) needs it.
+//!
+//! In both, anchors are trusted as given (their dates are not checked), and
+//! revocation is not checked. See [`x509::chain`].
+//!
+//! ## Encrypted form
+//!
+//! JWE General JSON: `protected` = `{"enc"}` plus `"alg"` when every
+//! recipient uses the same one (so single-recipient output is also readable
+//! as a compact JWE, as py-vcon does); `unprotected` = `{"uuid", "cty":
+//! "application/vcon"}`; each recipient's `header` carries `alg` when
+//! recipients differ, `kid` when known and the ECDH `epk`. The plaintext must
+//! be a signed vCon: [`encrypt`] refuses anything else. [`decrypt`] checks
+//! the unprotected `uuid` against the decrypted vCon.
+
+pub mod alg;
+pub mod error;
+mod jose;
+pub mod keys;
+mod sign;
+mod verify;
+pub mod x509;
+
+pub use alg::{ContentEnc, KeyAlg, SignAlg};
+pub use error::{DecryptError, EncryptError, EnvelopeError, SignError, VerifyError, Warning};
+pub use sign::{
+    HeaderLayout, Identity, SignOptions, SignedVcon, Signer, UpdatedAt, add_signatures, sign,
+    sign_bytes, wrap,
+};
+pub use verify::{Layer, SignerInfo, SignerTrust, Verified, VerifyOptions, verify, verify_object};

@@ -1,0 +1,488 @@
+//! Verification of a signed vCon: every signature, the `x5c` chains (or a
+//! given public key), the header `uuid`, and nested JWS layers.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use vcon_core::Form;
+use vcon_core::read::{ReadLimits, read};
+
+use crate::SignAlg;
+use crate::error::{EnvelopeError, VerifyError, Warning};
+use crate::jose::backend;
+use crate::jose::jws::{self, SigParts};
+use crate::keys::PublicKey;
+use crate::x509::{Certificate, ChainOptions, ChainPolicy, validate_chain};
+
+/// What to trust and how strictly.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Trust anchors (root certificates) for `x5c` chains.
+    pub anchors: Vec<Certificate>,
+    /// Public keys trusted directly, for signatures without a certificate
+    /// (or when no anchors are given). Tried in order; a `kid` on both sides
+    /// must match.
+    pub public_keys: Vec<PublicKey>,
+    /// Accept chains whose issuing certificates are X.509 v1 or lack
+    /// basicConstraints (the draft's A.6 chain), checking each link's
+    /// signature and validity and the anchor, with a warning. Off by default:
+    /// strict RFC 5280 validation.
+    pub allow_v1_intermediates: bool,
+    /// Verification time for certificate validity; `None` means now.
+    pub time: Option<DateTime<Utc>>,
+    /// Most certificates accepted in one `x5c` (default 8).
+    pub max_chain_len: usize,
+    /// Most nested JWS layers unwrapped (default 4; R-42).
+    pub max_nesting: usize,
+    /// Algorithms accepted (default: all five).
+    pub allowed_algs: Vec<SignAlg>,
+    /// Limits for the input and for each payload (size, gzip inflation, depth).
+    pub limits: ReadLimits,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            anchors: Vec::new(),
+            public_keys: Vec::new(),
+            allow_v1_intermediates: false,
+            time: None,
+            max_chain_len: 8,
+            max_nesting: 4,
+            allowed_algs: SignAlg::ALL.to_vec(),
+            limits: ReadLimits::default(),
+        }
+    }
+}
+
+impl VerifyOptions {
+    /// Default options trusting `anchors`.
+    pub fn with_anchors(anchors: Vec<Certificate>) -> Self {
+        Self {
+            anchors,
+            ..Self::default()
+        }
+    }
+
+    /// Default options trusting `keys` directly.
+    pub fn with_public_keys(keys: Vec<PublicKey>) -> Self {
+        Self {
+            public_keys: keys,
+            ..Self::default()
+        }
+    }
+
+    fn policy(&self) -> ChainPolicy {
+        if self.allow_v1_intermediates {
+            ChainPolicy::AllowV1Intermediates
+        } else {
+            ChainPolicy::Strict
+        }
+    }
+}
+
+/// Why a signature was trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignerTrust {
+    /// Through its `x5c` chain to a trust anchor.
+    Chain {
+        /// Subjects from the leaf up (leaf first).
+        chain_subjects: Vec<String>,
+        /// The anchor reached.
+        anchor_subject: String,
+        /// The policy that accepted the chain.
+        policy: ChainPolicy,
+    },
+    /// Through a public key given in [`VerifyOptions::public_keys`].
+    PublicKey {
+        /// Its index there.
+        key_index: usize,
+        /// Its RFC 7638 thumbprint.
+        thumbprint: String,
+    },
+}
+
+/// Who made one signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignerInfo {
+    /// Index in `signatures`.
+    pub index: usize,
+    /// The algorithm.
+    pub alg: SignAlg,
+    /// The header `kid`, if any.
+    pub kid: Option<String>,
+    /// The header `uuid`, if any.
+    pub header_uuid: Option<String>,
+    /// How it was trusted.
+    pub trust: SignerTrust,
+}
+
+impl SignerInfo {
+    /// The leaf certificate's subject, when trusted through a chain.
+    pub fn leaf_subject(&self) -> Option<&str> {
+        match &self.trust {
+            SignerTrust::Chain { chain_subjects, .. } => chain_subjects.first().map(String::as_str),
+            SignerTrust::PublicKey { .. } => None,
+        }
+    }
+}
+
+/// One JWS layer (the outermost first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer {
+    /// Every signature of the layer, all verified.
+    pub signers: Vec<SignerInfo>,
+    /// Whether the payload was gzip.
+    pub gzipped: bool,
+}
+
+/// A verified signed vCon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    /// The inner unsigned vCon's JSON bytes (after base64url and gzip).
+    pub vcon_bytes: Vec<u8>,
+    /// The inner unsigned vCon.
+    pub vcon: Map<String, Value>,
+    /// Its uuid, if it has one.
+    pub uuid: Option<String>,
+    /// The JWS layers, outermost first (more than one for a wrapped vCon).
+    pub layers: Vec<Layer>,
+    /// Things accepted with a remark (lenient chain, repeated header members, ...).
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads and verifies a signed vCon. Every signature of every layer must
+/// verify; see [`VerifyOptions`] for what is trusted.
+pub fn verify(signed: &[u8], options: &VerifyOptions) -> Result<Verified, VerifyError> {
+    let doc = read(signed, &options.limits)?;
+    verify_object(&doc.object, options)
+}
+
+/// Verifies a signed vCon already read into an object.
+pub fn verify_object(
+    signed: &Map<String, Value>,
+    options: &VerifyOptions,
+) -> Result<Verified, VerifyError> {
+    match Form::detect(signed) {
+        Some(Form::Signed) => {}
+        found => return Err(VerifyError::NotSigned { found }),
+    }
+    let mut layers = Vec::new();
+    let mut warnings = Vec::new();
+    let mut current = signed.clone();
+    let in_layer = |depth: usize, e: VerifyError| {
+        if depth == 0 {
+            e
+        } else {
+            VerifyError::Nested {
+                layer: depth,
+                source: Box::new(e),
+            }
+        }
+    };
+    let (vcon_bytes, vcon) = loop {
+        let depth = layers.len();
+        if depth >= options.max_nesting {
+            return Err(VerifyError::TooDeep {
+                max: options.max_nesting,
+            });
+        }
+        let (layer, json, doc, mut layer_warnings) =
+            verify_layer(&current, options).map_err(|e| in_layer(depth, e))?;
+        if depth > 0 {
+            for w in &mut layer_warnings {
+                w.message = format!("nested layer {depth}: {}", w.message);
+            }
+        }
+        warnings.append(&mut layer_warnings);
+        layers.push(layer);
+        match doc.form {
+            Some(Form::Signed) => current = doc.object,
+            Some(Form::Unsigned) => break (json, doc.object),
+            Some(Form::Encrypted) => {
+                let reason = "the payload is an encrypted vCon; a signed vCon carries an unsigned (or signed) one".into();
+                return Err(in_layer(depth, VerifyError::Payload { reason }));
+            }
+            None => {
+                let reason = "the payload is not a vCon: no form can be determined (R-40)".into();
+                return Err(in_layer(depth, VerifyError::Payload { reason }));
+            }
+        }
+    };
+    let uuid = match vcon.get("uuid") {
+        Some(Value::String(u)) => Some(u.clone()),
+        _ => None,
+    };
+    for (depth, layer) in layers.iter().enumerate() {
+        for s in &layer.signers {
+            match (&s.header_uuid, &uuid) {
+                (Some(h), Some(p)) if h != p => {
+                    let e = VerifyError::UuidMismatch {
+                        index: s.index,
+                        header: h.clone(),
+                        payload: p.clone(),
+                    };
+                    return Err(in_layer(depth, e));
+                }
+                (None, _) => warnings.push(Warning {
+                    pointer: format!("/signatures/{}/header", s.index),
+                    rule: Some("R-39"),
+                    message: format!(
+                        "{}no `uuid` header member; core-03 says it SHOULD be there",
+                        if depth > 0 {
+                            format!("nested layer {depth}: ")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                }),
+                _ => {}
+            }
+        }
+    }
+    Ok(Verified {
+        vcon_bytes,
+        vcon,
+        uuid,
+        layers,
+        warnings,
+    })
+}
+
+type LayerOutcome = (Layer, Vec<u8>, vcon_core::Document, Vec<Warning>);
+
+fn verify_layer(
+    object: &Map<String, Value>,
+    options: &VerifyOptions,
+) -> Result<LayerOutcome, VerifyError> {
+    let parsed = jws::parse(object)?;
+    let mut warnings = parsed.warnings;
+    let mut signers = Vec::with_capacity(parsed.signatures.len());
+    for sig in &parsed.signatures {
+        signers.push(verify_signature(
+            sig,
+            &parsed.payload_b64,
+            options,
+            &mut warnings,
+        )?);
+    }
+    let (json, doc) = jws::decode_payload(&parsed.payload_b64, &options.limits)
+        .map_err(|reason| VerifyError::Payload { reason })?;
+    let layer = Layer {
+        signers,
+        gzipped: doc.gzipped,
+    };
+    Ok((layer, json, doc, warnings))
+}
+
+fn x5c_chain(sig: &SigParts) -> Result<Option<Vec<Certificate>>, VerifyError> {
+    let Some(value) = sig.union.get("x5c") else {
+        return Ok(None);
+    };
+    let at = vcon_core::validate::pointer_join(sig.union.origin_of("x5c"), "x5c");
+    let Value::Array(entries) = value else {
+        return Err(EnvelopeError {
+            pointer: at,
+            reason: "must be an array of base64 certificates".into(),
+            rule: "R-39",
+        }
+        .into());
+    };
+    let mut chain = Vec::with_capacity(entries.len());
+    for (k, entry) in entries.iter().enumerate() {
+        let Value::String(s) = entry else {
+            return Err(EnvelopeError {
+                pointer: format!("{at}/{k}"),
+                reason: "must be a string".into(),
+                rule: "R-39",
+            }
+            .into());
+        };
+        let cert = Certificate::from_x5c(s, k).map_err(|e| VerifyError::Chain {
+            index: sig.index,
+            source: crate::x509::ChainError::Parse {
+                index: k,
+                reason: e.to_string(),
+            },
+        })?;
+        chain.push(cert);
+    }
+    Ok(Some(chain))
+}
+
+fn verify_signature(
+    sig: &SigParts,
+    payload_b64: &str,
+    options: &VerifyOptions,
+    warnings: &mut Vec<Warning>,
+) -> Result<SignerInfo, VerifyError> {
+    let index = sig.index;
+    let alg_name = sig.str_member("alg")?.ok_or_else(|| EnvelopeError {
+        pointer: format!("{}/protected", sig.pointer()),
+        reason: "no `alg` in the protected or unprotected header".into(),
+        rule: "R-39",
+    })?;
+    let alg = SignAlg::from_name(alg_name).ok_or_else(|| VerifyError::UnsupportedAlg {
+        index,
+        alg: alg_name.to_owned(),
+        location: sig.location_of("alg"),
+    })?;
+    if !options.allowed_algs.contains(&alg) {
+        return Err(VerifyError::AlgNotAllowed { index, alg });
+    }
+    if let Some(crit) = sig.union.get("crit") {
+        let members = match crit {
+            Value::Array(a) => a
+                .iter()
+                .map(|v| v.as_str().unwrap_or("(non-string)"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        };
+        return Err(VerifyError::Critical { index, members });
+    }
+    let kid = sig.str_member("kid")?.map(str::to_owned);
+    let header_uuid = sig.str_member("uuid")?.map(str::to_owned);
+    let x5u = sig.str_member("x5u")?.map(str::to_owned);
+    let chain = x5c_chain(sig)?;
+    let input = format!("{}.{payload_b64}", sig.protected_b64);
+    let input = input.as_bytes();
+
+    if chain.is_none() && x5u.is_none() {
+        warnings.push(Warning {
+            pointer: sig.pointer(),
+            rule: Some("R-39"),
+            message: "the header has neither x5c nor x5u; only a given public key can verify it"
+                .into(),
+        });
+    }
+    let trust = match (&chain, options.anchors.is_empty()) {
+        (Some(chain), false) => {
+            let chain_options = ChainOptions {
+                policy: options.policy(),
+                time: options.time,
+                max_len: options.max_chain_len,
+            };
+            let ok = validate_chain(chain, &options.anchors, &chain_options)
+                .map_err(|source| VerifyError::Chain { index, source })?;
+            for w in &ok.warnings {
+                warnings.push(Warning {
+                    pointer: format!("{}/x5c", sig.pointer()),
+                    rule: None,
+                    message: w.clone(),
+                });
+            }
+            let leaf = &chain[0];
+            let key = leaf.public_key().map_err(|e| VerifyError::Chain {
+                index,
+                source: crate::x509::ChainError::Parse {
+                    index: 0,
+                    reason: e.to_string(),
+                },
+            })?;
+            if !key.kind().fits_sign_alg(alg) {
+                return Err(VerifyError::KeyAlgMismatch {
+                    index,
+                    alg,
+                    kind: key.kind(),
+                });
+            }
+            backend::verify(alg, &key, input, &sig.signature).map_err(|_| {
+                VerifyError::BadSignature {
+                    index,
+                    alg,
+                    signer: format!("the key of certificate 0 ({})", leaf.subject()),
+                }
+            })?;
+            SignerTrust::Chain {
+                chain_subjects: ok.subjects,
+                anchor_subject: ok.anchor_subject,
+                policy: ok.policy,
+            }
+        }
+        _ if !options.public_keys.is_empty() => {
+            let trust = by_public_key(
+                index,
+                alg,
+                kid.as_deref(),
+                input,
+                &sig.signature,
+                &options.public_keys,
+            )?;
+            if chain.is_some() {
+                warnings.push(Warning {
+                    pointer: format!("{}/x5c", sig.pointer()),
+                    rule: None,
+                    message: "x5c not validated (no trust anchors given); trusted through a given public key".into(),
+                });
+            }
+            trust
+        }
+        _ => {
+            let reason = match (&chain, &x5u) {
+                (Some(_), _) => {
+                    "has an x5c chain but no trust anchors (or public keys) were given".to_owned()
+                }
+                (None, Some(u)) => format!(
+                    "names x5u `{u}`, which is not fetched (no network access); give the signer's public key"
+                ),
+                (None, None) => {
+                    "has neither x5c nor x5u (R-39), and no public key was given to verify it with"
+                        .to_owned()
+                }
+            };
+            return Err(VerifyError::NoTrust { index, reason });
+        }
+    };
+    Ok(SignerInfo {
+        index,
+        alg,
+        kid,
+        header_uuid,
+        trust,
+    })
+}
+
+fn by_public_key(
+    index: usize,
+    alg: SignAlg,
+    kid: Option<&str>,
+    input: &[u8],
+    signature: &[u8],
+    keys: &[PublicKey],
+) -> Result<SignerTrust, VerifyError> {
+    let candidates: Vec<(usize, &PublicKey)> = keys
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| k.kind().fits_sign_alg(alg))
+        .filter(|(_, k)| match (kid, k.kid()) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Err(VerifyError::NoTrust {
+            index,
+            reason: format!(
+                "none of the {} given public key(s) fits alg {alg}{}",
+                keys.len(),
+                kid.map(|k| format!(" and kid `{k}`")).unwrap_or_default()
+            ),
+        });
+    }
+    for (key_index, key) in &candidates {
+        if backend::verify(alg, key, input, signature).is_ok() {
+            return Ok(SignerTrust::PublicKey {
+                key_index: *key_index,
+                thumbprint: key.thumbprint(),
+            });
+        }
+    }
+    Err(VerifyError::BadSignature {
+        index,
+        alg,
+        signer: format!(
+            "any of the {} given public key(s) that fit it",
+            candidates.len()
+        ),
+    })
+}
