@@ -140,7 +140,8 @@ impl Migrator {
     /// Upgrades the content members of one object at `ptr`. `bodies` says
     /// whether a missing or contradictory `encoding` is to be fixed as well.
     pub(super) fn content(&mut self, obj: &mut Map<String, Value>, ptr: &str, bodies: bool) {
-        self.rename(obj, ptr, "mimetype", "mediatype", Value::is_string);
+        // Moved as it is: a wrongly typed value stays visible to the validator.
+        self.rename(obj, ptr, "mimetype", "mediatype", |_| true);
         self.content_hash(obj, ptr);
         if bodies {
             self.encoding(obj, ptr);
@@ -382,6 +383,11 @@ mod tests {
         assert_eq!(changes[0].kind, ChangeKind::DuplicateRemoved);
         let (m, _) = run(json!({"mimetype": "text/html", "mediatype": "text/plain"}));
         assert_eq!(m["legacy_preserved"]["mimetype"], "text/html");
+        let (m, _) = run(json!({"mimetype": 12345}));
+        assert_eq!(
+            m["mediatype"], 12345,
+            "a bad value moves as is, for the validator to see"
+        );
     }
 
     #[test]

@@ -81,8 +81,8 @@ fn upgrade_session_id(value: &Value) -> Option<Value> {
 impl Migrator {
     /// One party object.
     pub(super) fn party(&mut self, party: &Map<String, Value>) {
-        if CC_PARTY.iter().any(|k| party.contains_key(*k)) {
-            self.uses_cc = true;
+        for key in CC_PARTY.iter().filter(|k| party.contains_key(**k)) {
+            self.cc_members.insert(key);
         }
     }
 
@@ -99,21 +99,24 @@ impl Migrator {
             "interaction_id",
             Value::is_string,
         );
-        if CC_DIALOG.iter().any(|k| dialog.contains_key(*k)) {
-            self.uses_cc = true;
+        for key in CC_DIALOG.iter().filter(|k| dialog.contains_key(**k)) {
+            self.cc_members.insert(key);
         }
     }
 
     /// One attachment object: content, and `type` → `purpose` (but a
     /// `lawful_basis` attachment keeps `type`, which that extension defines).
+    /// The value moves as it is, so a wrongly typed one stays visible to the validator.
     pub(super) fn attachment(&mut self, attachment: &mut Map<String, Value>, ptr: &str) {
         self.content(attachment, ptr, true);
         if attachment.get("type").and_then(Value::as_str) != Some("lawful_basis") {
-            self.rename(attachment, ptr, "type", "purpose", Value::is_string);
+            self.rename(attachment, ptr, "type", "purpose", |_| true);
         }
     }
 
-    /// One analysis object: content, and `schema_version` / `vendor_schema` → `schema`.
+    /// One analysis object: content, and `schema_version` / `vendor_schema` →
+    /// `schema`. Only a string can become `schema`; a vendor's non-string
+    /// settings object is preserved rather than turned into an invalid `schema`.
     pub(super) fn analysis(&mut self, analysis: &mut Map<String, Value>, ptr: &str) {
         self.content(analysis, ptr, true);
         self.rename(analysis, ptr, "schema_version", "schema", Value::is_string);
@@ -230,7 +233,7 @@ mod tests {
         assert_eq!(d["target_dialog"], json!([1]));
         assert_eq!(m.changes.len(), 2);
         assert!(m.changes.iter().all(|c| c.kind == ChangeKind::Renamed));
-        assert!(!m.uses_cc);
+        assert!(m.cc_members.is_empty());
     }
 
     #[test]
@@ -239,12 +242,12 @@ mod tests {
         let mut d = obj(json!({"type": "text", "interaction": "A-17"}));
         m.dialog(&mut d, "/dialog/0");
         assert_eq!(d["interaction_id"], "A-17");
-        assert!(m.uses_cc);
+        assert!(!m.cc_members.is_empty());
         let mut m = Migrator::default();
         let mut d = obj(json!({"type": "text", "interaction": {"id": 3}}));
         m.dialog(&mut d, "/dialog/0");
         assert_eq!(d["legacy_preserved"]["interaction"], json!({"id": 3}));
-        assert!(!m.uses_cc);
+        assert!(m.cc_members.is_empty());
     }
 
     #[test]
@@ -284,8 +287,8 @@ mod tests {
     fn party_cc_members() {
         let mut m = Migrator::default();
         m.party(&obj(json!({"name": "A", "meta": {"role": "agent"}})));
-        assert!(!m.uses_cc);
+        assert!(m.cc_members.is_empty());
         m.party(&obj(json!({"name": "A", "role": "agent"})));
-        assert!(m.uses_cc);
+        assert!(!m.cc_members.is_empty());
     }
 }

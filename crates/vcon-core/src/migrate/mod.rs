@@ -388,8 +388,8 @@ fn migrate_signed(
 #[derive(Debug, Default)]
 pub(crate) struct Migrator {
     pub(crate) changes: Vec<Change>,
-    /// Whether members of the CC extension were seen.
-    uses_cc: bool,
+    /// Names of the CC extension members seen (party and dialog).
+    cc_members: std::collections::BTreeSet<&'static str>,
 }
 
 impl Migrator {

@@ -238,12 +238,18 @@ impl Migrator {
         }
     }
 
-    /// Adds `CC` to `extensions` when CC members were seen.
+    /// Adds `CC` to `extensions` when CC members were seen. A party `role`
+    /// alone does not count when `agent_session` (which defines `role:
+    /// "agent"`) is already declared.
     pub(super) fn declare_cc(&mut self, obj: &mut Map<String, Value>) {
-        if !self.uses_cc {
+        let declared = |name: &str| matches!(obj.get("extensions"), Some(Value::Array(names)) if names.iter().any(|n| n == name));
+        let only_role = self.cc_members.iter().all(|m| *m == "role");
+        if self.cc_members.is_empty() || declared("CC") || (only_role && declared("agent_session"))
+        {
             return;
         }
-        let why = "CC extension members (party role/contact_list, dialog campaign/interaction_*/skill) are present";
+        let seen: Vec<&str> = self.cc_members.iter().copied().collect();
+        let why = format!("CC extension members are present ({})", seen.join(", "));
         match obj.get_mut("extensions") {
             Some(Value::Array(names)) => {
                 if !names.iter().any(|n| n == "CC") {
@@ -428,10 +434,8 @@ mod tests {
             .as_object()
             .cloned()
             .unwrap();
-        let mut mig = Migrator {
-            uses_cc: true,
-            ..Migrator::default()
-        };
+        let mut mig = Migrator::default();
+        mig.cc_members.insert("role");
         mig.declare_cc(&mut m);
         mig.declare_cc(&mut m);
         assert_eq!(
@@ -447,5 +451,19 @@ mod tests {
         mig.declare_cc(&mut m);
         assert_eq!(m["extensions"], json!(["lawful_basis", "CC"]));
         assert_eq!(mig.changes[1].pointer, "/extensions/1");
+        assert!(mig.changes[1].description.contains("(role)"));
+        let mut m = json!({"extensions": ["agent_session"]})
+            .as_object()
+            .cloned()
+            .unwrap();
+        mig.declare_cc(&mut m);
+        assert_eq!(
+            m["extensions"],
+            json!(["agent_session"]),
+            "role is agent_session's too"
+        );
+        mig.cc_members.insert("skill");
+        mig.declare_cc(&mut m);
+        assert_eq!(m["extensions"], json!(["agent_session", "CC"]));
     }
 }
