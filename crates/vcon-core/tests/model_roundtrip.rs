@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use vcon_core::form::Form;
-use vcon_core::model::{ModelError, Vcon};
+use vcon_core::model::{Attachment, ModelError, Vcon};
 use vcon_core::read::{ReadLimits, read};
+use vcon_core::validate::{Options, Profile, Severity, validate_object};
 
 fn vectors_dir() -> PathBuf {
     match std::env::var_os("VCON_VECTORS_DIR") {
@@ -133,7 +134,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_vcons_round_trip(object in support::r#gen::any_vcon_object()) {
+    fn random_vcons_round_trip(object in support::any::any_vcon_object()) {
         let original = Value::Object(object.clone());
         let vcon = Vcon::from_object(object).unwrap();
         assert_round_trip("random vCon", &original, &vcon);
@@ -144,7 +145,7 @@ proptest! {
     }
 
     #[test]
-    fn edits_keep_untouched_members_in_place(object in support::r#gen::any_vcon_object()) {
+    fn edits_keep_untouched_members_in_place(object in support::any::any_vcon_object()) {
         let mut vcon = Vcon::from_object(object.clone()).unwrap();
         vcon.subject = Some("edited".into());
         let out = vcon.to_value();
@@ -158,5 +159,41 @@ proptest! {
         for (k, v) in unchanged {
             prop_assert_eq!(out.get(&k), Some(&v));
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generated_valid_vcons_pass_strict_validation(vcon in support::r#gen::valid_vcon()) {
+        let value = vcon.to_value();
+        let object = value.as_object().unwrap();
+        let report = validate_object(object, &Options::with_profile(Profile::Strict));
+        let errors: Vec<String> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| format!("{} {}: {}", f.rule, f.pointer, f.message))
+            .collect();
+        prop_assert!(errors.is_empty(), "{errors:#?}\n{}", serde_json::to_string_pretty(&value).unwrap());
+        // And the model reads back what it wrote.
+        let back = Vcon::from_slice(&vcon.to_vec().unwrap()).unwrap();
+        prop_assert_eq!(back.to_value(), value);
+    }
+
+    #[test]
+    fn breaking_a_generated_vcon_is_caught(vcon in support::r#gen::valid_vcon()) {
+        prop_assume!(!vcon.dialogs().is_empty());
+        let mut broken = vcon.clone();
+        let n = broken.parties().len() as u64;
+        let start = broken.created_at.clone();
+        let at = broken.push_attachment(Attachment { party: Some(n), dialog: Some(0), start, ..Attachment::default() });
+        let report = validate_object(broken.to_value().as_object().unwrap(), &Options::with_profile(Profile::Strict));
+        let pointer = format!("/attachments/{at}/party");
+        prop_assert!(
+            report.findings.iter().any(|f| f.severity == Severity::Error && f.rule == "R-20" && f.pointer == pointer),
+            "{:#?}", report.findings
+        );
     }
 }
