@@ -242,3 +242,131 @@ impl From<Vcon> for Value {
         vcon.to_value()
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::model::{ContentHashValue, Encoding, Party};
+    use serde_json::json;
+
+    #[test]
+    fn envelopes_are_refused_everywhere() {
+        let signed = json!({"payload": "e30", "signatures": []});
+        let e = Vcon::try_from(signed.clone()).unwrap_err();
+        assert_eq!(e, ModelError::Envelope { form: Form::Signed });
+        assert!(e.to_string().contains("signed vCon"), "{e}");
+        assert!(serde_json::from_value::<Vcon>(signed).is_err());
+        let enc = br#"{"ciphertext": "x", "recipients": []}"#;
+        assert!(matches!(
+            Vcon::from_slice(enc),
+            Err(ModelError::Envelope {
+                form: Form::Encrypted
+            })
+        ));
+    }
+
+    #[test]
+    fn read_errors_pass_through() {
+        assert!(matches!(Vcon::from_slice(b"[1]"), Err(ModelError::Read(_))));
+        assert!(matches!(
+            Vcon::from_slice(br#"{"a":1,"a":2}"#),
+            Err(ModelError::Read(_))
+        ));
+        let tight = ReadLimits {
+            max_bytes: 4,
+            ..ReadLimits::default()
+        };
+        assert!(Vcon::from_slice_with_limits(br#"{"parties":[]}"#, &tight).is_err());
+    }
+
+    #[test]
+    fn empty_leftovers_read_as_absent() {
+        let v = Vcon::from_slice(
+            br#"{"parties":[],"group":[],"redacted":{},"amended":{},"dialog":null}"#,
+        )
+        .unwrap();
+        assert!(v.redacted.is_some());
+        assert_eq!(v.redacted_ref(), None);
+        assert_eq!(v.amended_ref(), None);
+        assert!(!v.is_redacted());
+        assert!(v.dialogs().is_empty());
+        assert_eq!(v.dialog, None);
+        assert_eq!(
+            String::from_utf8(v.to_vec().unwrap()).unwrap(),
+            r#"{"parties":[],"group":[],"redacted":{},"amended":{},"dialog":null}"#
+        );
+        let r =
+            Vcon::from_slice(br#"{"parties":[],"redacted":{"uuid":"u","type":"PII Redaction"}}"#)
+                .unwrap();
+        assert_eq!(
+            r.redacted_ref().and_then(|r| r.r#type.as_deref()),
+            Some("PII Redaction")
+        );
+    }
+
+    #[test]
+    fn critical_names_fall_back_to_must_support() {
+        let v = Vcon::from_slice(br#"{"parties":[],"must_support":["x",1]}"#).unwrap();
+        assert_eq!(v.critical_names(), ["x"]);
+        let v =
+            Vcon::from_slice(br#"{"parties":[],"critical":["a"],"must_support":["x"]}"#).unwrap();
+        assert_eq!(v.critical_names(), ["a"]);
+    }
+
+    #[test]
+    fn nested_errors_have_full_pointers() {
+        let e = Vcon::from_slice(br#"{"parties":[{}, {"civicaddress": []}]}"#).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/parties/1/civicaddress: expected an object, found an array"
+        );
+        let e = Vcon::from_slice(br#"{"dialog":[{"session_id":[{"local":5}]}]}"#).unwrap_err();
+        assert_eq!(e.pointer(), Some("/dialog/0/session_id/0/local"));
+        let e = Vcon::from_slice(br#"{"parties":[], "a~b/c": 1, "attachments": [{"party": "0"}]}"#)
+            .unwrap_err();
+        assert_eq!(e.pointer(), Some("/attachments/0/party"));
+    }
+
+    #[test]
+    fn contents_and_pushes() {
+        let mut v = Vcon::default();
+        assert_eq!(v.push_party(Party::default()), 0);
+        let mut d = Dialog::default();
+        d.set_inline_text("hello");
+        assert_eq!(v.push_dialog(d), 0);
+        v.push_dialog(Dialog::default());
+        let mut a = Attachment::default();
+        a.set_inline_bytes(b"\x01");
+        v.push_attachment(a);
+        let mut an = Analysis::default();
+        an.set_external(
+            "https://example.com/a",
+            ContentHashValue::One("sha512-x".into()),
+        );
+        v.push_analysis(an);
+        let owners: Vec<String> = v.contents().map(|(o, _)| o.pointer()).collect();
+        assert_eq!(owners, ["/dialog/0", "/analysis/0", "/attachments/0"]);
+        match v.contents().next() {
+            Some((_, Content::Inline { encoding, .. })) => {
+                assert_eq!(encoding, Some(&Encoding::None))
+            }
+            other => panic!("{other:?}"),
+        }
+        // Fields set on a fresh value come out in declaration order.
+        v.uuid = Some("u".into());
+        v.created_at = Some(Date::verbatim("2026-01-01T00:00:00Z"));
+        let keys: Vec<String> = v.to_value().as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            [
+                "uuid",
+                "created_at",
+                "parties",
+                "dialog",
+                "analysis",
+                "attachments"
+            ]
+        );
+    }
+}
