@@ -91,14 +91,64 @@ pub(super) fn quote(s: &str) -> String {
     }
 }
 
-/// Whether `object` carries inline content: a non-empty `body`.
-pub(super) fn has_inline(object: &Map<String, Value>) -> bool {
-    object.get("body").is_some_and(|b| !is_empty_value(b))
+/// The content members of one object, gathered in a single pass over it
+/// (`null` values count as absent).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Content<'v> {
+    /// `mediatype`.
+    pub(super) mediatype: Option<&'v Value>,
+    /// Legacy `mimetype`.
+    pub(super) mimetype: Option<&'v Value>,
+    /// Legacy `alg`.
+    pub(super) alg: Option<&'v Value>,
+    /// Legacy `signature`.
+    pub(super) signature: Option<&'v Value>,
+    /// `body`.
+    pub(super) body: Option<&'v Value>,
+    /// `encoding`.
+    pub(super) encoding: Option<&'v Value>,
+    /// `url`.
+    pub(super) url: Option<&'v Value>,
+    /// `content_hash`.
+    pub(super) content_hash: Option<&'v Value>,
 }
 
-/// Whether `object` refers to external content: a `url` member.
-pub(super) fn has_external(object: &Map<String, Value>) -> bool {
-    member(object, "url").is_some()
+impl<'v> Content<'v> {
+    /// Gathers the content members of `object`.
+    pub(super) fn of(object: &'v Map<String, Value>) -> Self {
+        let mut c = Self::default();
+        for (name, value) in object {
+            c.take(name, value);
+        }
+        c
+    }
+
+    /// Records `value` when `name` is a content member; returns whether it is one.
+    pub(super) fn take(&mut self, name: &str, value: &'v Value) -> bool {
+        let slot = match name {
+            "mediatype" => &mut self.mediatype,
+            "mimetype" => &mut self.mimetype,
+            "alg" => &mut self.alg,
+            "signature" => &mut self.signature,
+            "body" => &mut self.body,
+            "encoding" => &mut self.encoding,
+            "url" => &mut self.url,
+            "content_hash" => &mut self.content_hash,
+            _ => return false,
+        };
+        *slot = Some(value).filter(|v| !v.is_null());
+        true
+    }
+
+    /// Whether there is inline content: a non-empty `body`.
+    pub(super) fn has_inline(&self) -> bool {
+        self.body.is_some_and(|b| !is_empty_value(b))
+    }
+
+    /// Whether there is a reference to external content: a `url`.
+    pub(super) fn has_external(&self) -> bool {
+        self.url.is_some()
+    }
 }
 
 /// Checks the content members (`body`, `encoding`, `url`, `content_hash`) of
@@ -108,17 +158,18 @@ pub(super) fn has_external(object: &Map<String, Value>) -> bool {
 /// that may carry content, and need not check those rules themselves.
 pub(super) fn check_object(ctx: &mut Ctx<'_>, object: &Map<String, Value>, pointer: &str) {
     let at = Ptr::Base(pointer);
-    check_descriptors(ctx, object, &at);
-    check_payload(ctx, object, &at);
+    let content = Content::of(object);
+    check_descriptors(ctx, &content, &at);
+    check_payload(ctx, &content, &at);
 }
 
 /// R-14 on `mediatype` and legacy `mimetype`; R-11 on the legacy members
 /// `mimetype`, `alg` and `signature`.
-pub(super) fn check_descriptors(ctx: &mut Ctx<'_>, object: &Map<String, Value>, at: &Ptr<'_>) {
-    if let Some(v) = member(object, "mediatype") {
+pub(super) fn check_descriptors(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
+    if let Some(v) = c.mediatype {
         check_mediatype(ctx, v, &at.key("mediatype"), "mediatype");
     }
-    if let Some(v) = member(object, "mimetype") {
+    if let Some(v) = c.mimetype {
         ctx.warning(
             "R-11",
             at.key("mimetype").build(),
@@ -126,10 +177,8 @@ pub(super) fn check_descriptors(ctx: &mut Ctx<'_>, object: &Map<String, Value>, 
         );
         check_mediatype(ctx, v, &at.key("mimetype"), "mimetype");
     }
-    let alg = member(object, "alg");
-    let signature = member(object, "signature");
-    if alg.is_some() || signature.is_some() {
-        let name = if alg.is_some() { "alg" } else { "signature" };
+    if c.alg.is_some() || c.signature.is_some() {
+        let name = if c.alg.is_some() { "alg" } else { "signature" };
         ctx.warning(
             "R-11",
             at.key(name).build(),
@@ -162,9 +211,9 @@ fn check_mediatype(ctx: &mut Ctx<'_>, value: &Value, at: &Ptr<'_>, name: &str) {
 }
 
 /// R-25, R-26 (inline) and, R-32 (external) on one object.
-pub(super) fn check_payload(ctx: &mut Ctx<'_>, object: &Map<String, Value>, at: &Ptr<'_>) {
-    check_inline(ctx, object, at);
-    check_external(ctx, object, at);
+pub(super) fn check_payload(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
+    check_inline(ctx, c, at);
+    check_external(ctx, c, at);
 }
 
 /// The values `encoding` may take.
@@ -177,9 +226,9 @@ enum Encoding {
     Jwe,
 }
 
-fn check_inline(ctx: &mut Ctx<'_>, object: &Map<String, Value>, at: &Ptr<'_>) {
-    let body = member(object, "body");
-    let encoding = match member(object, "encoding") {
+fn check_inline(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
+    let body = c.body;
+    let encoding = match c.encoding {
         None => None,
         Some(Value::String(s)) => match s.as_str() {
             "base64url" => Some(Encoding::Base64Url),
@@ -254,9 +303,9 @@ fn check_inline(ctx: &mut Ctx<'_>, object: &Map<String, Value>, at: &Ptr<'_>) {
     }
 }
 
-fn check_external(ctx: &mut Ctx<'_>, object: &Map<String, Value>, at: &Ptr<'_>) {
-    let hash = member(object, "content_hash");
-    if let Some(url) = member(object, "url") {
+fn check_external(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
+    let hash = c.content_hash;
+    if let Some(url) = c.url {
         match url {
             Value::String(s) if is_https_url(s) => {}
             Value::String(s) => ctx.error(
@@ -274,7 +323,7 @@ fn check_external(ctx: &mut Ctx<'_>, object: &Map<String, Value>, at: &Ptr<'_>) 
             ),
         }
         if hash.is_none() {
-            let hint = if member(object, "signature").is_some() {
+            let hint = if c.signature.is_some() {
                 " (it has the legacy `alg`/`signature` pair instead)"
             } else {
                 ""

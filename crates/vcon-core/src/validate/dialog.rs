@@ -1,6 +1,7 @@
 //! Rules for Dialog objects (core-03 §Dialog Object), digest §12.
 //!
-//! This module walks `dialog` once and checks each object's own members:
+//! This module walks `dialog` once, gathers each object's members in a single
+//! pass ([`Members`]) and checks them:
 //! R-12 duration, R-13 type, R-14 recommended media types, R-15 start,
 //! R-16 content on content-less types, R-17 disposition, R-18 members barred
 //! from transfers, R-20/R-21/R-22 party indices, R-24 missing content,
@@ -16,7 +17,7 @@
 use serde_json::{Map, Value};
 
 use super::Ctx;
-use super::content::{self, Ptr, is_empty_value, member, quote};
+use super::content::{self, Content, Ptr, is_empty_value, quote};
 use super::dialog_links;
 use super::dialog_session;
 use super::primitives::{is_date, is_recommended_dialog_mediatype};
@@ -92,11 +93,77 @@ const DISPOSITIONS: &[&str] = &[
     "voicemail-no-message",
 ];
 
-/// Members a transfer dialog must not have, besides content.
-const NOT_ON_TRANSFER: &[&str] = &["parties", "originator", "mediatype", "filename"];
+/// The members of one dialog object the rules look at, gathered in one pass
+/// over the object (`null` values count as absent; unknown members are skipped).
+#[derive(Debug, Default)]
+pub(super) struct Members<'v> {
+    /// `body`, `encoding`, `url`, `content_hash`, `mediatype` and legacy content members.
+    pub(super) content: Content<'v>,
+    /// `type`.
+    pub(super) kind: Option<&'v Value>,
+    /// `start`.
+    pub(super) start: Option<&'v Value>,
+    /// `duration`.
+    pub(super) duration: Option<&'v Value>,
+    /// `parties`.
+    pub(super) parties: Option<&'v Value>,
+    /// `originator`.
+    pub(super) originator: Option<&'v Value>,
+    /// `filename`.
+    pub(super) filename: Option<&'v Value>,
+    /// `disposition`.
+    pub(super) disposition: Option<&'v Value>,
+    /// `party_history`.
+    pub(super) party_history: Option<&'v Value>,
+    /// `session_id`.
+    pub(super) session_id: Option<&'v Value>,
+    /// `recordings`.
+    pub(super) recordings: Option<&'v Value>,
+    /// `recording_set`.
+    pub(super) recording_set: Option<&'v Value>,
+    /// Transfer roles by [`dialog_links::ROLES`] slot: current names.
+    pub(super) roles: [Option<&'v Value>; dialog_links::ROLE_COUNT],
+    /// Transfer roles by slot: pre-0.3.0 hyphenated names.
+    pub(super) legacy_roles: [Option<&'v Value>; dialog_links::ROLE_COUNT],
+    /// Whether any member is not `null` (otherwise the dialog is a placeholder).
+    pub(super) any: bool,
+}
 
-/// Content members barred from incomplete, transfer and recording-set dialogs.
-const CONTENT_MEMBERS: &[&str] = &["body", "encoding", "url", "content_hash"];
+impl<'v> Members<'v> {
+    /// Gathers the members of `d` in one pass.
+    pub(super) fn of(d: &'v Map<String, Value>) -> Self {
+        let mut m = Self::default();
+        for (name, value) in d {
+            if value.is_null() {
+                continue;
+            }
+            m.any = true;
+            if m.content.take(name, value) {
+                continue;
+            }
+            let slot = match name.as_str() {
+                "type" => &mut m.kind,
+                "start" => &mut m.start,
+                "duration" => &mut m.duration,
+                "parties" => &mut m.parties,
+                "originator" => &mut m.originator,
+                "filename" => &mut m.filename,
+                "disposition" => &mut m.disposition,
+                "party_history" => &mut m.party_history,
+                "session_id" => &mut m.session_id,
+                "recordings" => &mut m.recordings,
+                "recording_set" => &mut m.recording_set,
+                other => match dialog_links::role_slot(other) {
+                    Some((i, false)) => &mut m.roles[i],
+                    Some((i, true)) => &mut m.legacy_roles[i],
+                    None => continue,
+                },
+            };
+            *slot = Some(value);
+        }
+        m
+    }
+}
 
 /// Runs the dialog rules over the top-level `dialog` array. A missing or
 /// non-array `dialog`, and non-object elements, are R-9 matters reported elsewhere.
@@ -109,61 +176,63 @@ pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
         let Value::Object(d) = item else {
             continue;
         };
-        if is_placeholder(item) {
-            continue;
+        let m = Members::of(d);
+        if m.any {
+            check_dialog(ctx, dialogs, i, &m, &base.index(i));
         }
-        let at = base.index(i);
-        check_dialog(ctx, dialogs, i, d, &at);
     }
 }
 
-/// All rules for dialog `i`, an object at `at`.
-fn check_dialog(
-    ctx: &mut Ctx<'_>,
-    dialogs: &[Value],
-    i: usize,
-    d: &Map<String, Value>,
-    at: &Ptr<'_>,
-) {
-    let kind = check_type(ctx, d, at);
-    check_start(ctx, d, at);
-    if let Some(v) = member(d, "duration") {
+/// All rules for dialog `i`, whose members are `m`, at `at`.
+fn check_dialog(ctx: &mut Ctx<'_>, dialogs: &[Value], i: usize, m: &Members<'_>, at: &Ptr<'_>) {
+    let kind = check_type(ctx, m.kind, at);
+    check_start(ctx, m.start, at);
+    if let Some(v) = m.duration {
         check_duration(ctx, v, &at.key("duration"));
     }
     let party_count = ctx.party_count();
     if kind == Some(Kind::Transfer) {
-        forbid(ctx, d, at, NOT_ON_TRANSFER, "R-18", Kind::Transfer);
+        let barred = [
+            ("parties", m.parties),
+            ("originator", m.originator),
+            ("mediatype", m.content.mediatype),
+            ("filename", m.filename),
+        ];
+        forbid(ctx, &barred, at, "R-18", Kind::Transfer);
     } else {
-        if let Some(v) = member(d, "parties") {
+        if let Some(v) = m.parties {
             check_parties(ctx, v, &at.key("parties"), party_count);
         }
-        if let Some(v) = member(d, "originator") {
-            check_originator(
-                ctx,
-                v,
-                member(d, "parties"),
-                &at.key("originator"),
-                party_count,
-            );
+        if let Some(v) = m.originator {
+            check_originator(ctx, v, m.parties, &at.key("originator"), party_count);
         }
-        check_recommended_mediatype(ctx, d, at);
+        check_recommended_mediatype(ctx, &m.content, at);
     }
-    content::check_descriptors(ctx, d, at);
+    content::check_descriptors(ctx, &m.content, at);
     match kind {
-        Some(k) if k.forbids_content() => forbid(ctx, d, at, CONTENT_MEMBERS, "R-16", k),
+        Some(k) if k.forbids_content() => {
+            let c = &m.content;
+            let barred = [
+                ("body", c.body),
+                ("encoding", c.encoding),
+                ("url", c.url),
+                ("content_hash", c.content_hash),
+            ];
+            forbid(ctx, &barred, at, "R-16", k);
+        }
         _ => {
-            content::check_payload(ctx, d, at);
-            check_content_presence(ctx, d, kind, at);
+            content::check_payload(ctx, &m.content, at);
+            check_content_presence(ctx, &m.content, kind, at);
         }
     }
-    check_disposition(ctx, d, kind, at);
-    dialog_links::check(ctx, dialogs, i, d, kind, at);
-    dialog_session::check(ctx, d, at);
+    check_disposition(ctx, m.disposition, kind, at);
+    dialog_links::check(ctx, dialogs, i, m, kind, at);
+    dialog_session::check(ctx, m, at);
 }
 
 /// `type` present and one of the registered dialog types.
-fn check_type(ctx: &mut Ctx<'_>, d: &Map<String, Value>, at: &Ptr<'_>) -> Option<Kind> {
-    match member(d, "type") {
+fn check_type(ctx: &mut Ctx<'_>, v: Option<&Value>, at: &Ptr<'_>) -> Option<Kind> {
+    match v {
         None => {
             ctx.error(
                 "R-13",
@@ -198,8 +267,8 @@ fn check_type(ctx: &mut Ctx<'_>, d: &Map<String, Value>, at: &Ptr<'_>) -> Option
 }
 
 /// `start` present and an RFC 3339 date-time.
-fn check_start(ctx: &mut Ctx<'_>, d: &Map<String, Value>, at: &Ptr<'_>) {
-    match member(d, "start") {
+fn check_start(ctx: &mut Ctx<'_>, v: Option<&Value>, at: &Ptr<'_>) {
+    match v {
         None => ctx.error("R-15", at.build(), "dialog has no `start` date-time"),
         Some(Value::String(s)) if is_date(s) => {}
         Some(Value::String(s)) => ctx.error(
@@ -367,8 +436,8 @@ fn check_originator(
 }
 
 /// R-14 (W): the dialog media type is one core-03 recommends.
-fn check_recommended_mediatype(ctx: &mut Ctx<'_>, d: &Map<String, Value>, at: &Ptr<'_>) {
-    let (name, value) = match (member(d, "mediatype"), member(d, "mimetype")) {
+fn check_recommended_mediatype(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
+    let (name, value) = match (c.mediatype, c.mimetype) {
         (Some(Value::String(s)), _) => ("mediatype", s),
         (None, Some(Value::String(s))) => ("mimetype", s),
         _ => return,
@@ -386,17 +455,16 @@ fn check_recommended_mediatype(ctx: &mut Ctx<'_>, d: &Map<String, Value>, at: &P
     }
 }
 
-/// Reports each present member of `names` as barred from dialogs of `kind`.
+/// Reports each present, non-empty member of `members` as barred from dialogs of `kind`.
 fn forbid(
     ctx: &mut Ctx<'_>,
-    d: &Map<String, Value>,
+    members: &[(&str, Option<&Value>)],
     at: &Ptr<'_>,
-    names: &[&str],
     rule: &'static str,
     kind: Kind,
 ) {
-    for name in names {
-        if d.get(*name).is_some_and(|v| !is_empty_value(v)) {
+    for (name, value) in members {
+        if value.is_some_and(|v| !is_empty_value(v)) {
             ctx.error(
                 rule,
                 at.key(name).build(),
@@ -407,15 +475,10 @@ fn forbid(
 }
 
 /// R-24 (content expected on recording/text) and R-27 (inline content has a mediatype).
-fn check_content_presence(
-    ctx: &mut Ctx<'_>,
-    d: &Map<String, Value>,
-    kind: Option<Kind>,
-    at: &Ptr<'_>,
-) {
-    let inline = content::has_inline(d);
-    if inline && member(d, "mediatype").is_none() {
-        let hint = if member(d, "mimetype").is_some() {
+fn check_content_presence(ctx: &mut Ctx<'_>, c: &Content<'_>, kind: Option<Kind>, at: &Ptr<'_>) {
+    let inline = c.has_inline();
+    if inline && c.mediatype.is_none() {
+        let hint = if c.mimetype.is_some() {
             " (it has the legacy `mimetype`; rename it)"
         } else {
             ""
@@ -427,7 +490,7 @@ fn check_content_presence(
         );
     }
     let expects_content = matches!(kind, Some(Kind::Recording | Kind::Text));
-    if expects_content && !inline && !content::has_external(d) && !ctx.is_redacted() {
+    if expects_content && !inline && !c.has_external() && !ctx.is_redacted() {
         let name = kind.map_or("", Kind::name);
         ctx.warning(
             "R-24",
@@ -440,8 +503,12 @@ fn check_content_presence(
 }
 
 /// `disposition` required and valid on incomplete dialogs, discouraged elsewhere.
-fn check_disposition(ctx: &mut Ctx<'_>, d: &Map<String, Value>, kind: Option<Kind>, at: &Ptr<'_>) {
-    let disposition = member(d, "disposition");
+fn check_disposition(
+    ctx: &mut Ctx<'_>,
+    disposition: Option<&Value>,
+    kind: Option<Kind>,
+    at: &Ptr<'_>,
+) {
     match (kind, disposition) {
         (Some(Kind::Incomplete), None) => ctx.error(
             "R-17",

@@ -7,10 +7,10 @@ use serde_json::{Map, Value};
 
 use super::Ctx;
 use super::content::{Ptr, is_empty_value};
-use super::dialog::{Kind, check_party_index, describe, is_placeholder, kind_of};
+use super::dialog::{Kind, Members, check_party_index, describe, is_placeholder, kind_of};
 
 /// A transfer member: its name, its pre-0.3.0 name, and what it refers to.
-struct Role {
+pub(super) struct Role {
     name: &'static str,
     legacy: Option<&'static str>,
     target: Target,
@@ -21,14 +21,18 @@ struct Role {
 }
 
 /// What a transfer member's indices point into.
-enum Target {
+pub(super) enum Target {
     /// The top-level `parties` array.
     Party,
     /// The `dialog` array, at dialogs of one of these types.
     Dialog(&'static [Kind]),
 }
 
-const ROLES: &[Role] = &[
+/// Number of transfer roles.
+pub(super) const ROLE_COUNT: usize = 6;
+
+/// The transfer roles, in the slot order of [`Members::roles`].
+pub(super) const ROLES: [Role; ROLE_COUNT] = [
     Role {
         name: "transferee",
         legacy: None,
@@ -73,18 +77,38 @@ const ROLES: &[Role] = &[
     },
 ];
 
-/// Checks the transfer and recording-set members of dialog `i` (an object at `at`).
+/// The role slot of a member name, and whether the name is the legacy one.
+pub(super) fn role_slot(name: &str) -> Option<(usize, bool)> {
+    match name {
+        "transferee" => Some((0, false)),
+        "transferor" => Some((1, false)),
+        "transfer_target" => Some((2, false)),
+        "transfer-target" => Some((2, true)),
+        "original" => Some((3, false)),
+        "consultation" => Some((4, false)),
+        "target_dialog" => Some((5, false)),
+        "target-dialog" => Some((5, true)),
+        _ => None,
+    }
+}
+
+/// Checks the transfer and recording-set members of dialog `i` (members `m`, at `at`).
 pub(super) fn check(
     ctx: &mut Ctx<'_>,
     dialogs: &[Value],
     i: usize,
-    d: &Map<String, Value>,
+    m: &Members<'_>,
     kind: Option<Kind>,
     at: &Ptr<'_>,
 ) {
-    check_transfer_roles(ctx, dialogs, d, kind, at);
-    check_recordings(ctx, dialogs, i, d, kind, at);
-    check_recording_set(ctx, dialogs, i, d, kind, at);
+    check_transfer_roles(ctx, dialogs, m, kind, at);
+    check_recordings(ctx, dialogs, i, m.recordings, kind, at);
+    check_recording_set(ctx, dialogs, i, m.recording_set, kind, at);
+}
+
+/// A value that is not empty (`[]`, `{}`, `""` count as absent).
+fn non_empty(v: Option<&Value>) -> Option<&Value> {
+    v.filter(|v| !is_empty_value(v))
 }
 
 /// A member present with a non-empty value (`null`, `[]`, `{}` count as absent).
@@ -95,16 +119,18 @@ fn present<'v>(d: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
 fn check_transfer_roles(
     ctx: &mut Ctx<'_>,
     dialogs: &[Value],
-    d: &Map<String, Value>,
+    m: &Members<'_>,
     kind: Option<Kind>,
     at: &Ptr<'_>,
 ) {
     let is_transfer = kind == Some(Kind::Transfer);
-    let mut missing: [Option<&str>; 6] = [None; 6];
+    let mut missing: [Option<&str>; ROLE_COUNT] = [None; ROLE_COUNT];
     for (slot, role) in ROLES.iter().enumerate() {
         let mut found = false;
-        for name in std::iter::once(role.name).chain(role.legacy) {
-            let Some(v) = present(d, name) else {
+        let current = (role.name, m.roles[slot]);
+        let legacy = role.legacy.map(|name| (name, m.legacy_roles[slot]));
+        for (name, value) in std::iter::once(current).chain(legacy) {
+            let Some(v) = non_empty(value) else {
                 continue;
             };
             found = true;
@@ -250,11 +276,11 @@ fn check_recordings(
     ctx: &mut Ctx<'_>,
     dialogs: &[Value],
     i: usize,
-    d: &Map<String, Value>,
+    recordings: Option<&Value>,
     kind: Option<Kind>,
     at: &Ptr<'_>,
 ) {
-    let recordings = present(d, "recordings");
+    let recordings = non_empty(recordings);
     let at_r = at.key("recordings");
     let items = match (kind, recordings) {
         (Some(Kind::RecordingSet), None) => {
@@ -333,11 +359,11 @@ fn check_recording_set(
     ctx: &mut Ctx<'_>,
     dialogs: &[Value],
     i: usize,
-    d: &Map<String, Value>,
+    recording_set: Option<&Value>,
     kind: Option<Kind>,
     at: &Ptr<'_>,
 ) {
-    let Some(v) = present(d, "recording_set") else {
+    let Some(v) = non_empty(recording_set) else {
         return;
     };
     let at_s = at.key("recording_set");

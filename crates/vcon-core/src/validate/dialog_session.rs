@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::Ctx;
 use super::content::{Ptr, member, quote};
-use super::dialog::{check_party_index, describe};
+use super::dialog::{Members, check_party_index, describe};
 use super::primitives::{is_date, is_session_uuid};
 use crate::read::json_type;
 
@@ -14,13 +14,13 @@ const EVENTS: &[&str] = &[
     "join", "drop", "hold", "unhold", "mute", "unmute", "keydown", "keyup",
 ];
 
-/// Checks `party_history` and `session_id` of one dialog at `at`.
-pub(super) fn check(ctx: &mut Ctx<'_>, d: &Map<String, Value>, at: &Ptr<'_>) {
-    if let Some(v) = member(d, "party_history") {
+/// Checks `party_history` and `session_id` of one dialog (members `m`) at `at`.
+pub(super) fn check(ctx: &mut Ctx<'_>, m: &Members<'_>, at: &Ptr<'_>) {
+    if let Some(v) = m.party_history {
         check_party_history(ctx, v, &at.key("party_history"));
     }
-    if let Some(v) = member(d, "session_id") {
-        check_session_id(ctx, v, member(d, "parties"), &at.key("session_id"));
+    if let Some(v) = m.session_id {
+        check_session_id(ctx, v, m.parties, &at.key("session_id"));
     }
 }
 

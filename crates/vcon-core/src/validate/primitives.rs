@@ -33,9 +33,25 @@ pub fn uuid_version(s: &str) -> Option<u8> {
         .and_then(|d| u8::try_from(d).ok())
 }
 
+/// RFC 2045 token characters: any CHAR except SPACE, CTLs and tspecials.
+const TOKEN_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0x21;
+    while c < 0x7f {
+        table[c] = true;
+        c += 1;
+    }
+    let tspecials = b"()<>@,;:\\\"/[]?=";
+    let mut i = 0;
+    while i < tspecials.len() {
+        table[tspecials[i] as usize] = false;
+        i += 1;
+    }
+    table
+};
+
 fn is_token_char(c: u8) -> bool {
-    // RFC 2045 token: any CHAR except SPACE, CTLs and tspecials.
-    c.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&c)
+    TOKEN_CHARS[usize::from(c)]
 }
 
 /// Whitespace tolerated around parameters, including folded header lines.
