@@ -8,11 +8,10 @@ use crate::output::{ColorChoice, Format, Painter};
 
 /// Exit status section shared by the root help and the README.
 pub const EXIT_CODES: &str = "\
-Exit status (every command):
+Exit status (every command; see each command's help for details):
   0  success: every input is valid, the check holds
-  1  an input is invalid, or a check failed
-  2  usage error (bad flag, bad value) or I/O error (unreadable file, bad JSON given to a
-     command that needs a vCon)";
+  1  an input is invalid or cannot be taken as a vCon, or a check failed
+  2  usage error (bad flag or value) or I/O error (unreadable input, unwritable output)";
 
 const ROOT_ABOUT: &str = "Validate, migrate, show, build and hash vCons (IETF draft-ietf-vcon-vcon-core-03, syntax 0.4.0)";
 
@@ -52,6 +51,9 @@ pub struct Ctx {
     pub out: Painter,
     /// Styles for standard error.
     pub err: Painter,
+    /// The subcommand's parsed arguments, for commands that need the order
+    /// in which repeated flags were given ([`clap::ArgMatches::indices_of`]).
+    pub matches: ArgMatches,
 }
 
 /// How a command ended, when it did not fail with an error (exit code 2).
@@ -116,14 +118,14 @@ impl std::fmt::Display for UsageError {
 impl std::error::Error for UsageError {}
 
 fn root(commands: &[Spec]) -> clap::Command {
-    let mut cmd = clap::Command::new("vcon")
+    // The global arguments first: `augment_args` also sets about texts, which ours replace.
+    let mut cmd = GlobalArgs::augment_args(clap::Command::new("vcon"))
         .version(env!("CARGO_PKG_VERSION"))
         .about(ROOT_ABOUT)
         .long_about(ROOT_LONG_ABOUT)
         .after_help(EXIT_CODES)
         .subcommand_required(true)
         .arg_required_else_help(true);
-    cmd = GlobalArgs::augment_args(cmd);
     for spec in commands {
         cmd = cmd.subcommand((spec.build)().name(spec.name));
     }
@@ -145,6 +147,7 @@ pub fn main(commands: &[Spec]) -> std::process::ExitCode {
         format: global.format,
         out: Painter::stdout(global.color),
         err: Painter::stderr(global.color),
+        matches: sub.clone(),
     };
     let result = match commands.iter().find(|s| s.name == name) {
         Some(spec) => (spec.run)(sub, &ctx),

@@ -168,6 +168,22 @@ pub fn has_walk_suffix(name: &[u8]) -> bool {
     })
 }
 
+/// Writes `bytes` to `path`, or to standard output when `path` is `None` or `-`.
+pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    match path {
+        Some(p) if p != Path::new("-") => {
+            std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))
+        }
+        _ => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)
+                .and_then(|()| out.flush())
+                .context("cannot write standard output")
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

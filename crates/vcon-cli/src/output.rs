@@ -40,6 +40,8 @@ pub enum Style {
     Dim,
     /// Identifiers (rule ids, pointers).
     Cyan,
+    /// Headings.
+    Bold,
 }
 
 impl Style {
@@ -50,6 +52,7 @@ impl Style {
             Self::Yellow => "\x1b[33m",
             Self::Dim => "\x1b[2m",
             Self::Cyan => "\x1b[36m",
+            Self::Bold => "\x1b[1m",
         }
     }
 }
@@ -133,10 +136,38 @@ pub fn print_error(ctx: &crate::cli::Ctx, e: &anyhow::Error) {
     };
 }
 
+/// Formats a byte count for people: `812 B`, `2.2 KiB`, `33.5 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    // Display only: precision loss does not matter.
+    #[allow(clippy::cast_precision_loss)]
+    let mut v = n as f64 / 1024.0;
+    let mut unit = UNITS[0];
+    for u in &UNITS[1..] {
+        if v < 1024.0 {
+            break;
+        }
+        v /= 1024.0;
+        unit = u;
+    }
+    format!("{v:.1} {unit}")
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_for_people() {
+        assert_eq!(human_bytes(812), "812 B");
+        assert_eq!(human_bytes(2253), "2.2 KiB");
+        assert_eq!(human_bytes(33_537), "32.8 KiB");
+        assert_eq!(human_bytes(5 * 1024 * 1024), "5.0 MiB");
+    }
 
     #[test]
     fn plain_painter_writes_plain_text() {

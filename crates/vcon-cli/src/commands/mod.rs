@@ -15,4 +15,7 @@ macro_rules! register {
 register! {
     validate,
     hash,
+    migrate,
+    show,
+    new,
 }

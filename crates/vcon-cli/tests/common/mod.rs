@@ -76,3 +76,24 @@ pub fn vectors_dir(test: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// A legacy 0.0.1 vCon: `mimetype`, `alg` + `signature`, `group: []`.
+pub const LEGACY: &str = r#"{
+  "vcon": "0.0.1",
+  "uuid": "018b4f72-d0e7-8d8e-b9a2-279e0d16bc46",
+  "created_at": "2022-06-21T17:53:26Z",
+  "group": [],
+  "parties": [{"tel": "+12345678901", "name": "Alice", "validation": "none"}],
+  "dialog": [{
+    "type": "recording", "start": "2022-06-21T17:53:26Z", "parties": [0],
+    "url": "https://example.com/call.wav", "mimetype": "audio/x-wav",
+    "alg": "SHA-512",
+    "signature": "abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab"
+  }]
+}"#;
+
+/// Parses the one JSON document of `bytes`.
+pub fn json(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|e| panic!("not JSON: {e}: {}", String::from_utf8_lossy(bytes)))
+}
