@@ -20,6 +20,17 @@ use vcon_core::model::{Attachment, ModelError, Vcon};
 use vcon_core::read::{ReadLimits, read};
 use vcon_core::validate::{Options, Profile, Severity, validate_object};
 
+/// Says on the process's stderr (not the captured test output, so it shows
+/// even when the test passes) that the vectors are missing.
+fn report_missing(what: &str, dir: &Path) {
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "../shared/vectors not found: skipping {what} (looked in {}; set VCON_VECTORS_DIR)",
+        dir.display()
+    );
+}
+
 fn vectors_dir() -> PathBuf {
     match std::env::var_os("VCON_VECTORS_DIR") {
         Some(dir) => PathBuf::from(dir),
@@ -55,10 +66,7 @@ fn assert_round_trip(name: &str, original: &Value, vcon: &Vcon) {
 fn every_unsigned_vector_round_trips() {
     let dir = vectors_dir();
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "../shared/vectors not found: skipping model round-trip of the example vCons (looked in {}; set VCON_VECTORS_DIR)",
-            dir.display()
-        );
+        report_missing("the model round-trip of the example vCons", &dir);
         return;
     };
     let mut files: Vec<PathBuf> = entries
@@ -117,10 +125,7 @@ fn wrongly_typed_vectors_name_the_member() {
     let dir = vectors_dir();
     let path = dir.join("vcon-server-INVALID-bad-dialog-types.json");
     let Ok(bytes) = std::fs::read(&path) else {
-        eprintln!(
-            "../shared/vectors not found: skipping (looked for {})",
-            path.display()
-        );
+        report_missing("the wrongly-typed vector check", &dir);
         return;
     };
     let e = Vcon::from_slice(&bytes).unwrap_err();
