@@ -99,6 +99,8 @@
 //! the unprotected `uuid` against the decrypted vCon.
 
 pub mod alg;
+mod decrypt;
+mod encrypt;
 pub mod error;
 mod jose;
 pub mod keys;
@@ -107,6 +109,8 @@ mod verify;
 pub mod x509;
 
 pub use alg::{ContentEnc, KeyAlg, SignAlg};
+pub use decrypt::{DecryptOptions, Decrypted, decrypt};
+pub use encrypt::{EncryptOptions, EncryptedVcon, Recipient, encrypt};
 pub use error::{DecryptError, EncryptError, EnvelopeError, SignError, VerifyError, Warning};
 pub use sign::{
     HeaderLayout, Identity, SignOptions, SignedVcon, Signer, UpdatedAt, add_signatures, sign,

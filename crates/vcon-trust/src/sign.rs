@@ -114,7 +114,7 @@ pub enum UpdatedAt {
     /// The current time, RFC 3339 in UTC with milliseconds. The default.
     #[default]
     Now,
-    /// A given time.
+    /// A given time (written in UTC, as the digest §1 asks).
     At(DateTime<FixedOffset>),
     /// Leave the member as it is.
     Keep,
@@ -250,7 +250,9 @@ fn with_updated_at(unsigned: &Map<String, Value>, how: UpdatedAt) -> Map<String,
     let stamp = match how {
         UpdatedAt::Keep => return unsigned.clone(),
         UpdatedAt::Now => Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
-        UpdatedAt::At(t) => t.to_rfc3339_opts(SecondsFormat::Millis, true),
+        UpdatedAt::At(t) => t
+            .with_timezone(&Utc)
+            .to_rfc3339_opts(SecondsFormat::Millis, true),
     };
     if unsigned.contains_key("updated_at") {
         let mut out = unsigned.clone();

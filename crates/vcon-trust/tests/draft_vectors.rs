@@ -192,3 +192,85 @@ fn legacy_0_0_1_signed_example_verifies_under_the_opt_in_policy_only() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a7_decrypts_with_fake_grp_key_to_the_a6_vcon() {
+    let a7 = need!(vector("core03-A7-encrypted-jwe-general.vcon"));
+    let a6 = need!(vector(A6));
+    let key = PrivateKey::from_bytes(&need!(key_file("fake_grp.key"))).unwrap();
+    let d = vcon_trust::decrypt(&a7, &key, &vcon_trust::DecryptOptions::default()).unwrap();
+    // The plaintext is Python's json.dumps of the signed vCon; the A.6 file is the same
+    // JSON re-indented by the py-vcon CLI. So: the same JSON value with the same member
+    // order, hence the same payload, protected and signature strings (all a signature
+    // covers), but not the same whitespace.
+    let plain: serde_json::Value = serde_json::from_slice(&d.signed_bytes).unwrap();
+    let file: serde_json::Value = serde_json::from_slice(&a6).unwrap();
+    assert_eq!(plain, file, "the plaintext is the A.6 vCon");
+    assert_eq!(
+        serde_json::to_string(&plain).unwrap(),
+        serde_json::to_string(&file).unwrap(),
+        "same member order too"
+    );
+    assert_eq!(
+        d.signed_bytes.len(),
+        13_118,
+        "`json.dumps` text: A.6 without its indentation"
+    );
+    assert_eq!(d.uuid.as_deref(), Some(A6_UUID));
+    assert_eq!(
+        (d.recipient, d.alg, d.enc),
+        (
+            0,
+            vcon_trust::KeyAlg::RsaOaep,
+            vcon_trust::ContentEnc::A256CbcHs512
+        )
+    );
+    // A.7 repeats enc three times and uses the legacy cty: warnings, not errors.
+    let text: Vec<String> = d.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        text.iter()
+            .any(|w| w.starts_with("/unprotected/enc: repeats /protected/enc")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|w| w.starts_with("/recipients/0/header/enc: repeats")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter().any(|w| w.contains("application/vcon+json")),
+        "{text:#?}"
+    );
+    // And the decrypted A.6 then verifies.
+    let v = verify(&d.signed_bytes, &lenient(need!(root()))).unwrap();
+    assert_eq!(v.uuid.as_deref(), Some(A6_UUID));
+}
+
+#[test]
+fn a7_does_not_open_with_another_key() {
+    let a7 = need!(vector("core03-A7-encrypted-jwe-general.vcon"));
+    let key = PrivateKey::from_bytes(&need!(key_file("fake_div.key"))).unwrap();
+    let e = vcon_trust::decrypt(&a7, &key, &vcon_trust::DecryptOptions::default()).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        matches!(e, vcon_trust::DecryptError::NoRecipientForKey { .. }),
+        "{e:?}"
+    );
+    assert!(
+        msg.contains("recipient 0 (RSA-OAEP): the key does not unwrap"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn legacy_0_0_2_encrypted_example_decrypts_to_a_signed_vcon() {
+    let jwe = need!(vector("legacy-0.0.2-container02-encrypted-jwe.vcon"));
+    let key = PrivateKey::from_bytes(&need!(key_file("fake_grp.key"))).unwrap();
+    let d = vcon_trust::decrypt(&jwe, &key, &vcon_trust::DecryptOptions::default()).unwrap();
+    assert_eq!(
+        d.uuid.as_deref(),
+        Some("0195544a-b9b1-8ee4-b9a2-279e0d16bc46")
+    );
+    let v = verify(&d.signed_bytes, &lenient(need!(root()))).unwrap();
+    assert_eq!(v.vcon.get("vcon").and_then(|v| v.as_str()), Some("0.0.2"));
+}

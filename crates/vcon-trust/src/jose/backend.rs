@@ -3,9 +3,6 @@
 //! JSON maps; errors are plain strings that the callers wrap into typed
 //! errors naming the signature or recipient.
 
-// The JWE half is used by encrypt/decrypt, which land in the next commit.
-#![allow(dead_code)]
-
 use josekit::jwe::{JweContentEncryption, JweDecrypter, JweEncrypter, JweHeader};
 use josekit::jws::{JwsSigner, JwsVerifier};
 use serde_json::{Map, Value};

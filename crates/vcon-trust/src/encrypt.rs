@@ -1,0 +1,180 @@
+//! Encryption: signed vCon → encrypted vCon (JWE General JSON
+//! Serialization, core-03 §Encrypted Form). See the crate documentation for
+//! the header layout.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+use vcon_core::Form;
+use vcon_core::read::{ReadLimits, read};
+
+use crate::error::EncryptError;
+use crate::jose::{b64, backend, jws};
+use crate::keys::{KeyError, PublicKey};
+use crate::x509::Certificate;
+use crate::{ContentEnc, KeyAlg};
+
+/// Someone who will be able to decrypt.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    /// The recipient's public key (RSA for RSA-OAEP*, P-256/P-384 for ECDH-ES+A256KW).
+    pub key: PublicKey,
+    /// The key management algorithm; `None` picks the key's default
+    /// (RSA → RSA-OAEP, EC → ECDH-ES+A256KW).
+    pub alg: Option<KeyAlg>,
+}
+
+impl Recipient {
+    /// A recipient with the key's default algorithm.
+    pub fn new(key: PublicKey) -> Self {
+        Self { key, alg: None }
+    }
+
+    /// A recipient identified by a certificate (its key is used).
+    pub fn from_certificate(cert: &Certificate) -> Result<Self, KeyError> {
+        Ok(Self::new(cert.public_key()?))
+    }
+
+    /// Reads a certificate, public key or JWK file — what `vcon encrypt --to FILE` needs.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, KeyError> {
+        Ok(Self::new(PublicKey::load(path)?))
+    }
+
+    /// Chooses the algorithm.
+    #[must_use]
+    pub fn alg(mut self, alg: KeyAlg) -> Self {
+        self.alg = Some(alg);
+        self
+    }
+}
+
+/// Options of [`encrypt`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EncryptOptions {
+    /// Content encryption (default A256CBC-HS512, the draft's SHOULD).
+    pub enc: ContentEnc,
+    /// The unprotected `cty`; `None` means `application/vcon`, or
+    /// `application/vcon+gzip` when the signed input is gzip.
+    pub cty: Option<String>,
+    /// Limits for reading the signed input.
+    pub limits: ReadLimits,
+}
+
+/// An encrypted vCon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncryptedVcon {
+    /// The JSON text (pretty-printed).
+    pub bytes: Vec<u8>,
+    /// The same as an object.
+    pub object: Map<String, Value>,
+    /// The uuid written to the unprotected header.
+    pub uuid: String,
+}
+
+/// Encrypts a signed vCon (the exact bytes given become the plaintext) to
+/// one or more recipients. Unsigned input is refused: sign first.
+pub fn encrypt(
+    signed: &[u8],
+    recipients: &[Recipient],
+    options: &EncryptOptions,
+) -> Result<EncryptedVcon, EncryptError> {
+    let doc = read(signed, &options.limits)?;
+    if doc.form != Some(Form::Signed) {
+        return Err(EncryptError::NotSigned { found: doc.form });
+    }
+    jws::parse(&doc.object)?;
+    let uuid = jws::innermost_uuid(&doc.object, &options.limits, 8)
+        .map_err(|reason| EncryptError::MissingUuid { reason })?;
+    if recipients.is_empty() {
+        return Err(EncryptError::NoRecipients);
+    }
+    let mut algs = Vec::with_capacity(recipients.len());
+    for (i, r) in recipients.iter().enumerate() {
+        let kind = r.key.kind();
+        let alg = match r.alg.or_else(|| kind.default_key_alg()) {
+            Some(alg) if kind.fits_key_alg(alg) => alg,
+            other => {
+                return Err(EncryptError::KeyAlgMismatch {
+                    recipient: i,
+                    alg: other.unwrap_or_default(),
+                    kind,
+                });
+            }
+        };
+        algs.push(alg);
+    }
+    let shared_alg = algs.iter().all(|a| *a == algs[0]).then_some(algs[0]);
+    let enc = options.enc;
+
+    let mut protected = Map::new();
+    if let Some(alg) = shared_alg {
+        protected.insert("alg".into(), alg.name().into());
+    }
+    protected.insert("enc".into(), enc.name().into());
+    let mut unprotected = Map::new();
+    unprotected.insert("uuid".into(), uuid.clone().into());
+    let cty = options.cty.clone().unwrap_or_else(|| {
+        if doc.gzipped {
+            "application/vcon+gzip"
+        } else {
+            "application/vcon"
+        }
+        .to_owned()
+    });
+    unprotected.insert("cty".into(), cty.into());
+
+    let backend_err = |what: String| move |reason: String| EncryptError::Backend { what, reason };
+    let protected_json = serde_json::to_vec(&protected).map_err(|e| EncryptError::Backend {
+        what: "serialising the protected header".into(),
+        reason: e.to_string(),
+    })?;
+    let protected_b64 = b64(&protected_json);
+    let cek = backend::random(backend::key_len(enc))
+        .map_err(backend_err("generating the content key".into()))?;
+    let iv =
+        backend::random(backend::iv_len(enc)).map_err(backend_err("generating the iv".into()))?;
+
+    let mut entries = Vec::with_capacity(recipients.len());
+    for (i, (r, alg)) in recipients.iter().zip(&algs).enumerate() {
+        let mut header = Map::new();
+        if shared_alg.is_none() {
+            header.insert("alg".into(), alg.name().into());
+        }
+        if let Some(kid) = r.key.kid() {
+            header.insert("kid".into(), kid.into());
+        }
+        let mut merged = protected.clone();
+        merged.extend(unprotected.clone());
+        merged.extend(header.clone());
+        let encrypted_key =
+            backend::wrap_key(*alg, &r.key, &cek, &merged, &mut header).map_err(backend_err(
+                format!("recipient {i}: wrapping the content key with {alg}"),
+            ))?;
+        let mut entry = Map::new();
+        if !header.is_empty() {
+            entry.insert("header".into(), Value::Object(header));
+        }
+        entry.insert("encrypted_key".into(), Value::String(b64(&encrypted_key)));
+        entries.push(Value::Object(entry));
+    }
+    let (ciphertext, tag) =
+        backend::encrypt_content(enc, &cek, &iv, signed, protected_b64.as_bytes())
+            .map_err(backend_err(format!("{enc} content encryption")))?;
+
+    let mut object = Map::new();
+    object.insert("protected".into(), Value::String(protected_b64));
+    object.insert("unprotected".into(), Value::Object(unprotected));
+    object.insert("recipients".into(), Value::Array(entries));
+    object.insert("iv".into(), Value::String(b64(&iv)));
+    object.insert("ciphertext".into(), Value::String(b64(&ciphertext)));
+    object.insert("tag".into(), Value::String(b64(&tag)));
+    let bytes = serde_json::to_vec_pretty(&object).map_err(|e| EncryptError::Backend {
+        what: "serialising the envelope".into(),
+        reason: e.to_string(),
+    })?;
+    Ok(EncryptedVcon {
+        bytes,
+        object,
+        uuid,
+    })
+}

@@ -1,0 +1,194 @@
+//! Structure of a JWE General JSON Serialization (RFC 7516 §7.2.1) as the
+//! encrypted vCon form uses it (core-03 §Encrypted Form, rule R-41).
+
+use serde_json::{Map, Value};
+
+use super::normalize::{self, Part, Union};
+use super::unb64;
+use crate::error::{EnvelopeError, Warning};
+
+fn fault(pointer: impl Into<String>, reason: impl Into<String>) -> EnvelopeError {
+    EnvelopeError {
+        pointer: pointer.into(),
+        reason: reason.into(),
+        rule: "R-41",
+    }
+}
+
+/// One entry of `recipients`.
+#[derive(Debug)]
+pub(crate) struct RecipientParts {
+    /// Position in `recipients`.
+    pub index: usize,
+    /// The decoded `encrypted_key`.
+    pub encrypted_key: Vec<u8>,
+    /// Union of protected, shared unprotected and this recipient's header.
+    pub union: Union,
+}
+
+impl RecipientParts {
+    /// A string member of the header union.
+    pub fn str_member(&self, name: &str) -> Result<Option<&str>, EnvelopeError> {
+        match self.union.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(fault(
+                vcon_core::validate::pointer_join(self.union.origin_of(name), name),
+                "must be a string",
+            )),
+        }
+    }
+
+    /// Pointer where a member was found (or the recipient's header if absent).
+    pub fn pointer_of(&self, name: &str) -> String {
+        let origin = self.union.origin_of(name);
+        if origin.is_empty() {
+            format!("/recipients/{}/header/{name}", self.index)
+        } else {
+            vcon_core::validate::pointer_join(origin, name)
+        }
+    }
+}
+
+/// A parsed encrypted vCon envelope.
+#[derive(Debug)]
+pub(crate) struct Jwe {
+    /// The `protected` member as written (the AAD), or empty.
+    pub protected_b64: String,
+    /// The `aad` member as written, if any.
+    pub aad_b64: Option<String>,
+    /// The recipients, in order.
+    pub recipients: Vec<RecipientParts>,
+    /// Decoded `iv`.
+    pub iv: Vec<u8>,
+    /// Decoded `ciphertext`.
+    pub ciphertext: Vec<u8>,
+    /// Decoded `tag`.
+    pub tag: Vec<u8>,
+    /// Things accepted with a remark (repeated header members).
+    pub warnings: Vec<Warning>,
+}
+
+impl Jwe {
+    /// The additional authenticated data (RFC 7516 §5.1 step 14).
+    pub fn aad(&self) -> Vec<u8> {
+        match &self.aad_b64 {
+            Some(aad) => format!("{}.{aad}", self.protected_b64).into_bytes(),
+            None => self.protected_b64.clone().into_bytes(),
+        }
+    }
+}
+
+fn b64_member(
+    object: &Map<String, Value>,
+    name: &'static str,
+    pointer: &str,
+) -> Result<Vec<u8>, EnvelopeError> {
+    match object.get(name) {
+        Some(Value::String(s)) => unb64(s).map_err(|e| fault(pointer, e)),
+        Some(_) => Err(fault(pointer, "must be a string")),
+        None => Err(fault(pointer, "is missing")),
+    }
+}
+
+fn header_object<'a>(
+    object: &'a Map<String, Value>,
+    name: &str,
+    pointer: &str,
+) -> Result<Option<&'a Map<String, Value>>, EnvelopeError> {
+    match object.get(name) {
+        None => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(_) => Err(fault(pointer, "must be an object")),
+    }
+}
+
+/// Parses the envelope of an encrypted vCon and builds each recipient's
+/// header union (members repeated with equal values, as in the draft's A.7,
+/// are ignored with a warning; different values are refused).
+pub(crate) fn parse(object: &Map<String, Value>) -> Result<Jwe, EnvelopeError> {
+    let mut warnings = Vec::new();
+    let (protected_b64, protected) = match object.get("protected") {
+        Some(Value::String(s)) => {
+            let json = unb64(s).map_err(|e| fault("/protected", e))?;
+            let map = vcon_core::read::parse_object(&json, 16).map_err(|e| {
+                fault(
+                    "/protected",
+                    format!("decoded header is not a JSON object: {e}"),
+                )
+            })?;
+            (s.clone(), map)
+        }
+        Some(_) => return Err(fault("/protected", "must be a string")),
+        None => (String::new(), Map::new()),
+    };
+    let unprotected = header_object(object, "unprotected", "/unprotected")?;
+    let aad_b64 = match object.get("aad") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(fault("/aad", "must be a string")),
+        None => None,
+    };
+    let entries = match object.get("recipients") {
+        Some(Value::Array(a)) if !a.is_empty() => a,
+        Some(Value::Array(_)) => return Err(fault("/recipients", "must not be empty")),
+        Some(_) => return Err(fault("/recipients", "must be an array")),
+        None => return Err(fault("/recipients", "is missing")),
+    };
+    let empty = Map::new();
+    let mut recipients = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let at = format!("/recipients/{index}");
+        let Value::Object(entry) = entry else {
+            return Err(fault(at, "must be an object"));
+        };
+        let header = header_object(entry, "header", &format!("{at}/header"))?;
+        let encrypted_key = b64_member(entry, "encrypted_key", &format!("{at}/encrypted_key"))?;
+        let union = normalize::union(&[
+            Part {
+                pointer: "/protected".into(),
+                members: &protected,
+            },
+            Part {
+                pointer: "/unprotected".into(),
+                members: unprotected.unwrap_or(&empty),
+            },
+            Part {
+                pointer: format!("{at}/header"),
+                members: header.unwrap_or(&empty),
+            },
+        ])
+        .map_err(|c| {
+            fault(
+                c.pointer,
+                format!(
+                    "differs from {}; a header member may appear once (RFC 7516 §7.2.1)",
+                    c.first
+                ),
+            )
+        })?;
+        for (repeat, first) in &union.repeats {
+            if warnings.iter().any(|w: &Warning| &w.pointer == repeat) {
+                continue;
+            }
+            warnings.push(Warning {
+                pointer: repeat.clone(),
+                rule: Some("R-41"),
+                message: format!("repeats {first} with the same value (the draft's A.7 layout); RFC 7516 wants disjoint headers, the repeat is ignored"),
+            });
+        }
+        recipients.push(RecipientParts {
+            index,
+            encrypted_key,
+            union,
+        });
+    }
+    Ok(Jwe {
+        protected_b64,
+        aad_b64,
+        recipients,
+        iv: b64_member(object, "iv", "/iv")?,
+        ciphertext: b64_member(object, "ciphertext", "/ciphertext")?,
+        tag: b64_member(object, "tag", "/tag")?,
+        warnings,
+    })
+}
