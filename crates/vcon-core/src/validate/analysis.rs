@@ -1,10 +1,13 @@
-//! Rules on Analysis and Attachment objects (core-03 §Analysis Object,
-//! §Attachment Object):
+//! Rules on the objects beside the dialogs that may carry a file: Analysis and
+//! Attachment objects (core-03 §Analysis Object, §Attachment Object) and the
+//! Redacted and Amended references (§Redacted Object, §Amended Object):
 //!
 //! * R-34 analysis `type` and `vendor` (and its string members);
 //! * R-35 analysis `dialog` / `attachment` indices;
 //! * R-36 attachment `party`, `start` and `dialog`; R-20 for the `party` index;
-//! * R-37 attachment `type` used instead of `purpose`.
+//! * R-37 attachment `type` used instead of `purpose`;
+//! * R-8 `redacted` and `amended` are exclusive; R-43 their members (and
+//!   R-44 for an empty leftover).
 //!
 //! Content members of both (`body`, `encoding`, `url`, `content_hash`,
 //! `mediatype`) are checked by [`super::content::check_object`]; the rules of
@@ -13,8 +16,8 @@
 use serde_json::{Map, Value};
 
 use super::content::{self, member, quote};
-use super::primitives::is_date;
-use super::{Ctx, ElementPointer, extensions};
+use super::primitives::{is_date, is_uuid_text};
+use super::{Ctx, ElementPointer, Profile, extensions};
 use crate::read::json_type;
 
 /// Analysis types core-03 recommends.
@@ -263,4 +266,120 @@ fn purpose(ctx: &mut Ctx<'_>, i: usize, a: &Map<String, Value>) {
             ),
         ),
     }
+}
+
+/// R-8, R-43, R-44 on `redacted`, `amended` and the legacy `appended`.
+pub(super) fn references(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    let redacted = reference(ctx, object, "redacted");
+    let amended = reference(ctx, object, "amended");
+    let appended = reference(ctx, object, "appended");
+    if redacted && (amended || appended) {
+        let other = if amended { "amended" } else { "appended" };
+        ctx.error(
+            "R-8",
+            format!("/{other}"),
+            format!("`redacted` and `{other}` are mutually exclusive; a vCon is one or the other"),
+        );
+    }
+}
+
+/// Checks one Redacted or Amended object; returns whether it is a non-empty object.
+fn reference(ctx: &mut Ctx<'_>, object: &Map<String, Value>, name: &'static str) -> bool {
+    let pointer = match name {
+        "redacted" => "/redacted",
+        "amended" => "/amended",
+        _ => "/appended",
+    };
+    let reference = match member(object, name) {
+        None => return false,
+        Some(Value::Object(o)) if o.is_empty() => {
+            // core-03's own examples carry `redacted: {}`; strictly it is a
+            // Redacted Object without its required `type`, leniently a leftover.
+            if name == "redacted" && ctx.options.profile == Profile::Strict {
+                ctx.error(
+                    "R-43",
+                    "/redacted/type",
+                    "`redacted` is an empty object: a Redacted Object needs a `type` (remove the \
+                     leftover; the lenient profile treats it as absent)",
+                );
+            } else {
+                ctx.info(
+                    "R-44",
+                    pointer,
+                    format!(
+                        "`{name}` is an empty object, a leftover of older tools; treated as absent"
+                    ),
+                );
+            }
+            return false;
+        }
+        Some(Value::Object(o)) => o,
+        Some(other) => {
+            ctx.error(
+                "R-43",
+                pointer,
+                format!("`{name}` must be an object, found {}", json_type(other)),
+            );
+            return false;
+        }
+    };
+    if name == "appended" {
+        // Legacy: reported under R-11 by the member accounting; its content
+        // may follow the 0.0.1 inline rules, so it is not checked as 0.4.0.
+        return true;
+    }
+    match member(reference, "uuid") {
+        None => ctx.warning(
+            "R-43",
+            format!("{pointer}/uuid"),
+            format!(
+                "`{name}` has no `uuid` of the prior vCon; without it the prior version is \
+                 taken to be unavailable"
+            ),
+        ),
+        Some(Value::String(s)) if is_uuid_text(s) => {}
+        Some(Value::String(s)) => ctx.warning(
+            "R-43",
+            format!("{pointer}/uuid"),
+            format!("`{name}.uuid` {} is not a UUID in text form", quote(s)),
+        ),
+        Some(other) => ctx.error(
+            "R-43",
+            format!("{pointer}/uuid"),
+            format!(
+                "`{name}.uuid` must be a UUID string, found {}",
+                json_type(other)
+            ),
+        ),
+    }
+    if name == "redacted" {
+        match member(reference, "type") {
+            Some(Value::String(_)) => {}
+            None => ctx.error(
+                "R-43",
+                "/redacted/type",
+                "`redacted` has no `type` naming the kind of redaction (such as \"PII Redaction\")",
+            ),
+            Some(other) => ctx.error(
+                "R-43",
+                "/redacted/type",
+                format!(
+                    "`redacted.type` must be a string, found {}",
+                    json_type(other)
+                ),
+            ),
+        }
+    }
+    content::check_object(ctx, reference, pointer);
+    if ctx.in_payload {
+        return true;
+    }
+    ctx.info(
+        "R-43",
+        pointer,
+        format!(
+            "this {name} vCon is unsigned; it should be signed before it leaves its security domain"
+        ),
+    );
+    true
 }

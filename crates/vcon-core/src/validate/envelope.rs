@@ -2,7 +2,6 @@
 //! §Signed Form and §Encrypted Form:
 //!
 //! * R-39 the JWS General JSON Serialization: payload, signatures, headers;
-//! * R-40 a form must be determinable;
 //! * R-41 the JWE General JSON Serialization: recipients, iv, ciphertext, tag
 //!   and the header values, checked without keys;
 //! * R-42 gzip payloads inflate within [`super::Options::limits`]; signed
@@ -34,26 +33,6 @@ const B64URL: GeneralPurpose = GeneralPurpose::new(
     &alphabet::URL_SAFE,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
-
-/// A document with no determinable form.
-pub(super) fn no_form(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    let hint = if object.contains_key("cyphertext") {
-        " (`cyphertext` is a misspelling of `ciphertext`)"
-    } else if object.contains_key("payload") || object.contains_key("signatures") {
-        " (a signed vCon needs both `payload` and `signatures`)"
-    } else if object.contains_key("ciphertext") || object.contains_key("recipients") {
-        " (an encrypted vCon needs both `ciphertext` and `recipients`)"
-    } else {
-        ""
-    };
-    ctx.error(
-        "R-40",
-        "",
-        format!(
-            "form cannot be determined: none of payload+signatures, ciphertext+recipients, or parties/dialog/analysis/attachments is present{hint}"
-        ),
-    );
-}
 
 /// Rules of the signed form, then the payload's own rules.
 /// Returns the syntax version of the unsigned vCon inside, when reached.
@@ -119,7 +98,7 @@ fn signed_at(ctx: &mut Ctx<'_>, object: &Map<String, Value>, base: &str, depth: 
         }
         None => {
             let mut sub = Ctx::new(ctx.options, &inner);
-            no_form(&mut sub, &inner);
+            super::no_form(&mut sub, &inner);
             merge(ctx, sub.findings, &at);
             Inner::default()
         }
@@ -152,7 +131,7 @@ fn payload(ctx: &mut Ctx<'_>, object: &Map<String, Value>, at: &str) -> Option<M
                 at,
                 format!(
                     "`payload` must be the base64url-encoded vCon, found {}",
-                    other.map_or("nothing", json_type)
+                    found(other)
                 ),
             );
             return None;
@@ -202,24 +181,10 @@ fn merge(ctx: &mut Ctx<'_>, findings: Vec<Finding>, prefix: &str) {
 /// R-39 on `signatures`; returns the header `uuid`s to compare with the payload.
 fn signatures(ctx: &mut Ctx<'_>, object: &Map<String, Value>, base: &str) -> Vec<HeaderUuid> {
     let mut uuids = Vec::new();
-    let items = match member(object, "signatures") {
-        Some(Value::Array(items)) if !items.is_empty() => items,
-        other => {
-            ctx.error(
-                "R-39",
-                format!("{base}/signatures"),
-                format!(
-                    "`signatures` must be a non-empty array of signature objects, found {}",
-                    other.map_or("nothing", |v| match v {
-                        Value::Array(_) => "an empty array",
-                        v => json_type(v),
-                    })
-                ),
-            );
-            return uuids;
-        }
-    };
     let root = Ptr::Base(base);
+    let Some(items) = non_empty_array(ctx, "R-39", object, "signatures", &root) else {
+        return uuids;
+    };
     let list = root.key("signatures");
     for (i, sig) in items.iter().enumerate() {
         let at = list.index(i);
@@ -240,28 +205,14 @@ fn signatures(ctx: &mut Ctx<'_>, object: &Map<String, Value>, base: &str) -> Vec
                     at.key("header").build(),
                     format!(
                         "a signature must have an unprotected `header` object, found {}",
-                        other.map_or("nothing", json_type)
+                        found(other)
                     ),
                 );
                 None
             }
         };
-        match member(sig, "signature") {
-            Some(Value::String(s)) if !s.is_empty() && check_base64url(s).is_ok() => {}
-            other => ctx.error(
-                "R-39",
-                at.key("signature").build(),
-                format!(
-                    "`signature` must be a base64url string, found {}",
-                    other.map_or_else(|| "nothing".to_owned(), describe)
-                ),
-            ),
-        }
-        let headers = Headers {
-            first: header,
-            second: protected.as_ref(),
-            third: None,
-        };
+        base64url_member(ctx, "R-39", sig, "signature", &at);
+        let headers = Headers([header, protected.as_ref(), None]);
         signature_header(ctx, &headers, &at);
         if let (Some(h), Some(p)) = (header, protected.as_ref()) {
             disjoint(ctx, h, p, &at);
@@ -301,18 +252,11 @@ fn signatures(ctx: &mut Ctx<'_>, object: &Map<String, Value>, base: &str) -> Vec
 
 /// Header parameters looked up in up to three headers, first match wins
 /// (JOSE's union of the protected, shared unprotected and per-recipient headers).
-struct Headers<'h> {
-    first: Option<&'h Map<String, Value>>,
-    second: Option<&'h Map<String, Value>>,
-    third: Option<&'h Map<String, Value>>,
-}
+struct Headers<'h>([Option<&'h Map<String, Value>>; 3]);
 
 impl Headers<'_> {
     fn get(&self, name: &str) -> Option<&Value> {
-        [self.first, self.second, self.third]
-            .into_iter()
-            .flatten()
-            .find_map(|h| member(h, name))
+        self.0.iter().flatten().find_map(|h| member(h, name))
     }
 }
 
@@ -334,7 +278,7 @@ fn protected_header(
                 at.key("protected").build(),
                 format!(
                     "`protected` must be a base64url-encoded JSON header, found {}",
-                    other.map_or("nothing", json_type)
+                    found(other)
                 ),
             );
             return None;
@@ -377,7 +321,7 @@ fn signature_header(ctx: &mut Ctx<'_>, headers: &Headers<'_>, at: &Ptr<'_>) {
             header_at.key("alg").build(),
             format!(
                 "the signature header must have an `alg` string, found {}",
-                other.map_or("nothing", json_type)
+                found(other)
             ),
         ),
     }
@@ -465,6 +409,61 @@ fn describe(v: &Value) -> String {
     }
 }
 
+/// An optional value for a message; an empty array is called so.
+fn found(v: Option<&Value>) -> String {
+    match v {
+        None => "nothing".to_owned(),
+        Some(Value::Array(a)) if a.is_empty() => "an empty array".to_owned(),
+        Some(v) => describe(v),
+    }
+}
+
+/// Checks that member `name` of `object` (at `at`) is a non-empty base64url
+/// string, reporting under `rule`.
+fn base64url_member(
+    ctx: &mut Ctx<'_>,
+    rule: &'static str,
+    object: &Map<String, Value>,
+    name: &str,
+    at: &Ptr<'_>,
+) {
+    let v = member(object, name);
+    if !matches!(v, Some(Value::String(s)) if !s.is_empty() && check_base64url(s).is_ok()) {
+        ctx.error(
+            rule,
+            at.key(name).build(),
+            format!(
+                "`{name}` must be a non-empty base64url string, found {}",
+                found(v)
+            ),
+        );
+    }
+}
+
+/// The non-empty array member `name` of `object`, or an error under `rule`.
+fn non_empty_array<'v>(
+    ctx: &mut Ctx<'_>,
+    rule: &'static str,
+    object: &'v Map<String, Value>,
+    name: &str,
+    at: &Ptr<'_>,
+) -> Option<&'v Vec<Value>> {
+    match member(object, name) {
+        Some(Value::Array(items)) if !items.is_empty() => Some(items),
+        other => {
+            ctx.error(
+                rule,
+                at.key(name).build(),
+                format!(
+                    "`{name}` must be a non-empty array of objects, found {}",
+                    found(other)
+                ),
+            );
+            None
+        }
+    }
+}
+
 /// Rules of the encrypted form, without decrypting.
 pub(super) fn encrypted(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
     let root = Ptr::Base("");
@@ -484,23 +483,9 @@ pub(super) fn encrypted(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
             None
         }
     };
-    let shared = Headers {
-        first: unprotected,
-        second: protected.as_ref(),
-        third: None,
-    };
+    let shared = Headers([unprotected, protected.as_ref(), None]);
     for name in ["iv", "ciphertext", "tag"] {
-        match member(object, name) {
-            Some(Value::String(s)) if !s.is_empty() && check_base64url(s).is_ok() => {}
-            other => ctx.error(
-                "R-41",
-                format!("/{name}"),
-                format!(
-                    "`{name}` must be a non-empty base64url string, found {}",
-                    other.map_or_else(|| "nothing".to_owned(), describe)
-                ),
-            ),
-        }
+        base64url_member(ctx, "R-41", object, name, &root);
     }
     let first_enc = recipients(ctx, object, &shared);
     if first_enc.as_deref() == Some("A256CBC-HS512") {
@@ -563,24 +548,8 @@ fn recipients(
     object: &Map<String, Value>,
     shared: &Headers<'_>,
 ) -> Option<String> {
-    let items = match member(object, "recipients") {
-        Some(Value::Array(items)) if !items.is_empty() => items,
-        other => {
-            ctx.error(
-                "R-41",
-                "/recipients",
-                format!(
-                    "`recipients` must be a non-empty array of recipient objects, found {}",
-                    other.map_or("nothing", |v| match v {
-                        Value::Array(_) => "an empty array",
-                        v => json_type(v),
-                    })
-                ),
-            );
-            return None;
-        }
-    };
     let root = Ptr::Base("");
+    let items = non_empty_array(ctx, "R-41", object, "recipients", &root)?;
     let list = root.key("recipients");
     let mut first_enc = None;
     for (i, r) in items.iter().enumerate() {
@@ -593,17 +562,7 @@ fn recipients(
             );
             continue;
         };
-        match member(r, "encrypted_key") {
-            Some(Value::String(s)) if !s.is_empty() && check_base64url(s).is_ok() => {}
-            other => ctx.error(
-                "R-41",
-                at.key("encrypted_key").build(),
-                format!(
-                    "a recipient needs an `encrypted_key` base64url string, found {}",
-                    other.map_or_else(|| "nothing".to_owned(), describe)
-                ),
-            ),
-        }
+        base64url_member(ctx, "R-41", r, "encrypted_key", &at);
         let header = match member(r, "header") {
             None => None,
             Some(Value::Object(h)) => Some(h),
@@ -619,11 +578,7 @@ fn recipients(
                 None
             }
         };
-        let headers = Headers {
-            first: header,
-            second: shared.first,
-            third: shared.second,
-        };
+        let headers = Headers([header, shared.0[0], shared.0[1]]);
         for (name, want) in [("alg", "RSA-OAEP"), ("enc", "A256CBC-HS512")] {
             match headers.get(name) {
                 Some(Value::String(v)) => {
@@ -643,7 +598,7 @@ fn recipients(
                     at.key("header").key(name).build(),
                     format!(
                         "no `{name}` string in the protected, unprotected or recipient header (found {})",
-                        other.map_or_else(|| "nothing".to_owned(), describe)
+                        found(other)
                     ),
                 ),
             }

@@ -12,10 +12,10 @@
 
 use serde_json::{Map, Value};
 
-use super::Ctx;
 use super::content::{Ptr, member, quote};
-use super::primitives::{is_date, mediatype_essence};
+use super::primitives::mediatype_essence;
 use super::toplevel::list_contains;
+use super::{Ctx, Fields, Want};
 use crate::read::json_type;
 
 /// Runs the document-wide extension rules: names in `critical`,
@@ -198,118 +198,6 @@ fn sip_trace(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
                 quote(expected)
             ),
         );
-    }
-}
-
-/// The kinds of value an extension body member may be required to hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Want {
-    Str,
-    Date,
-    DateOrNull,
-    Bool,
-    /// A number in [0, 1] (a confidence).
-    Unit,
-    /// A number >= 0.
-    NonNegative,
-    Object,
-    Array,
-}
-
-impl Want {
-    fn describe(self) -> &'static str {
-        match self {
-            Self::Str => "a string",
-            Self::Date => "an RFC 3339 date-time",
-            Self::DateOrNull => "an RFC 3339 date-time or null",
-            Self::Bool => "true or false",
-            Self::Unit => "a number from 0 to 1",
-            Self::NonNegative => "a non-negative number",
-            Self::Object => "an object",
-            Self::Array => "an array",
-        }
-    }
-
-    fn accepts(self, v: &Value) -> bool {
-        match self {
-            Self::Str => v.is_string(),
-            Self::Date => v.as_str().is_some_and(is_date),
-            Self::DateOrNull => v.is_null() || v.as_str().is_some_and(is_date),
-            Self::Bool => v.is_boolean(),
-            Self::Unit => v.as_f64().is_some_and(|x| (0.0..=1.0).contains(&x)),
-            Self::NonNegative => v.as_f64().is_some_and(|x| x >= 0.0),
-            Self::Object => v.is_object(),
-            Self::Array => v.is_array(),
-        }
-    }
-}
-
-/// Checks members of one extension's objects, reporting errors under `rule`.
-struct Fields<'c, 'a> {
-    ctx: &'c mut Ctx<'a>,
-    rule: &'static str,
-    /// What the checked object is, for messages ("wtf_transcription analysis").
-    label: &'static str,
-}
-
-impl Fields<'_, '_> {
-    /// The member `name` of `obj` (at `at`) if it is what `want` says;
-    /// otherwise reports it (missing only when `required`) and returns `None`.
-    fn get<'v>(
-        &mut self,
-        obj: &'v Map<String, Value>,
-        name: &str,
-        want: Want,
-        required: bool,
-        at: &Ptr<'_>,
-    ) -> Option<&'v Value> {
-        let v = match obj.get(name) {
-            Some(Value::Null) if want != Want::DateOrNull => None,
-            other => other,
-        };
-        let Some(v) = v else {
-            if required {
-                self.error(at.key(name), format!("`{name}` is missing"));
-            }
-            return None;
-        };
-        if want.accepts(v) {
-            return Some(v);
-        }
-        let found = match v {
-            Value::String(s) => quote(s),
-            Value::Number(n) => n.to_string(),
-            other => json_type(other).to_owned(),
-        };
-        self.error(
-            at.key(name),
-            format!("`{name}` must be {}, found {found}", want.describe()),
-        );
-        None
-    }
-
-    fn error(&mut self, at: Ptr<'_>, message: String) {
-        self.ctx
-            .error(self.rule, at.build(), format!("{}: {message}", self.label));
-    }
-
-    /// `encoding` must be `json` (or one of `also`) and `body` an object.
-    fn json_body<'v>(
-        &mut self,
-        obj: &'v Map<String, Value>,
-        at: &Ptr<'_>,
-    ) -> Option<&'v Map<String, Value>> {
-        let encoding = member(obj, "encoding").and_then(Value::as_str);
-        if encoding != Some("json") {
-            self.error(
-                at.key("encoding"),
-                format!(
-                    "`encoding` must be json, found {}",
-                    encoding.map_or_else(|| "none".to_owned(), quote)
-                ),
-            );
-        }
-        self.get(obj, "body", Want::Object, true, at)?.as_object()
     }
 }
 

@@ -28,8 +28,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::form::Form;
-use crate::read::{ReadLimits, read};
+use crate::read::{ReadLimits, json_type, read};
 use crate::version::{self, VersionInfo};
+use content::{Ptr, member, quote};
+use primitives::is_date;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -187,7 +189,7 @@ pub fn validate_object(object: &Map<String, Value>, options: &Options) -> Report
             None
         }
         None => {
-            envelope::no_form(&mut ctx, object);
+            no_form(&mut ctx, object);
             None
         }
     };
@@ -196,6 +198,26 @@ pub fn validate_object(object: &Map<String, Value>, options: &Options) -> Report
         version: version.unwrap_or_else(VersionInfo::unknown),
         findings: ctx.findings,
     }
+}
+
+/// A document with no determinable form.
+pub(super) fn no_form(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+    let hint = if object.contains_key("cyphertext") {
+        " (`cyphertext` is a misspelling of `ciphertext`)"
+    } else if object.contains_key("payload") || object.contains_key("signatures") {
+        " (a signed vCon needs both `payload` and `signatures`)"
+    } else if object.contains_key("ciphertext") || object.contains_key("recipients") {
+        " (an encrypted vCon needs both `ciphertext` and `recipients`)"
+    } else {
+        ""
+    };
+    ctx.error(
+        "R-40",
+        "",
+        format!(
+            "form cannot be determined: none of payload+signatures, ciphertext+recipients, or parties/dialog/analysis/attachments is present{hint}"
+        ),
+    );
 }
 
 /// Validates an unsigned vCon object and reports a legacy syntax when
@@ -314,6 +336,119 @@ impl<'a> Ctx<'a> {
                 version.detected, version.evidence
             ),
         );
+    }
+}
+
+/// The kinds of value a member may be required to hold (for [`Fields`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Str,
+    Date,
+    DateOrNull,
+    Bool,
+    /// A number in [0, 1] (a confidence).
+    Unit,
+    /// A number >= 0.
+    NonNegative,
+    Object,
+    Array,
+}
+
+impl Want {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Str => "a string",
+            Self::Date => "an RFC 3339 date-time",
+            Self::DateOrNull => "an RFC 3339 date-time or null",
+            Self::Bool => "true or false",
+            Self::Unit => "a number from 0 to 1",
+            Self::NonNegative => "a non-negative number",
+            Self::Object => "an object",
+            Self::Array => "an array",
+        }
+    }
+
+    fn accepts(self, v: &Value) -> bool {
+        match self {
+            Self::Str => v.is_string(),
+            Self::Date => v.as_str().is_some_and(is_date),
+            Self::DateOrNull => v.is_null() || v.as_str().is_some_and(is_date),
+            Self::Bool => v.is_boolean(),
+            Self::Unit => v.as_f64().is_some_and(|x| (0.0..=1.0).contains(&x)),
+            Self::NonNegative => v.as_f64().is_some_and(|x| x >= 0.0),
+            Self::Object => v.is_object(),
+            Self::Array => v.is_array(),
+        }
+    }
+}
+
+/// Checks the members of objects whose shape a rule fixes (extension bodies
+/// mostly), reporting each problem as an error of `rule`, prefixed by `label`.
+struct Fields<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    rule: &'static str,
+    /// What the checked object is, for messages ("wtf_transcription analysis").
+    label: &'static str,
+}
+
+impl Fields<'_, '_> {
+    /// The member `name` of `obj` (at `at`) if it is what `want` says;
+    /// otherwise reports it (missing only when `required`) and returns `None`.
+    fn get<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        name: &str,
+        want: Want,
+        required: bool,
+        at: &Ptr<'_>,
+    ) -> Option<&'v Value> {
+        let v = match obj.get(name) {
+            Some(Value::Null) if want != Want::DateOrNull => None,
+            other => other,
+        };
+        let Some(v) = v else {
+            if required {
+                self.error(at.key(name), format!("`{name}` is missing"));
+            }
+            return None;
+        };
+        if want.accepts(v) {
+            return Some(v);
+        }
+        let found = match v {
+            Value::String(s) => quote(s),
+            Value::Number(n) => n.to_string(),
+            other => json_type(other).to_owned(),
+        };
+        self.error(
+            at.key(name),
+            format!("`{name}` must be {}, found {found}", want.describe()),
+        );
+        None
+    }
+
+    fn error(&mut self, at: Ptr<'_>, message: String) {
+        self.ctx
+            .error(self.rule, at.build(), format!("{}: {message}", self.label));
+    }
+
+    /// `encoding` must be `json` (or one of `also`) and `body` an object.
+    fn json_body<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        at: &Ptr<'_>,
+    ) -> Option<&'v Map<String, Value>> {
+        let encoding = member(obj, "encoding").and_then(Value::as_str);
+        if encoding != Some("json") {
+            self.error(
+                at.key("encoding"),
+                format!(
+                    "`encoding` must be json, found {}",
+                    encoding.map_or_else(|| "none".to_owned(), quote)
+                ),
+            );
+        }
+        self.get(obj, "body", Want::Object, true, at)?.as_object()
     }
 }
 

@@ -3,7 +3,7 @@
 //! * R-1 `vcon`, R-2 `uuid`, R-3 `created_at`, R-4 `updated_at`;
 //! * R-5, R-6, R-7 (first half) the `extensions` and `critical` lists, and the
 //!   legacy `must_support` alias;
-//! * R-8, R-43, R-44 `redacted`, `amended`, legacy `appended` and `group`;
+//! * R-44 `group` (R-8 and R-43 on `redacted`/`amended` are in [`super::analysis`]);
 //! * R-9, R-10 the shape of `parties`, `dialog`, `analysis`, `attachments`
 //!   (and the type of `subject`).
 //!
@@ -13,9 +13,9 @@
 use chrono::DateTime;
 use serde_json::{Map, Value};
 
-use super::content::{self, member, quote};
+use super::Ctx;
+use super::content::{member, quote};
 use super::primitives::{is_uuid_text, uuid_version};
-use super::{Ctx, Profile};
 use crate::read::json_type;
 use crate::version::Syntax;
 
@@ -25,7 +25,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
     uuid(ctx, object);
     dates(ctx, object);
     extension_lists(ctx, object);
-    references(ctx, object);
+    super::analysis::references(ctx, object);
     group(ctx, object);
     arrays(ctx, object);
     members(ctx, object);
@@ -237,122 +237,6 @@ fn string_list(ctx: &mut Ctx<'_>, name: &str, value: Option<&Value>) {
 /// Whether `list` (a JSON array, or absent) contains the string `name`.
 pub(super) fn list_contains(list: Option<&Value>, name: &str) -> bool {
     matches!(list, Some(Value::Array(items)) if items.iter().any(|v| v.as_str() == Some(name)))
-}
-
-/// R-8, R-43, R-44 on `redacted`, `amended` and the legacy `appended`.
-fn references(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    let redacted = reference(ctx, object, "redacted");
-    let amended = reference(ctx, object, "amended");
-    let appended = reference(ctx, object, "appended");
-    if redacted && (amended || appended) {
-        let other = if amended { "amended" } else { "appended" };
-        ctx.error(
-            "R-8",
-            format!("/{other}"),
-            format!("`redacted` and `{other}` are mutually exclusive; a vCon is one or the other"),
-        );
-    }
-}
-
-/// Checks one Redacted or Amended object; returns whether it is a non-empty object.
-fn reference(ctx: &mut Ctx<'_>, object: &Map<String, Value>, name: &'static str) -> bool {
-    let pointer = match name {
-        "redacted" => "/redacted",
-        "amended" => "/amended",
-        _ => "/appended",
-    };
-    let reference = match member(object, name) {
-        None => return false,
-        Some(Value::Object(o)) if o.is_empty() => {
-            // core-03's own examples carry `redacted: {}`; strictly it is a
-            // Redacted Object without its required `type`, leniently a leftover.
-            if name == "redacted" && ctx.options.profile == Profile::Strict {
-                ctx.error(
-                    "R-43",
-                    "/redacted/type",
-                    "`redacted` is an empty object: a Redacted Object needs a `type` (remove the \
-                     leftover; the lenient profile treats it as absent)",
-                );
-            } else {
-                ctx.info(
-                    "R-44",
-                    pointer,
-                    format!(
-                        "`{name}` is an empty object, a leftover of older tools; treated as absent"
-                    ),
-                );
-            }
-            return false;
-        }
-        Some(Value::Object(o)) => o,
-        Some(other) => {
-            ctx.error(
-                "R-43",
-                pointer,
-                format!("`{name}` must be an object, found {}", json_type(other)),
-            );
-            return false;
-        }
-    };
-    if name == "appended" {
-        // Legacy: reported under R-11 by the member accounting; its content
-        // may follow the 0.0.1 inline rules, so it is not checked as 0.4.0.
-        return true;
-    }
-    match member(reference, "uuid") {
-        None => ctx.warning(
-            "R-43",
-            format!("{pointer}/uuid"),
-            format!(
-                "`{name}` has no `uuid` of the prior vCon; without it the prior version is \
-                 taken to be unavailable"
-            ),
-        ),
-        Some(Value::String(s)) if is_uuid_text(s) => {}
-        Some(Value::String(s)) => ctx.warning(
-            "R-43",
-            format!("{pointer}/uuid"),
-            format!("`{name}.uuid` {} is not a UUID in text form", quote(s)),
-        ),
-        Some(other) => ctx.error(
-            "R-43",
-            format!("{pointer}/uuid"),
-            format!(
-                "`{name}.uuid` must be a UUID string, found {}",
-                json_type(other)
-            ),
-        ),
-    }
-    if name == "redacted" {
-        match member(reference, "type") {
-            Some(Value::String(_)) => {}
-            None => ctx.error(
-                "R-43",
-                "/redacted/type",
-                "`redacted` has no `type` naming the kind of redaction (such as \"PII Redaction\")",
-            ),
-            Some(other) => ctx.error(
-                "R-43",
-                "/redacted/type",
-                format!(
-                    "`redacted.type` must be a string, found {}",
-                    json_type(other)
-                ),
-            ),
-        }
-    }
-    content::check_object(ctx, reference, pointer);
-    if ctx.in_payload {
-        return true;
-    }
-    ctx.info(
-        "R-43",
-        pointer,
-        format!(
-            "this {name} vCon is unsigned; it should be signed before it leaves its security domain"
-        ),
-    );
-    true
 }
 
 /// R-44: `group` is reserved; only an empty leftover is tolerated.
