@@ -163,7 +163,12 @@ impl ContentHash {
 
 impl fmt::Display for ContentHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.alg_name, URL_SAFE_NO_PAD.encode(&self.digest))
+        write!(
+            f,
+            "{}-{}",
+            self.alg_name,
+            URL_SAFE_NO_PAD.encode(&self.digest)
+        )
     }
 }
 
@@ -194,15 +199,15 @@ impl FromStr for ContentHash {
                 token: token.to_owned(),
             })?;
         let alg = HashAlg::from_name(alg_name);
-        if let Some(alg) = alg {
-            if digest.len() != alg.digest_len() {
-                return Err(HashError::BadDigestLength {
-                    token: token.to_owned(),
-                    alg,
-                    expected: alg.digest_len(),
-                    found: digest.len(),
-                });
-            }
+        if let Some(alg) = alg
+            && digest.len() != alg.digest_len()
+        {
+            return Err(HashError::BadDigestLength {
+                token: token.to_owned(),
+                alg,
+                expected: alg.digest_len(),
+                found: digest.len(),
+            });
         }
         Ok(Self {
             alg_name: alg_name.to_owned(),
@@ -273,10 +278,22 @@ mod tests {
 
     #[test]
     fn rejects_bad_tokens() {
-        assert!(matches!("sha512".parse::<ContentHash>(), Err(HashError::Malformed { .. })));
-        assert!(matches!("SHA512-abc".parse::<ContentHash>(), Err(HashError::Malformed { .. })));
-        assert!(matches!("sha512-ab+c".parse::<ContentHash>(), Err(HashError::Malformed { .. })));
-        assert!(matches!("sha512-abc".parse::<ContentHash>(), Err(HashError::BadDigestLength { found: 2, .. })));
+        assert!(matches!(
+            "sha512".parse::<ContentHash>(),
+            Err(HashError::Malformed { .. })
+        ));
+        assert!(matches!(
+            "SHA512-abc".parse::<ContentHash>(),
+            Err(HashError::Malformed { .. })
+        ));
+        assert!(matches!(
+            "sha512-ab+c".parse::<ContentHash>(),
+            Err(HashError::Malformed { .. })
+        ));
+        assert!(matches!(
+            "sha512-abc".parse::<ContentHash>(),
+            Err(HashError::BadDigestLength { found: 2, .. })
+        ));
         let unknown: ContentHash = "blake3-AAAA".parse().unwrap();
         assert_eq!(unknown.alg, None);
     }
@@ -292,7 +309,13 @@ mod tests {
         ]);
         let hs = ContentHashes::from_value(&v).unwrap();
         assert_eq!(hs.verify(b"x"), Ok(()));
-        assert!(matches!(hs.verify(b"y"), Err(HashError::Mismatch { alg: HashAlg::Sha256, .. })));
+        assert!(matches!(
+            hs.verify(b"y"),
+            Err(HashError::Mismatch {
+                alg: HashAlg::Sha256,
+                ..
+            })
+        ));
         assert_eq!(hs.to_value(), v);
     }
 

@@ -226,12 +226,13 @@ fn syntax_error(bytes: &[u8], e: &serde_json::Error) -> ReadError {
         Some(i) => text[..i].to_string(),
         None => text,
     };
-    if reason.contains("invalid unicode") || std::str::from_utf8(&bytes[..offset.min(bytes.len())]).is_err() {
-        if let Err(utf8) = std::str::from_utf8(bytes) {
-            return ReadError::InvalidUtf8 {
-                offset: utf8.valid_up_to(),
-            };
-        }
+    // serde_json reports bad UTF-8 as a syntax error near the bad byte; say what it is.
+    if let Err(utf8) = std::str::from_utf8(bytes)
+        && utf8.valid_up_to() <= offset
+    {
+        return ReadError::InvalidUtf8 {
+            offset: utf8.valid_up_to(),
+        };
     }
     ReadError::Syntax {
         offset,
@@ -360,7 +361,12 @@ mod tests {
     fn duplicate_member_reports_offset() {
         let err = read(b"{\"a\":1,\n \"a\":2}", &limits()).unwrap_err();
         match err {
-            ReadError::Syntax { line, reason, offset, .. } => {
+            ReadError::Syntax {
+                line,
+                reason,
+                offset,
+                ..
+            } => {
                 assert_eq!(line, 2);
                 assert!(reason.contains("duplicate member `a`"), "{reason}");
                 assert!(offset > 7 && offset <= 14, "{offset}");
@@ -380,7 +386,11 @@ mod tests {
         let mut s = String::from("{\"a\":");
         s.push_str(&"[".repeat(100_000));
         let err = read(s.as_bytes(), &limits()).unwrap_err();
-        assert!(err.to_string().contains("nesting deeper than the limit of 64"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("nesting deeper than the limit of 64"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -396,7 +406,10 @@ mod tests {
     fn non_object_refused() {
         assert_eq!(
             read(b"  [1,2]", &limits()).unwrap_err(),
-            ReadError::NotAnObject { offset: 2, found: "an array" }
+            ReadError::NotAnObject {
+                offset: 2,
+                found: "an array"
+            }
         );
         assert_eq!(read(b" \n ", &limits()).unwrap_err(), ReadError::Empty);
     }
@@ -409,19 +422,31 @@ mod tests {
 
     #[test]
     fn bom_refused() {
-        assert_eq!(read(b"\xef\xbb\xbf{}", &limits()).unwrap_err(), ReadError::ByteOrderMark);
+        assert_eq!(
+            read(b"\xef\xbb\xbf{}", &limits()).unwrap_err(),
+            ReadError::ByteOrderMark
+        );
     }
 
     #[test]
     fn trailing_garbage_refused() {
         let err = read(b"{} x", &limits()).unwrap_err();
-        assert!(matches!(err, ReadError::Syntax { offset: 3, .. }), "{err:?}");
+        assert!(
+            matches!(err, ReadError::Syntax { offset: 3, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn too_large_refused() {
-        let l = ReadLimits { max_bytes: 4, ..limits() };
-        assert!(matches!(read(b"{\"a\":1}", &l), Err(ReadError::TooLarge { size: 7, limit: 4 })));
+        let l = ReadLimits {
+            max_bytes: 4,
+            ..limits()
+        };
+        assert!(matches!(
+            read(b"{\"a\":1}", &l),
+            Err(ReadError::TooLarge { size: 7, limit: 4 })
+        ));
     }
 
     fn gzip(data: &[u8]) -> Vec<u8> {
@@ -441,8 +466,14 @@ mod tests {
     #[test]
     fn gzip_bomb_stops_at_limit() {
         let bomb = gzip(&vec![b' '; 10 * 1024 * 1024]);
-        let l = ReadLimits { max_inflated_bytes: 1024 * 1024, ..limits() };
-        assert_eq!(read(&bomb, &l).unwrap_err(), ReadError::InflationLimit { limit: 1024 * 1024 });
+        let l = ReadLimits {
+            max_inflated_bytes: 1024 * 1024,
+            ..limits()
+        };
+        assert_eq!(
+            read(&bomb, &l).unwrap_err(),
+            ReadError::InflationLimit { limit: 1024 * 1024 }
+        );
     }
 
     #[test]
