@@ -34,7 +34,11 @@
 //! | `vcon verify` | [`verify`] with [`VerifyOptions`] |
 //! | `vcon encrypt` | [`encrypt`] with [`Recipient`]s |
 //! | `vcon decrypt` | [`decrypt`] with a [`keys::PrivateKey`] |
-//! | `vcon keys` | [`keys::PrivateKey`], [`keys::PublicKey`], [`x509::read_certificates`], [`keys::generate_test_pki`] |
+//! | `vcon keys` | [`keys::KeyMaterial::load`] (private key, public key or certificates from PEM/DER/JWK), [`keys::PublicKey::to_jwk`], [`keys::PublicKey::thumbprint`], [`keys::generate_test_pki`] |
+//!
+//! File helpers for the CLI: [`Signer::load`] (key + PEM chain), [`Recipient::load`],
+//! [`keys::PrivateKey::load`], [`keys::PublicKey::load`], [`x509::load_certificates`]
+//! (trust anchors). The algorithm enums implement `FromStr` with the JOSE names.
 //!
 //! ## Signed form: header layout
 //!
@@ -52,12 +56,22 @@
 //! draft says; it is not signed, but the signature only verifies with the
 //! leaf's key, so swapping the chain cannot make a forgery verify. (It could
 //! at most swap in another certificate for the *same* key.) `typ` is omitted:
-//! the example's `"JWT"` is wrong for a vCon. This layout is accepted by
-//! josekit as is, and by the PyPI `vcon` library (which checks the first
-//! signature's `protected.payload.signature` as a compact JWS and ignores
-//! the rest). [`HeaderLayout::DraftA6`] reproduces the example's repeated
-//! members for the older py-vcon (`python-vcon`), which reads `header.alg`
-//! and `header.x5c`.
+//! the example's `"JWT"` is wrong for a vCon.
+//!
+//! Interoperability, as checked when this was written:
+//!
+//! * josekit's own `JwsContext::deserialize_json` accepts the default layout
+//!   as is and refuses the A.6 layout (a test keeps this true).
+//! * The PyPI `vcon` library (0.10.0) verifies both layouts: its
+//!   `Vcon.verify` checks `signatures[0]` as a compact JWS
+//!   (`protected.payload.signature`) and reads nothing else. Its own output
+//!   (RS256, no `header`, no `x5c`, the unsigned members left beside
+//!   `payload`) verifies here with its public key (tests/interop.rs).
+//! * The older py-vcon (PyPI `python-vcon`, which produced the draft's
+//!   examples) reads `header.alg` and `header.x5c` only, so it needs
+//!   [`HeaderLayout::DraftA6`]; it also expects a `vcon` member in the
+//!   payload. Its decryption rebuilds a compact JWE from `protected` and the
+//!   first recipient, which works with this crate's single-recipient output.
 //!
 //! When verifying, the headers are normalised: a member repeated with the
 //! same value is ignored with a warning (so A.6 verifies), a member repeated

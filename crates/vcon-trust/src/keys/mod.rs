@@ -15,6 +15,7 @@
 
 mod jwk;
 mod kind;
+mod material;
 mod testpki;
 
 use std::fmt;
@@ -24,6 +25,7 @@ use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private, Public};
 
 pub use kind::KeyKind;
+pub use material::KeyMaterial;
 pub use testpki::{TestPki, TestPkiOptions, generate_test_pki};
 
 /// Why a key or certificate could not be read, generated or used.
