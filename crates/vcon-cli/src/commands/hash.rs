@@ -148,7 +148,11 @@ fn compute(ctx: &Ctx, name: &str, bytes: &[u8], algs: &[AlgArg]) -> Result<Statu
         algs.push(HashAlg::Sha512);
     }
     algs.dedup();
-    let hashes = ContentHashes(algs.iter().map(|a| ContentHash::compute(*a, bytes)).collect());
+    let hashes = ContentHashes(
+        algs.iter()
+            .map(|a| ContentHash::compute(*a, bytes))
+            .collect(),
+    );
     let tokens: Vec<String> = hashes.0.iter().map(ToString::to_string).collect();
     let mut out = std::io::stdout().lock();
     match ctx.format {
@@ -171,7 +175,12 @@ fn compute(ctx: &Ctx, name: &str, bytes: &[u8], algs: &[AlgArg]) -> Result<Statu
     Ok(Status::Ok)
 }
 
-fn check(ctx: &Ctx, name: &str, bytes: &[u8], tokens: Vec<(ContentHash, HashAlg)>) -> Result<Status> {
+fn check(
+    ctx: &Ctx,
+    name: &str,
+    bytes: &[u8],
+    tokens: Vec<(ContentHash, HashAlg)>,
+) -> Result<Status> {
     let checks: Vec<Check> = tokens
         .into_iter()
         .map(|(token, alg)| {
@@ -190,7 +199,12 @@ fn check(ctx: &Ctx, name: &str, bytes: &[u8], tokens: Vec<(ContentHash, HashAlg)
             use std::io::Write as _;
             for c in &checks {
                 if c.matches {
-                    writeln!(out, "{} {name}: {}", ctx.out.paint(Style::Green, "OK      "), c.token)
+                    writeln!(
+                        out,
+                        "{} {name}: {}",
+                        ctx.out.paint(Style::Green, "OK      "),
+                        c.token
+                    )
                 } else {
                     writeln!(
                         out,

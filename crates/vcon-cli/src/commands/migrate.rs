@@ -136,7 +136,11 @@ impl Command for Args {
                 .context("cannot serialise the migrated vCon")?;
             text.push(b'\n');
             write_output(self.output.as_deref(), &text)?;
-            Some(self.output.as_ref().map_or_else(|| "-".to_owned(), |p| p.display().to_string()))
+            Some(
+                self.output
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), |p| p.display().to_string()),
+            )
         };
         // The report goes where the vCon does not.
         let to_stdout = self.dry_run || out_name.as_deref().is_some_and(|o| o != "-");
@@ -154,7 +158,13 @@ impl Command for Args {
                     changes: &migration.changes,
                 },
             )?,
-            Format::Text => text_report(&mut report, &name, out_name.as_deref(), &migration, &painter)?,
+            Format::Text => text_report(
+                &mut report,
+                &name,
+                out_name.as_deref(),
+                &migration,
+                &painter,
+            )?,
         }
         if to_stdout {
             std::io::stdout().lock().write_all(&report)?;
@@ -182,9 +192,18 @@ fn text_report(
             m.from,
             if n == 1 { "" } else { "s" }
         )?;
-        let width = m.changes.iter().map(|c| c.kind.to_string().len()).max().unwrap_or(0);
+        let width = m
+            .changes
+            .iter()
+            .map(|c| c.kind.to_string().len())
+            .max()
+            .unwrap_or(0);
         for c in &m.changes {
-            let pointer = if c.pointer.is_empty() { "(document)" } else { &c.pointer };
+            let pointer = if c.pointer.is_empty() {
+                "(document)"
+            } else {
+                &c.pointer
+            };
             write!(out, "  ")?;
             p.write(out, Style::Cyan, &format!("{:<width$}", c.kind.to_string()))?;
             writeln!(out, " {pointer}: {}", c.description)?;
@@ -209,7 +228,11 @@ fn refuse(ctx: &Ctx, name: &str, pointer: &str, message: &str) -> Result<Status>
                 error: message,
             },
         )?,
-        Format::Text => writeln!(err, "vcon: {} {message}", ctx.err.paint(Style::Red, "cannot migrate:"))?,
+        Format::Text => writeln!(
+            err,
+            "vcon: {} {message}",
+            ctx.err.paint(Style::Red, "cannot migrate:")
+        )?,
     }
     Ok(Status::Failed)
 }

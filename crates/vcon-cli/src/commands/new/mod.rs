@@ -91,11 +91,19 @@ pub struct Args {
     recordings: Vec<PathBuf>,
 
     /// A recording dialog at an https URL; pair each with a --recording-file. Repeatable.
-    #[arg(long = "recording-url", value_name = "URL", requires = "recording_files")]
+    #[arg(
+        long = "recording-url",
+        value_name = "URL",
+        requires = "recording_files"
+    )]
     recording_urls: Vec<String>,
 
     /// The bytes served at the matching --recording-url, to compute its content_hash.
-    #[arg(long = "recording-file", value_name = "FILE", requires = "recording_urls")]
+    #[arg(
+        long = "recording-file",
+        value_name = "FILE",
+        requires = "recording_urls"
+    )]
     recording_files: Vec<PathBuf>,
 
     /// Parties of the recordings, e.g. '0,1' (default: every party).
@@ -204,19 +212,36 @@ impl Args {
             .into());
         }
         let at = |id: &str| -> Vec<usize> {
-            ctx.matches.indices_of(id).map(Iterator::collect).unwrap_or_default()
+            ctx.matches
+                .indices_of(id)
+                .map(Iterator::collect)
+                .unwrap_or_default()
         };
         let mut all: Vec<(usize, Source)> = Vec::new();
-        all.extend(at("texts").into_iter().zip(self.texts.iter().cloned().map(Source::Text)));
-        all.extend(at("text_files").into_iter().zip(self.text_files.iter().cloned().map(Source::TextFile)));
-        all.extend(at("recordings").into_iter().zip(self.recordings.iter().cloned().map(Source::Recording)));
-        all.extend(at("recording_urls").into_iter().zip(
-            self.recording_urls
-                .iter()
-                .cloned()
-                .zip(self.recording_files.iter().cloned())
-                .map(|(u, f)| Source::External(u, f)),
-        ));
+        all.extend(
+            at("texts")
+                .into_iter()
+                .zip(self.texts.iter().cloned().map(Source::Text)),
+        );
+        all.extend(
+            at("text_files")
+                .into_iter()
+                .zip(self.text_files.iter().cloned().map(Source::TextFile)),
+        );
+        all.extend(
+            at("recordings")
+                .into_iter()
+                .zip(self.recordings.iter().cloned().map(Source::Recording)),
+        );
+        all.extend(
+            at("recording_urls").into_iter().zip(
+                self.recording_urls
+                    .iter()
+                    .cloned()
+                    .zip(self.recording_files.iter().cloned())
+                    .map(|(u, f)| Source::External(u, f)),
+            ),
+        );
         all.sort_by_key(|(i, _)| *i);
         Ok(all.into_iter().map(|(_, s)| s).collect())
     }
@@ -254,7 +279,9 @@ impl Args {
             }
         }
         if !sources.is_empty() && self.parties.is_empty() {
-            return Err(UsageError("a dialog needs parties: give at least one --party".to_owned()).into());
+            return Err(
+                UsageError("a dialog needs parties: give at least one --party".to_owned()).into(),
+            );
         }
         let everyone: Vec<u64> = (0..self.parties.len() as u64).collect();
         let rec_parties = match &self.recording_parties {
@@ -269,8 +296,9 @@ impl Args {
                 }
                 Source::TextFile(s) => {
                     let (parties, file) = spec::parties_and(s, "--text-file")?;
-                    let text = std::fs::read_to_string(file)
-                        .with_context(|| format!("--text-file '{s}': cannot read {file} as UTF-8 text"))?;
+                    let text = std::fs::read_to_string(file).with_context(|| {
+                        format!("--text-file '{s}': cannot read {file} as UTF-8 text")
+                    })?;
                     b.dialog_text(parties, start.as_str(), text)
                 }
                 Source::Recording(path) => {
@@ -278,15 +306,25 @@ impl Args {
                         .with_context(|| format!("--recording: cannot read {}", path.display()))?;
                     let name = file_name(path);
                     let mediatype = self.recording_mediatype(&name, "--recording")?;
-                    b.dialog_recording_inline(rec_parties.clone(), start.as_str(), &bytes, &mediatype, Some(&name))
+                    b.dialog_recording_inline(
+                        rec_parties.clone(),
+                        start.as_str(),
+                        &bytes,
+                        &mediatype,
+                        Some(&name),
+                    )
                 }
                 Source::External(url, path) => {
-                    let bytes = std::fs::read(path)
-                        .with_context(|| format!("--recording-file: cannot read {}", path.display()))?;
+                    let bytes = std::fs::read(path).with_context(|| {
+                        format!("--recording-file: cannot read {}", path.display())
+                    })?;
                     let mediatype = self
                         .mediatype
                         .clone()
-                        .or_else(|| spec::mediatype_for(url.split(['?', '#']).next().unwrap_or(url)).map(str::to_owned))
+                        .or_else(|| {
+                            spec::mediatype_for(url.split(['?', '#']).next().unwrap_or(url))
+                                .map(str::to_owned)
+                        })
                         .or_else(|| spec::mediatype_for(&file_name(path)).map(str::to_owned));
                     b.dialog_recording_external(
                         rec_parties.clone(),
@@ -329,8 +367,10 @@ impl Args {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// The host name, for UUIDv8 ids when no domain is given.
@@ -346,13 +386,16 @@ fn host_name() -> String {
 /// Says which flag a pointer such as `/dialog/2/parties/1` or `/parties/0` comes from.
 fn hint(pointer: &str, sources: &[Source]) -> String {
     let mut parts = pointer.split('/').skip(1);
-    let (Some(array), Some(index)) = (parts.next(), parts.next().and_then(|i| i.parse::<usize>().ok())) else {
+    let (Some(array), Some(index)) = (
+        parts.next(),
+        parts.next().and_then(|i| i.parse::<usize>().ok()),
+    ) else {
         return String::new();
     };
     match array {
-        "dialog" => sources
-            .get(index)
-            .map_or_else(String::new, |s| format!(" [dialog {index} is {}]", s.flag())),
+        "dialog" => sources.get(index).map_or_else(String::new, |s| {
+            format!(" [dialog {index} is {}]", s.flag())
+        }),
         "parties" => format!(" [party {index} is --party number {}]", index + 1),
         _ => String::new(),
     }
@@ -373,8 +416,19 @@ impl Command for Args {
                     ctx.err.paint(Style::Red, "cannot build:")
                 )?;
                 for f in &findings {
-                    let at = if f.pointer.is_empty() { "(document)" } else { &f.pointer };
-                    writeln!(err, "  {} {} {at}: {}{}", f.severity, f.rule, f.message, hint(&f.pointer, &sources))?;
+                    let at = if f.pointer.is_empty() {
+                        "(document)"
+                    } else {
+                        &f.pointer
+                    };
+                    writeln!(
+                        err,
+                        "  {} {} {at}: {}{}",
+                        f.severity,
+                        f.rule,
+                        f.message,
+                        hint(&f.pointer, &sources)
+                    )?;
                 }
                 return Ok(Status::Failed);
             }
@@ -388,8 +442,12 @@ impl Command for Args {
 }
 
 fn write(ctx: &Ctx, args: &Args, vcon: &Vcon) -> Result<Status> {
-    let mut bytes = if args.compact { vcon.to_vec() } else { vcon.to_vec_pretty() }
-        .map_err(|e| anyhow::anyhow!("cannot serialise the vCon: {e}"))?;
+    let mut bytes = if args.compact {
+        vcon.to_vec()
+    } else {
+        vcon.to_vec_pretty()
+    }
+    .map_err(|e| anyhow::anyhow!("cannot serialise the vCon: {e}"))?;
     bytes.push(b'\n');
     write_output(args.output.as_deref(), &bytes)?;
     let to_file = args.output.as_deref().filter(|p| *p != Path::new("-"));

@@ -6,8 +6,20 @@ use crate::cli::UsageError;
 
 /// Party members `--party` accepts, besides the CC extension's `role` and `contact_list`.
 pub const PARTY_KEYS: &[&str] = &[
-    "tel", "sip", "stir", "mailto", "name", "did", "validation", "gmlpos", "uuid", "type", "org",
-    "dept", "role", "contact_list",
+    "tel",
+    "sip",
+    "stir",
+    "mailto",
+    "name",
+    "did",
+    "validation",
+    "gmlpos",
+    "uuid",
+    "type",
+    "org",
+    "dept",
+    "role",
+    "contact_list",
 ];
 
 /// Splits `s` on commas not preceded by a backslash; `\,` becomes `,` and `\\` becomes `\`.
@@ -47,9 +59,12 @@ pub fn party(spec: &str) -> Result<(Party, bool), UsageError> {
         if item.is_empty() {
             continue;
         }
-        let (key, value) = item
-            .split_once('=')
-            .ok_or_else(|| bad(format!("`{item}` is not key=value (keys: {})", PARTY_KEYS.join(", "))))?;
+        let (key, value) = item.split_once('=').ok_or_else(|| {
+            bad(format!(
+                "`{item}` is not key=value (keys: {})",
+                PARTY_KEYS.join(", ")
+            ))
+        })?;
         let (key, value) = (key.trim(), value.trim().to_owned());
         if value.is_empty() {
             return Err(bad(format!("`{key}` has an empty value")));
@@ -78,7 +93,10 @@ pub fn party(spec: &str) -> Result<(Party, bool), UsageError> {
                 continue;
             }
             other => {
-                return Err(bad(format!("unknown key `{other}` (keys: {})", PARTY_KEYS.join(", "))));
+                return Err(bad(format!(
+                    "unknown key `{other}` (keys: {})",
+                    PARTY_KEYS.join(", ")
+                )));
             }
         };
         if slot.is_some() {
@@ -149,17 +167,33 @@ mod tests {
         assert!(!cc);
         let (p, cc) = party("name=Bob,role=agent").unwrap();
         assert!(cc);
-        assert_eq!(p.cc().role().unwrap().map(|r| r.to_string()).as_deref(), Some("agent"));
-        assert!(party("nmae=Bob").unwrap_err().0.contains("unknown key `nmae`"));
+        assert_eq!(
+            p.cc().role().unwrap().map(|r| r.to_string()).as_deref(),
+            Some("agent")
+        );
+        assert!(
+            party("nmae=Bob")
+                .unwrap_err()
+                .0
+                .contains("unknown key `nmae`")
+        );
         assert!(party("Bob").unwrap_err().0.contains("not key=value"));
         assert!(party("name=A,name=B").unwrap_err().0.contains("twice"));
     }
 
     #[test]
     fn text_specs() {
-        assert_eq!(parties_and("0,1:Hi: there", "--text").unwrap(), (vec![0, 1], "Hi: there"));
+        assert_eq!(
+            parties_and("0,1:Hi: there", "--text").unwrap(),
+            (vec![0, 1], "Hi: there")
+        );
         assert!(parties_and("Hi", "--text").is_err());
-        assert!(parties_and("a:Hi", "--text").unwrap_err().0.contains("`a` is not a party index"));
+        assert!(
+            parties_and("a:Hi", "--text")
+                .unwrap_err()
+                .0
+                .contains("`a` is not a party index")
+        );
     }
 
     #[test]

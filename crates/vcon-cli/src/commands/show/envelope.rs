@@ -111,7 +111,10 @@ fn x5c_count(headers: &[&Obj]) -> usize {
 }
 
 fn decoded_len(o: &Obj, key: &str) -> Option<u64> {
-    o.get(key).and_then(Value::as_str).and_then(b64).map(|b| b.len() as u64)
+    o.get(key)
+        .and_then(Value::as_str)
+        .and_then(b64)
+        .map(|b| b.len() as u64)
 }
 
 /// Reads a signed envelope; the decoded payload bytes are returned for the caller to show.
@@ -151,7 +154,10 @@ pub fn signed(o: &Obj) -> (SignedInfo, Option<Vec<u8>>) {
 pub fn encrypted(o: &Obj) -> EncryptedInfo {
     let empty = Obj::new();
     let protected = protected_header(o);
-    let unprotected = o.get("unprotected").and_then(Value::as_object).unwrap_or(&empty);
+    let unprotected = o
+        .get("unprotected")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     let shared = [&protected, unprotected];
     let recipients = match o.get("recipients") {
         Some(Value::Array(a)) => a

@@ -119,7 +119,9 @@ fn layer(object: &Map<String, Value>, depth: usize) -> Layer {
             match payload {
                 None => l.payload_error = Some("/payload: not a base64url string".to_owned()),
                 Some(_) if depth == 0 => {
-                    l.payload_error = Some(format!("/payload: more than {MAX_LAYERS} nested JWS envelopes"));
+                    l.payload_error = Some(format!(
+                        "/payload: more than {MAX_LAYERS} nested JWS envelopes"
+                    ));
                 }
                 Some(bytes) => match read(&bytes, &ReadLimits::default()) {
                     Ok(doc) => l.payload = Some(Box::new(layer(&doc.object, depth - 1))),
@@ -149,7 +151,11 @@ impl Command for Args {
                         &serde_json::json!({"path": name, "error": message}),
                     )?,
                     Format::Text => {
-                        writeln!(err, "vcon: {} {message}", ctx.err.paint(Style::Red, "cannot show:"))?;
+                        writeln!(
+                            err,
+                            "vcon: {} {message}",
+                            ctx.err.paint(Style::Red, "cannot show:")
+                        )?;
                     }
                 }
                 return Ok(Status::Failed);

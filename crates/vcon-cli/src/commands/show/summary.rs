@@ -178,7 +178,17 @@ pub struct AttachmentInfo {
 
 /// Party members shown, in display order.
 const PARTY_FIELDS: &[&str] = &[
-    "name", "tel", "mailto", "sip", "did", "uuid", "type", "role", "org", "dept", "validation",
+    "name",
+    "tel",
+    "mailto",
+    "sip",
+    "did",
+    "uuid",
+    "type",
+    "role",
+    "org",
+    "dept",
+    "validation",
 ];
 
 /// Dialog members shown as links between dialogs and parties.
@@ -203,7 +213,11 @@ fn present(o: &Obj, key: &str) -> Option<Value> {
 
 fn strings(o: &Obj, key: &str) -> Vec<String> {
     match o.get(key) {
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -213,7 +227,10 @@ fn objects<'a>(o: &'a Obj, key: &str) -> impl Iterator<Item = (usize, &'a Obj)> 
         Some(Value::Array(a)) => a.as_slice(),
         _ => &[],
     };
-    items.iter().enumerate().filter_map(|(i, v)| v.as_object().map(|o| (i, o)))
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.as_object().map(|o| (i, o)))
 }
 
 /// Decoded size of inline content, by encoding.
@@ -268,7 +285,11 @@ pub fn summarize(o: &Obj) -> Summary {
             index,
             fields: PARTY_FIELDS
                 .iter()
-                .filter_map(|k| p.get(*k).filter(|v| !v.is_null()).map(|v| ((*k).to_owned(), v.clone())))
+                .filter_map(|k| {
+                    p.get(*k)
+                        .filter(|v| !v.is_null())
+                        .map(|v| ((*k).to_owned(), v.clone()))
+                })
                 .collect(),
         })
         .collect();
@@ -361,11 +382,17 @@ mod tests {
 
     #[test]
     fn sizes_are_decoded() {
-        let c = content(&obj(serde_json::json!({"body": "AAAA", "encoding": "base64url"})));
+        let c = content(&obj(
+            serde_json::json!({"body": "AAAA", "encoding": "base64url"}),
+        ));
         assert_eq!(c.size, Some(3));
-        let c = content(&obj(serde_json::json!({"body": "héllo", "encoding": "none"})));
+        let c = content(&obj(
+            serde_json::json!({"body": "héllo", "encoding": "none"}),
+        ));
         assert_eq!(c.size, Some(6));
-        let c = content(&obj(serde_json::json!({"url": "https://x/y", "content_hash": "sha512-x"})));
+        let c = content(&obj(
+            serde_json::json!({"url": "https://x/y", "content_hash": "sha512-x"}),
+        ));
         assert_eq!((c.size, c.content_hash), (None, true));
     }
 

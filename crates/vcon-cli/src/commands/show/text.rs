@@ -53,7 +53,11 @@ fn or_dash(v: Option<&str>) -> &str {
 }
 
 fn list(v: &[String]) -> String {
-    if v.is_empty() { "-".to_owned() } else { v.join(", ") }
+    if v.is_empty() {
+        "-".to_owned()
+    } else {
+        v.join(", ")
+    }
 }
 
 /// A JSON value as written in compact form (`0`, `[0,1]`, `"x"`).
@@ -64,7 +68,13 @@ fn compact(v: &Value) -> String {
     }
 }
 
-fn vcon(out: &mut impl Write, v: &Summary, form: &str, gzipped: bool, p: &Painter) -> io::Result<()> {
+fn vcon(
+    out: &mut impl Write,
+    v: &Summary,
+    form: &str,
+    gzipped: bool,
+    p: &Painter,
+) -> io::Result<()> {
     write!(out, "vCon ")?;
     p.write(out, Style::Bold, or_dash(v.uuid.as_deref()))?;
     writeln!(out)?;
@@ -117,7 +127,9 @@ fn party_label(parties: &[PartyInfo], index: u64) -> String {
 /// Dialog `parties`: `0 Alice, 1 Bob`, or one bracket per channel.
 fn party_refs(parties: &[PartyInfo], v: &Value) -> String {
     match v {
-        Value::Number(n) => n.as_u64().map_or_else(|| n.to_string(), |i| party_label(parties, i)),
+        Value::Number(n) => n
+            .as_u64()
+            .map_or_else(|| n.to_string(), |i| party_label(parties, i)),
         Value::Array(items) if items.iter().all(Value::is_number) => items
             .iter()
             .map(|i| party_refs(parties, i))
@@ -138,7 +150,11 @@ fn party_refs(parties: &[PartyInfo], v: &Value) -> String {
 fn parties(out: &mut impl Write, list: &[PartyInfo], p: &Painter) -> io::Result<()> {
     heading(out, p, &format!("Parties ({})", list.len()))?;
     let name_of = |x: &PartyInfo| x.fields.get("name").map(compact);
-    let width = list.iter().filter_map(|x| name_of(x).map(|n| n.chars().count())).max().unwrap_or(0);
+    let width = list
+        .iter()
+        .filter_map(|x| name_of(x).map(|n| n.chars().count()))
+        .max()
+        .unwrap_or(0);
     for party in list {
         let mut parts = Vec::new();
         if width > 0 {
@@ -186,8 +202,18 @@ fn duration(secs: f64) -> String {
     }
 }
 
-fn dialog_line(out: &mut impl Write, d: &DialogInfo, all: &[PartyInfo], p: &Painter) -> io::Result<()> {
-    write!(out, "  [{}] {}  ", d.index, d.start.as_deref().unwrap_or("(no start)"))?;
+fn dialog_line(
+    out: &mut impl Write,
+    d: &DialogInfo,
+    all: &[PartyInfo],
+    p: &Painter,
+) -> io::Result<()> {
+    write!(
+        out,
+        "  [{}] {}  ",
+        d.index,
+        d.start.as_deref().unwrap_or("(no start)")
+    )?;
     p.write(out, Style::Cyan, d.r#type.as_deref().unwrap_or("(no type)"))?;
     if let Some(s) = d.duration {
         write!(out, "  {}", duration(s))?;
@@ -214,7 +240,11 @@ fn dialog_line(out: &mut impl Write, d: &DialogInfo, all: &[PartyInfo], p: &Pain
     }
     for (k, v) in &d.links {
         let party_valued = matches!(k.as_str(), "transferee" | "transferor" | "transfer_target");
-        let shown = if party_valued { party_refs(all, v) } else { compact(v) };
+        let shown = if party_valued {
+            party_refs(all, v)
+        } else {
+            compact(v)
+        };
         parts.push(format!("{k} {shown}"));
     }
     if !parts.is_empty() {
@@ -224,7 +254,11 @@ fn dialog_line(out: &mut impl Write, d: &DialogInfo, all: &[PartyInfo], p: &Pain
 }
 
 fn dialog(out: &mut impl Write, v: &Summary, p: &Painter) -> io::Result<()> {
-    heading(out, p, &format!("Dialog ({}, by start time)", v.dialog.len()))?;
+    heading(
+        out,
+        p,
+        &format!("Dialog ({}, by start time)", v.dialog.len()),
+    )?;
     for d in &v.dialog {
         dialog_line(out, d, &v.parties, p)?;
     }
@@ -285,7 +319,11 @@ fn attachments(out: &mut impl Write, v: &Summary, p: &Painter) -> io::Result<()>
 fn signed(out: &mut impl Write, s: &SignedInfo, p: &Painter) -> io::Result<()> {
     p.write(out, Style::Bold, "Signed vCon (JWS)")?;
     let n = s.signatures.len();
-    writeln!(out, ": {n} signature{}, NOT verified here", if n == 1 { "" } else { "s" })?;
+    writeln!(
+        out,
+        ": {n} signature{}, NOT verified here",
+        if n == 1 { "" } else { "s" }
+    )?;
     for sig in &s.signatures {
         let mut parts = vec![format!("alg {}", or_dash(sig.alg.as_deref()))];
         if let Some(t) = &sig.typ {
@@ -355,9 +393,16 @@ mod tests {
     fn party_references() {
         let parties = vec![PartyInfo {
             index: 0,
-            fields: serde_json::from_value(serde_json::json!({"name": "Alice"})).unwrap_or_default(),
+            fields: serde_json::from_value(serde_json::json!({"name": "Alice"}))
+                .unwrap_or_default(),
         }];
-        assert_eq!(party_refs(&parties, &serde_json::json!([0, 1])), "0 Alice, 1 (no such party)");
-        assert_eq!(party_refs(&parties, &serde_json::json!([[0], null])), "[0 Alice] [-]");
+        assert_eq!(
+            party_refs(&parties, &serde_json::json!([0, 1])),
+            "0 Alice, 1 (no such party)"
+        );
+        assert_eq!(
+            party_refs(&parties, &serde_json::json!([[0], null])),
+            "[0 Alice] [-]"
+        );
     }
 }

@@ -79,7 +79,7 @@ pub fn run(paths: &[PathBuf], options: &Options, settings: &Settings, ctx: &Ctx)
 }
 
 /// Reads and validates one input.
-fn check(item: &Result<Input, ListError>, options: &Options) -> Checked {
+fn check<'a>(item: &'a Result<Input, ListError>, options: &Options) -> Checked<'a> {
     let input = match item {
         Ok(input) => input,
         Err(e) => {
@@ -89,26 +89,25 @@ fn check(item: &Result<Input, ListError>, options: &Options) -> Checked {
             };
         }
     };
-    let name = input.name();
     match input.read_bounded(options.limits.max_bytes) {
         Ok(Ok(bytes)) => {
             let report = validate_bytes(&bytes, options);
             let parsed = !is_read_failure(&report);
             Checked::Report {
-                name,
+                input,
                 gzip: is_gzip(&bytes),
                 parsed,
                 report,
             }
         }
         Ok(Err(size)) => Checked::Report {
-            name,
+            input,
             gzip: false,
             parsed: false,
             report: too_large(size, options.limits.max_bytes),
         },
         Err(e) => Checked::Unreadable {
-            name,
+            name: input.name(),
             message: format!("{e:#}"),
         },
     }

@@ -77,7 +77,11 @@ pub struct Args {
     profile: ProfileArg,
 
     /// Also treat this extension as supported, so that naming it in `critical` is not an error. Repeatable, or comma-separated.
-    #[arg(long = "supported-extension", value_name = "NAME", value_delimiter = ',')]
+    #[arg(
+        long = "supported-extension",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
     supported_extensions: Vec<String>,
 
     /// Start from an empty supported set instead of the built-in one (CC, lawful_basis, wtf_transcription, sip-signaling, lifecycle).

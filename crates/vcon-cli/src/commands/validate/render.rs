@@ -9,14 +9,15 @@ use vcon_core::form::Form;
 use vcon_core::validate::{Finding, Report, Severity};
 
 use super::batch::Settings;
+use crate::input::Input;
 use crate::output::{Format, Painter, Style};
 
 /// What checking one input produced.
-pub enum Checked {
+pub enum Checked<'a> {
     /// The bytes were validated (possibly failing to parse: `parsed` is false).
     Report {
-        /// Input name (`-` for standard input).
-        name: String,
+        /// The input (its name is only made when something is printed).
+        input: &'a Input,
         /// Whether the bytes were gzip.
         gzip: bool,
         /// Whether the bytes were a JSON object (so form and version mean something).
@@ -86,7 +87,7 @@ fn counts(report: &Report) -> [usize; 3] {
 }
 
 /// Renders one checked input according to `settings`.
-pub fn render(checked: &Checked, settings: &Settings) -> Outcome {
+pub fn render(checked: &Checked<'_>, settings: &Settings) -> Outcome {
     let (valid, counts) = match checked {
         Checked::Report { report, .. } => (Some(report.is_valid()), counts(report)),
         Checked::Unreadable { .. } => (None, [0; 3]),
@@ -134,17 +135,22 @@ struct JsonUnreadable<'a> {
     error: &'a str,
 }
 
-fn json(out: &mut Vec<u8>, checked: &Checked, counts: [usize; 3], settings: &Settings) -> anyhow::Result<()> {
+fn json(
+    out: &mut Vec<u8>,
+    checked: &Checked<'_>,
+    counts: [usize; 3],
+    settings: &Settings,
+) -> anyhow::Result<()> {
     match checked {
         Checked::Report {
-            name,
+            input,
             gzip,
             parsed,
             report,
         } => crate::output::json_line(
             out,
             &JsonReport {
-                path: name,
+                path: &input.name(),
                 form: report.form,
                 version: shows_version(*parsed, report).then(|| report.version.detected.as_str()),
                 declared_version: report.version.declared.as_deref(),
@@ -167,7 +173,12 @@ fn json(out: &mut Vec<u8>, checked: &Checked, counts: [usize; 3], settings: &Set
     }
 }
 
-fn text(out: &mut Vec<u8>, checked: &Checked, counts: [usize; 3], settings: &Settings) -> std::io::Result<()> {
+fn text(
+    out: &mut Vec<u8>,
+    checked: &Checked<'_>,
+    counts: [usize; 3],
+    settings: &Settings,
+) -> std::io::Result<()> {
     let p = &settings.painter;
     match checked {
         Checked::Unreadable { name, message } => {
@@ -175,17 +186,18 @@ fn text(out: &mut Vec<u8>, checked: &Checked, counts: [usize; 3], settings: &Set
             writeln!(out, " {}: {message}", display_name(name))
         }
         Checked::Report {
-            name,
+            input,
             gzip,
             parsed,
             report,
         } => {
+            let name = input.name();
             if report.is_valid() {
                 p.write(out, Style::Green, "OK     ")?;
             } else {
                 p.write(out, Style::Red, "INVALID")?;
             }
-            write!(out, " {}", display_name(name))?;
+            write!(out, " {}", display_name(&name))?;
             let mut detail = String::new();
             if *parsed {
                 detail.push_str(report.form.map_or("no form", Form::as_str));
@@ -265,11 +277,20 @@ fn counts_text(c: [usize; 3]) -> String {
 }
 
 /// Writes the summary line.
-pub fn summary(out: &mut impl Write, t: &Tally, elapsed: Duration, p: &Painter) -> std::io::Result<()> {
+pub fn summary(
+    out: &mut impl Write,
+    t: &Tally,
+    elapsed: Duration,
+    p: &Painter,
+) -> std::io::Result<()> {
     let secs = elapsed.as_secs_f64();
     // Display only: precision loss on huge counts does not matter.
     #[allow(clippy::cast_precision_loss)]
-    let rate = if secs > 0.0 { t.files as f64 / secs } else { 0.0 };
+    let rate = if secs > 0.0 {
+        t.files as f64 / secs
+    } else {
+        0.0
+    };
     let verdict = if t.unreadable > 0 {
         p.paint(Style::Red, &format!("{} unreadable", t.unreadable))
     } else {
