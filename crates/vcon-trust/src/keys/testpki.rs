@@ -285,6 +285,35 @@ mod tests {
     }
 
     #[test]
+    fn a_root_carried_in_x5c_or_an_intermediate_anchor_both_end_the_path() {
+        let pki = TestPki::generate(&TestPkiOptions::default()).unwrap();
+        let mut with_root = pki.chain();
+        with_root.push(pki.root_cert.clone());
+        let anchors = std::slice::from_ref(&pki.root_cert);
+        let ok = validate_chain(&with_root, anchors, &ChainOptions::default()).unwrap();
+        assert_eq!(ok.subjects.len(), 3);
+        let int = std::slice::from_ref(&pki.intermediate_cert);
+        let ok = validate_chain(&pki.chain(), int, &ChainOptions::default()).unwrap();
+        assert_eq!(ok.subjects.len(), 2);
+        assert!(ok.anchor_subject.contains("intermediate"));
+        let leaf_only = validate_chain(&pki.chain()[..1], int, &ChainOptions::default()).unwrap();
+        assert_eq!(leaf_only.subjects.len(), 1);
+        let too_long = ChainOptions {
+            max_len: 2,
+            ..ChainOptions::default()
+        };
+        let e = validate_chain(&with_root, anchors, &too_long).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "x5c holds 3 certificates, over the limit of 2"
+        );
+        assert_eq!(
+            validate_chain(&with_root, &[], &ChainOptions::default()).unwrap_err(),
+            crate::x509::ChainError::NoAnchors
+        );
+    }
+
+    #[test]
     fn files_are_written_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let written = generate_test_pki(dir.path(), &TestPkiOptions::default()).unwrap();
