@@ -130,7 +130,14 @@ pub fn expand(operands: &[PathBuf]) -> Result<Vec<Result<Input, ListError>>> {
     let mut out = Vec::with_capacity(operands.len());
     for op in operands {
         if op.as_os_str() != "-" && op.is_dir() {
+            let before = out.len();
             walk(op, &mut out);
+            if out.len() == before {
+                eprintln!(
+                    "vcon: warning: no file named *.vcon, *.json, *.vcon.gz or *.json.gz under {}",
+                    op.display()
+                );
+            }
         } else {
             out.push(Ok(Input::from_arg(op)));
         }

@@ -384,3 +384,16 @@ fn jobs_flag_gives_the_same_report() {
     assert_eq!(json_lines(&one.stdout).len(), 50);
     assert_eq!(one.status.code(), Some(1));
 }
+
+#[test]
+fn an_empty_directory_is_valid_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "readme.txt", "nothing to see");
+    vcon()
+        .arg("validate")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("0 files"))
+        .stderr(predicate::str::contains("warning: no file named *.vcon"));
+}
