@@ -328,13 +328,17 @@ impl<'de> Visitor<'de> for ValueSeed {
         let child = self.child::<A::Error>()?;
         let mut map = Map::new();
         while let Some(key) = access.next_key::<String>()? {
-            if map.contains_key(&key) {
-                return Err(de::Error::custom(format_args!(
-                    "duplicate member `{key}` in one object"
-                )));
+            match map.entry(key) {
+                serde_json::map::Entry::Occupied(dup) => {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate member `{}` in one object",
+                        dup.key()
+                    )));
+                }
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(access.next_value_seed(ValueSeed { ..child })?);
+                }
             }
-            let v = access.next_value_seed(ValueSeed { ..child })?;
-            map.insert(key, v);
         }
         Ok(Value::Object(map))
     }
