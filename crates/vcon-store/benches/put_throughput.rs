@@ -1,0 +1,3 @@
+//! Put throughput with 8 concurrent producers (filled in with the SQLite backend).
+
+fn main() {}

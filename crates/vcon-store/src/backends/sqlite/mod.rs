@@ -1,0 +1,3 @@
+//! The embedded SQLite backend.
+
+pub(crate) mod config;

@@ -1,0 +1,178 @@
+//! Durable named lists of vCon uuids: the [`Queue`] trait and its types.
+//!
+//! Delivery is at-least-once. [`Queue::lease`] hands out items and hides
+//! them for a visibility timeout; [`Queue::ack`] removes them; an item whose
+//! lease is neither acknowledged, nacked nor dead-lettered becomes visible
+//! again when the timeout passes or the store is reopened. Links must
+//! therefore be idempotent (processing the same vCon twice is harmless).
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::error::StoreError;
+use crate::ids::{ListName, VconUuid};
+
+/// Longest error text kept with a nack or a dead letter, in bytes (longer text is cut).
+pub const MAX_ERROR_BYTES: usize = 4096;
+
+/// Identifies one lease of one queue item. It stops being valid when the
+/// item is acknowledged, nacked, dead-lettered or leased again (after the
+/// visibility timeout), so a slow worker cannot acknowledge an item that
+/// another worker now holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct LeaseId {
+    /// The queue item.
+    pub item: i64,
+    /// Which delivery of the item this lease is (1 for the first).
+    pub attempt: u32,
+}
+
+impl fmt::Display for LeaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.item, self.attempt)
+    }
+}
+
+/// A leased queue item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lease {
+    /// The lease, to acknowledge or nack.
+    pub id: LeaseId,
+    /// The list it was leased from.
+    pub list: ListName,
+    /// The vCon.
+    pub uuid: VconUuid,
+    /// Deliveries so far, this one included (1 on the first delivery).
+    pub attempts: u32,
+    /// When the item was enqueued.
+    pub enqueued_at: DateTime<Utc>,
+    /// When the lease expires and the item becomes visible again.
+    pub expires_at: DateTime<Utc>,
+    /// The error of the last nack, if any.
+    pub last_error: Option<String>,
+}
+
+/// The result of acknowledging several leases.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AckReport {
+    /// How many leases were acknowledged (and forwarded, when asked).
+    pub acked: usize,
+    /// The leases that were no longer held; their items were left alone.
+    pub lost: Vec<LeaseId>,
+}
+
+/// A vCon that failed on a list and was set aside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeadLetter {
+    /// Identifies the dead letter.
+    pub id: i64,
+    /// The list it failed on (its ingress list, where reprocessing puts it back).
+    pub list: ListName,
+    /// The vCon.
+    pub uuid: VconUuid,
+    /// Deliveries it had.
+    pub attempts: u32,
+    /// Why it failed.
+    pub error: String,
+    /// When it was set aside.
+    pub failed_at: DateTime<Utc>,
+}
+
+/// Counts for one list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueStats {
+    /// The list.
+    pub list: ListName,
+    /// Items ready to be leased now.
+    pub ready: u64,
+    /// Items nacked and waiting for their retry time.
+    pub delayed: u64,
+    /// Items leased and not yet acknowledged.
+    pub in_flight: u64,
+    /// Dead letters of this list.
+    pub dead: u64,
+}
+
+impl QueueStats {
+    /// Items in the list, in whatever state (`ready + delayed + in_flight`):
+    /// the conserver's `LLEN` depth.
+    pub fn depth(&self) -> u64 {
+        self.ready + self.delayed + self.in_flight
+    }
+}
+
+/// Durable named lists of vCon uuids with leases, retries and dead letters.
+///
+/// Object-safe: use it as `Arc<dyn Queue>`. Items of one list come out
+/// oldest first among those visible; there is no global order across lists.
+#[async_trait]
+pub trait Queue: Send + Sync {
+    /// Appends the uuids to the tail of `list`, durably (acknowledged means
+    /// written with the store's durability). The vCons need not be stored.
+    async fn enqueue(&self, list: &ListName, uuids: &[VconUuid]) -> Result<(), StoreError>;
+
+    /// Leases up to `max` visible items of `list`, oldest first, hiding
+    /// them for `visibility`. Returns at once, possibly with none.
+    async fn lease(
+        &self,
+        list: &ListName,
+        max: usize,
+        visibility: Duration,
+    ) -> Result<Vec<Lease>, StoreError>;
+
+    /// Acknowledges leases: their items leave the list.
+    async fn ack(&self, leases: &[LeaseId]) -> Result<AckReport, StoreError>;
+
+    /// Acknowledges leases and, in the same transaction, appends their vCons
+    /// to each list of `to` (the next link, or egress lists). Either both
+    /// happen or neither.
+    async fn ack_and_forward(
+        &self,
+        leases: &[LeaseId],
+        to: &[ListName],
+    ) -> Result<AckReport, StoreError>;
+
+    /// Gives a lease back: the item becomes visible again after `retry_in`
+    /// (zero: at once), keeping its attempt count and `error` (cut to
+    /// [`MAX_ERROR_BYTES`]). [`StoreError::LeaseLost`] if the lease is not held.
+    async fn nack(
+        &self,
+        lease: &LeaseId,
+        retry_in: Duration,
+        error: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Moves a leased item to the dead letters of its list, with `error`.
+    /// [`StoreError::LeaseLost`] if the lease is not held.
+    async fn dead_letter(&self, lease: &LeaseId, error: &str) -> Result<(), StoreError>;
+
+    /// Removes and returns up to `max` visible items of `list`, oldest first,
+    /// without a lease: the conserver's egress pop (`GET /vcon/egress`).
+    async fn pop(&self, list: &ListName, max: usize) -> Result<Vec<VconUuid>, StoreError>;
+
+    /// Counts for one list (all zero for a list never used).
+    async fn stats(&self, list: &ListName) -> Result<QueueStats, StoreError>;
+
+    /// Counts for every list that has items or dead letters, by name.
+    async fn all_stats(&self) -> Result<Vec<QueueStats>, StoreError>;
+
+    /// Dead letters of `list`, oldest first, starting after dead letter
+    /// `after` (0 for the start), at most `limit`.
+    async fn dlq_list(
+        &self,
+        list: &ListName,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<DeadLetter>, StoreError>;
+
+    /// One dead letter, by id.
+    async fn dlq_get(&self, id: i64) -> Result<Option<DeadLetter>, StoreError>;
+
+    /// Moves up to `max` dead letters of `list`, oldest first, back to the
+    /// tail of `list` with a fresh attempt count; returns how many moved.
+    async fn dlq_reprocess(&self, list: &ListName, max: u32) -> Result<u64, StoreError>;
+}

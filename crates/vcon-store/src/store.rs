@@ -1,0 +1,102 @@
+//! The [`Store`] trait: durable, searchable storage of vCon bytes.
+
+use async_trait::async_trait;
+
+use crate::error::StoreError;
+use crate::ids::{Etag, ListName, VconUuid};
+use crate::record::{PutOutcome, StoredVcon, VconMeta, VconRecord};
+use crate::search::{Order, Page, SearchQuery};
+
+/// Durable storage of vCons, byte for byte, with metadata and search.
+///
+/// Object-safe: use it as `Arc<dyn Store>`. Every write is acknowledged only
+/// once it is committed with the store's durability (for the SQLite backend
+/// with [`crate::Durability::Full`]: fsynced).
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Stores a new vCon. Idempotent: the same uuid with identical bytes
+    /// gives [`crate::PutStatus::AlreadyStored`] and changes nothing; the
+    /// same uuid with other bytes is [`StoreError::Conflict`].
+    async fn put(&self, record: VconRecord) -> Result<PutOutcome, StoreError> {
+        self.put_and_enqueue(record, &[]).await
+    }
+
+    /// [`Store::put`], and appends the uuid to each list of `lists` in the
+    /// same transaction: an acknowledged vCon is both stored and queued.
+    /// When the vCon was already stored with the same bytes nothing is
+    /// queued (a retried request is not processed twice).
+    async fn put_and_enqueue(
+        &self,
+        record: VconRecord,
+        lists: &[ListName],
+    ) -> Result<PutOutcome, StoreError>;
+
+    /// Stores `record` in place of the vCon of the same uuid. With
+    /// `if_match`, the stored etag must equal it ([`StoreError::PreconditionFailed`]
+    /// otherwise, also when nothing is stored); without, it creates or
+    /// replaces. Identical bytes give [`crate::PutStatus::AlreadyStored`].
+    async fn replace(
+        &self,
+        record: VconRecord,
+        if_match: Option<&Etag>,
+    ) -> Result<PutOutcome, StoreError> {
+        self.replace_and_enqueue(record, if_match, &[]).await
+    }
+
+    /// [`Store::replace`], and appends the uuid to each list of `lists` in
+    /// the same transaction when the bytes changed.
+    async fn replace_and_enqueue(
+        &self,
+        record: VconRecord,
+        if_match: Option<&Etag>,
+        lists: &[ListName],
+    ) -> Result<PutOutcome, StoreError>;
+
+    /// The bytes exactly as received, with metadata.
+    async fn get(&self, uuid: &VconUuid) -> Result<Option<StoredVcon>, StoreError>;
+
+    /// Several vCons at once, in the order asked (`None` where absent).
+    async fn get_many(&self, uuids: &[VconUuid]) -> Result<Vec<Option<StoredVcon>>, StoreError>;
+
+    /// The metadata alone.
+    async fn head(&self, uuid: &VconUuid) -> Result<Option<VconMeta>, StoreError>;
+
+    /// Deletes a vCon and its index entries; with `if_match`, only when the
+    /// stored etag equals it. Returns whether something was deleted. Queue
+    /// items naming the uuid stay (a worker finds the vCon gone).
+    async fn delete(&self, uuid: &VconUuid, if_match: Option<&Etag>) -> Result<bool, StoreError>;
+
+    /// Every vCon, in `order`, a page at a time (`limit` as in [`SearchQuery::limit`]).
+    async fn list(
+        &self,
+        order: Order,
+        cursor: Option<&crate::Cursor>,
+        limit: u32,
+    ) -> Result<Page, StoreError> {
+        let query = SearchQuery {
+            order,
+            cursor: cursor.cloned(),
+            limit,
+            ..SearchQuery::default()
+        };
+        self.search(&query).await
+    }
+
+    /// The vCons matching every filter of `query`, a page at a time.
+    async fn search(&self, query: &SearchQuery) -> Result<Page, StoreError>;
+
+    /// How many vCons match the filters of `query` (its order, cursor and
+    /// limit are ignored; the default query counts everything).
+    async fn count(&self, query: &SearchQuery) -> Result<u64, StoreError>;
+
+    /// Rebuilds the search index of every stored vCon from its bytes (after
+    /// an upgrade that indexes more fields); returns how many were indexed.
+    async fn reindex(&self) -> Result<u64, StoreError>;
+
+    /// Checks that the store can serve: the writer runs and a read works.
+    async fn health(&self) -> Result<(), StoreError>;
+
+    /// Finishes pending writes and closes. Later calls get [`StoreError::Closed`].
+    /// Dropping the store without calling this loses no acknowledged write.
+    async fn shutdown(&self) -> Result<(), StoreError>;
+}
