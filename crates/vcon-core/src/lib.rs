@@ -20,13 +20,16 @@
 //! assert!(report.is_valid(), "{:?}", report.findings);
 //! ```
 
+pub mod amend;
 pub mod build;
 pub mod form;
 pub mod hash;
 pub mod id;
+pub mod lineage;
 pub mod migrate;
 pub mod model;
 pub mod read;
+pub mod redact;
 pub mod tags;
 pub mod validate;
 pub mod version;
