@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::ids::{Etag, ListName, VconUuid};
+use crate::ids::{Etag, VconUuid};
 
 /// A name or identifier that does not have the required form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -141,11 +141,9 @@ pub enum StoreError {
     /// The lease was not current: it expired and the item was leased again,
     /// or it was already acknowledged, nacked or dead-lettered.
     #[error(
-        "lease {lease} on list `{list}` is no longer held (expired, acknowledged or re-leased)"
+        "lease {lease} is no longer held (expired and re-leased, acknowledged, or the item is gone)"
     )]
     LeaseLost {
-        /// The list.
-        list: ListName,
         /// The lease id.
         lease: crate::queue::LeaseId,
     },

@@ -39,6 +39,8 @@ mod search;
 mod store;
 
 pub use backends::sqlite::config::{Durability, SqliteConfig};
+pub use backends::sqlite::{MAX_LEASE, SqliteStore};
+pub use backends::{Backend, StoreConfig, open};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{NameError, RecordError, StoreError};
 pub use ids::{Etag, ListName, MAX_LIST_NAME_BYTES, VconUuid};

@@ -1,0 +1,280 @@
+//! Read queries: vCons by uuid, search and count, queue counts and dead letters.
+
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+
+use super::rows::{
+    DEAD_COLUMNS, META_COLUMNS, dead_letter_from_row, form_name, kind_code, list_at, meta_from_row,
+};
+use super::schema::sql_error;
+use crate::error::StoreError;
+use crate::ids::{ListName, VconUuid};
+use crate::index::TermKind;
+use crate::queue::{DeadLetter, QueueStats};
+use crate::record::{StoredVcon, VconMeta};
+use crate::search::{Cursor, CursorKey, Page, SearchQuery};
+
+/// One vCon with its bytes.
+pub(super) fn get(conn: &Connection, uuid: &VconUuid) -> Result<Option<StoredVcon>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {META_COLUMNS}, body FROM vcons WHERE uuid = ?1"
+    ))
+    .and_then(|mut s| {
+        s.query_row([uuid.as_str()], |r| {
+            let body: Vec<u8> = r.get(11)?;
+            Ok(StoredVcon {
+                meta: meta_from_row(r)?,
+                bytes: body.into(),
+            })
+        })
+        .optional()
+    })
+    .map_err(|e| sql_error(format!("get vCon {uuid}"), e))
+}
+
+/// One vCon's metadata.
+pub(super) fn head(conn: &Connection, uuid: &VconUuid) -> Result<Option<VconMeta>, StoreError> {
+    conn.prepare_cached(&format!("SELECT {META_COLUMNS} FROM vcons WHERE uuid = ?1"))
+        .and_then(|mut s| s.query_row([uuid.as_str()], meta_from_row).optional())
+        .map_err(|e| sql_error(format!("head vCon {uuid}"), e))
+}
+
+/// SQL parameters of a search, in order.
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+impl rusqlite::ToSql for Param {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Self::Int(i) => i.to_sql(),
+            Self::Text(t) => t.to_sql(),
+        }
+    }
+}
+
+/// The WHERE clause of a query's filters (without the cursor).
+fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
+    let mut sql = String::from(" WHERE 1 = 1");
+    let mut params = Vec::new();
+    if let Some(from) = q.created_from {
+        sql.push_str(" AND created_ms >= ?");
+        params.push(Param::Int(from.timestamp_millis()));
+    }
+    if let Some(to) = q.created_to {
+        sql.push_str(" AND created_ms < ?");
+        params.push(Param::Int(to.timestamp_millis()));
+    }
+    let mut term = |kind: TermKind, value: &str| {
+        sql.push_str(" AND id IN (SELECT vcon FROM terms WHERE kind = ? AND value = ?)");
+        params.push(Param::Int(kind_code(kind)));
+        params.push(Param::Text(kind.normalize(value)));
+    };
+    for (kind, value) in [
+        (TermKind::Tel, &q.tel),
+        (TermKind::Mailto, &q.mailto),
+        (TermKind::Name, &q.name),
+        (TermKind::PartyUuid, &q.party_uuid),
+        (TermKind::DialogType, &q.dialog_type),
+    ] {
+        if let Some(v) = value {
+            term(kind, v);
+        }
+    }
+    for tag in &q.tags {
+        match &tag.value {
+            Some(v) => term(TermKind::Tag, &format!("{}:{v}", tag.name)),
+            None => term(TermKind::TagName, &tag.name),
+        }
+    }
+    if let Some(m) = q.text.as_deref().and_then(fts_query) {
+        sql.push_str(" AND id IN (SELECT rowid FROM vcon_text WHERE vcon_text MATCH ?)");
+        params.push(Param::Text(m));
+    }
+    if let Some(form) = q.form {
+        sql.push_str(" AND form = ?");
+        params.push(Param::Text(form_name(form).to_owned()));
+    }
+    if let Some(t) = &q.tenant {
+        sql.push_str(" AND tenant = ?");
+        params.push(Param::Text(t.clone()));
+    }
+    (sql, params)
+}
+
+/// Turns free text into an FTS5 query of quoted tokens (all required), so
+/// no FTS5 syntax in user input is interpreted; a trailing `*` on a word
+/// keeps its meaning of prefix search. `None` when there is no word.
+pub(super) fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .filter_map(|w| {
+            let (word, prefix) = match w.strip_suffix('*') {
+                Some(stem) => (stem, "*"),
+                None => (w, ""),
+            };
+            let word = word.replace('"', "\"\"");
+            (!word.is_empty()).then(|| format!("\"{word}\"{prefix}"))
+        })
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// A page of results.
+pub(super) fn search(conn: &Connection, q: &SearchQuery) -> Result<Page, StoreError> {
+    let (mut sql, mut params) = filters(q);
+    let key = if q.order.by_created() {
+        "sort_ms"
+    } else {
+        "stored_ms"
+    };
+    let (cmp, dir) = if q.order.descending() {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some(c) = &q.cursor {
+        let k = c.decode(q.order)?;
+        sql.push_str(&format!(" AND ({key}, uuid) {cmp} (?, ?)"));
+        params.push(Param::Int(k.key_ms));
+        params.push(Param::Text(k.uuid.as_str().to_owned()));
+    }
+    let limit = q.effective_limit();
+    let full = format!(
+        "SELECT {META_COLUMNS} FROM vcons{sql} ORDER BY {key} {dir}, uuid {dir} LIMIT {}",
+        u64::from(limit) + 1
+    );
+    let rows = conn
+        .prepare_cached(&full)
+        .and_then(|mut s| {
+            s.query_map(params_from_iter(params.iter()), |r| {
+                let sort: i64 = r.get(10)?;
+                let stored: i64 = r.get(5)?;
+                Ok((
+                    meta_from_row(r)?,
+                    if q.order.by_created() { sort } else { stored },
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        })
+        .map_err(|e| sql_error("search", e))?;
+    let more = rows.len() > limit as usize;
+    let mut items = Vec::with_capacity(rows.len().min(limit as usize));
+    let mut last_key = None;
+    for (meta, key_ms) in rows.into_iter().take(limit as usize) {
+        last_key = Some(key_ms);
+        items.push(meta);
+    }
+    let next = match (more, items.last(), last_key) {
+        (true, Some(last), Some(key_ms)) => Some(Cursor::encode(&CursorKey {
+            order: q.order,
+            key_ms,
+            uuid: last.uuid.clone(),
+        })),
+        _ => None,
+    };
+    Ok(Page { items, next })
+}
+
+/// How many vCons match the filters.
+pub(super) fn count(conn: &Connection, q: &SearchQuery) -> Result<u64, StoreError> {
+    let (sql, params) = filters(q);
+    conn.prepare_cached(&format!("SELECT count(*) FROM vcons{sql}"))
+        .and_then(|mut s| s.query_row(params_from_iter(params.iter()), |r| r.get::<_, i64>(0)))
+        .map(|n| u64::try_from(n).unwrap_or(0))
+        .map_err(|e| sql_error("count", e))
+}
+
+const STATS_SQL: &str = "
+    SELECT list,
+           sum(visible_ms <= ?1),
+           sum(leased = 0 AND visible_ms > ?1),
+           sum(leased = 1 AND visible_ms > ?1),
+           0
+    FROM queue_items WHERE (?2 IS NULL OR list = ?2) GROUP BY list
+    UNION ALL
+    SELECT list, 0, 0, 0, count(*) FROM dead_letters WHERE (?2 IS NULL OR list = ?2) GROUP BY list";
+
+/// Counts per list (one list, or all when `list` is `None`), by name.
+pub(super) fn stats(
+    conn: &Connection,
+    list: Option<&ListName>,
+    now: i64,
+) -> Result<Vec<QueueStats>, StoreError> {
+    let rows = conn
+        .prepare_cached(STATS_SQL)
+        .and_then(|mut s| {
+            s.query_map(params![now, list.map(ListName::as_str)], |r| {
+                let n = |i| {
+                    r.get::<_, Option<i64>>(i)
+                        .map(|v| u64::try_from(v.unwrap_or(0)).unwrap_or(0))
+                };
+                Ok(QueueStats {
+                    list: list_at(r, 0)?,
+                    ready: n(1)?,
+                    delayed: n(2)?,
+                    in_flight: n(3)?,
+                    dead: n(4)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        })
+        .map_err(|e| sql_error("queue stats", e))?;
+    let mut merged: std::collections::BTreeMap<ListName, QueueStats> = Default::default();
+    for s in rows {
+        let e = merged.entry(s.list.clone()).or_insert(QueueStats {
+            list: s.list.clone(),
+            ready: 0,
+            delayed: 0,
+            in_flight: 0,
+            dead: 0,
+        });
+        e.ready += s.ready;
+        e.delayed += s.delayed;
+        e.in_flight += s.in_flight;
+        e.dead += s.dead;
+    }
+    Ok(merged.into_values().collect())
+}
+
+/// Dead letters of a list after id `after`.
+pub(super) fn dlq_list(
+    conn: &Connection,
+    list: &ListName,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<DeadLetter>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {DEAD_COLUMNS} FROM dead_letters WHERE list = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+    ))
+    .and_then(|mut s| {
+        s.query_map(params![list.as_str(), after, limit], dead_letter_from_row)
+            .and_then(|rows| rows.collect())
+    })
+    .map_err(|e| sql_error(format!("list dead letters of `{list}`"), e))
+}
+
+/// One dead letter.
+pub(super) fn dlq_get(conn: &Connection, id: i64) -> Result<Option<DeadLetter>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {DEAD_COLUMNS} FROM dead_letters WHERE id = ?1"
+    ))
+    .and_then(|mut s| s.query_row([id], dead_letter_from_row).optional())
+    .map_err(|e| sql_error(format!("get dead letter {id}"), e))
+}
+
+/// A chunk of rows to re-index: id, etag, form and bytes, after row `after`.
+pub(super) fn reindex_chunk(
+    conn: &Connection,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<(i64, String, Vec<u8>)>, StoreError> {
+    conn.prepare_cached("SELECT id, etag, body FROM vcons WHERE id > ?1 ORDER BY id LIMIT ?2")
+        .and_then(|mut s| {
+            s.query_map(params![after, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .and_then(|rows| rows.collect())
+        })
+        .map_err(|e| sql_error("read vCons to re-index", e))
+}

@@ -1,0 +1,210 @@
+//! The database schema, its versioned migrations (`PRAGMA user_version`),
+//! connection settings and the mapping of SQLite errors.
+
+use std::path::Path;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use super::config::{Durability, SqliteConfig};
+use crate::error::StoreError;
+
+/// The schema version this code writes and reads.
+pub(super) const SCHEMA_VERSION: i64 = 1;
+
+/// Migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &[r"
+-- One row per vCon. `body` is last so that listing reads no overflow pages.
+CREATE TABLE vcons (
+    id          INTEGER PRIMARY KEY,
+    uuid        TEXT    NOT NULL UNIQUE,
+    form        TEXT    NOT NULL,            -- unsigned | signed | encrypted
+    etag        TEXT    NOT NULL,            -- hex SHA-256 of body
+    revision    INTEGER NOT NULL,
+    created_ms  INTEGER,                     -- vCon created_at, NULL when unreadable
+    sort_ms     INTEGER NOT NULL,            -- created_ms, else stored_ms: the created order
+    stored_ms   INTEGER NOT NULL,
+    updated_ms  INTEGER NOT NULL,
+    size        INTEGER NOT NULL,
+    gzipped     INTEGER NOT NULL,
+    tenant      TEXT,
+    body        BLOB    NOT NULL
+);
+CREATE INDEX vcons_by_stored  ON vcons (stored_ms, uuid);
+CREATE INDEX vcons_by_created ON vcons (sort_ms, uuid);
+CREATE INDEX vcons_by_created_at ON vcons (created_ms) WHERE created_ms IS NOT NULL;
+
+-- Exact-match search terms; kind codes are TermKind's (see terms.rs).
+CREATE TABLE terms (
+    kind  INTEGER NOT NULL,
+    value TEXT    NOT NULL,
+    vcon  INTEGER NOT NULL,
+    PRIMARY KEY (kind, value, vcon)
+) WITHOUT ROWID;
+CREATE INDEX terms_by_vcon ON terms (vcon);
+
+-- Full text (subject, text dialogs, transcripts); rowid = vcons.id. Contentless:
+-- the text is not stored twice, rows can still be deleted.
+CREATE VIRTUAL TABLE vcon_text USING fts5 (
+    text, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
+);
+
+-- Queue items. leased = 1: in flight until visible_ms; leased = 0: ready from visible_ms.
+CREATE TABLE queue_items (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    list        TEXT    NOT NULL,
+    uuid        TEXT    NOT NULL,
+    enqueued_ms INTEGER NOT NULL,
+    visible_ms  INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    leased      INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT
+);
+CREATE INDEX queue_by_visible ON queue_items (list, visible_ms, id);
+
+CREATE TABLE dead_letters (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    list      TEXT    NOT NULL,
+    uuid      TEXT    NOT NULL,
+    attempts  INTEGER NOT NULL,
+    error     TEXT    NOT NULL,
+    failed_ms INTEGER NOT NULL
+);
+CREATE INDEX dead_by_list ON dead_letters (list, id);
+"];
+
+/// Maps a SQLite error to a store error naming the operation.
+pub(super) fn sql_error(op: impl std::fmt::Display, e: rusqlite::Error) -> StoreError {
+    StoreError::Backend {
+        backend: "sqlite",
+        op: op.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Maps an error met while opening `path`: corruption and foreign files get
+/// their own variant.
+fn open_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Corrupt {
+            path: path.to_owned(),
+            reason: format!("not a readable SQLite database: {e}"),
+        },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked {
+            path: path.to_owned(),
+        },
+        _ => StoreError::Backend {
+            backend: "sqlite",
+            op: format!("open {}", path.display()),
+            message: e.to_string(),
+        },
+    }
+}
+
+/// Opens the writer connection, sets WAL mode and migrates the schema.
+pub(super) fn open_writer(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(path, e))?;
+    conn.busy_timeout(config.busy_timeout)
+        .map_err(|e| open_error(path, e))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(|e| open_error(path, e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            reason: format!("cannot switch to WAL journal mode (got `{mode}`)"),
+        });
+    }
+    let sync = match config.durability {
+        Durability::Full => "FULL",
+        Durability::Process => "NORMAL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {sync};
+         PRAGMA foreign_keys = OFF;
+         PRAGMA cache_size = -{};
+         PRAGMA temp_store = MEMORY;
+         PRAGMA wal_autocheckpoint = 4000;",
+        config.cache_kib
+    ))
+    .map_err(|e| open_error(path, e))?;
+    migrate(&conn, path)?;
+    Ok(conn)
+}
+
+/// Opens one read-only connection.
+pub(super) fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(path, e))?;
+    conn.busy_timeout(config.busy_timeout)
+        .map_err(|e| open_error(path, e))?;
+    conn.execute_batch(&format!(
+        "PRAGMA cache_size = -{}; PRAGMA query_only = ON;",
+        config.cache_kib
+    ))
+    .map_err(|e| open_error(path, e))?;
+    Ok(conn)
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`]; refuses a newer one.
+fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| open_error(path, e))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            reason: format!(
+                "schema version {version} is newer than this program's {SCHEMA_VERSION}; \
+                 use a newer vconkit"
+            ),
+        });
+    }
+    if version < 0 {
+        return Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            reason: format!("schema version {version} is not one of this store's"),
+        });
+    }
+    if version == 0 {
+        // A version-0 file that already has tables was made by something else.
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| open_error(path, e))?;
+        if tables > 0 {
+            return Err(StoreError::Corrupt {
+                path: path.to_owned(),
+                reason:
+                    "the file is a SQLite database of another program (tables, no schema version)"
+                        .to_owned(),
+            });
+        }
+    }
+    for (from, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(version).unwrap_or(0))
+    {
+        let to = from + 1;
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {to}; COMMIT;"
+        ))
+        .map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            StoreError::Backend {
+                backend: "sqlite",
+                op: format!("migrate {} from schema {from} to {to}", path.display()),
+                message: e.to_string(),
+            }
+        })?;
+    }
+    Ok(())
+}

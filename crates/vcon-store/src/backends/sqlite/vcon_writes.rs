@@ -1,0 +1,253 @@
+//! Writes of vCons, run by the writer inside its batch transaction: put,
+//! replace, delete and re-index, each with its index rows.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::queue_writes::enqueue;
+use super::rows::{META_COLUMNS, form_name, kind_code, meta_from_row};
+use super::schema::sql_error;
+use crate::error::StoreError;
+use crate::ids::{Etag, ListName, VconUuid};
+use crate::index::IndexFields;
+use crate::record::{PutOutcome, PutStatus, VconMeta, VconRecord};
+
+/// How a put treats a uuid that is already stored.
+#[derive(Debug, Clone)]
+pub(super) enum PutMode {
+    /// Identical bytes: already stored; other bytes: conflict.
+    Create,
+    /// Replace, when `if_match` (if any) holds.
+    Replace { if_match: Option<Etag> },
+}
+
+fn stored_meta(conn: &Connection, uuid: &VconUuid) -> Result<Option<(i64, VconMeta)>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {META_COLUMNS}, id FROM vcons WHERE uuid = ?1"
+    ))
+    .and_then(|mut s| {
+        s.query_row([uuid.as_str()], |r| Ok((r.get(11)?, meta_from_row(r)?)))
+            .optional()
+    })
+    .map_err(|e| sql_error(format!("read vCon {uuid}"), e))
+}
+
+/// Stores a record as `mode` says and, when the bytes changed, enqueues it on `lists`.
+pub(super) fn put(
+    conn: &Connection,
+    record: &VconRecord,
+    lists: &[ListName],
+    mode: &PutMode,
+    now: i64,
+) -> Result<PutOutcome, StoreError> {
+    let existing = stored_meta(conn, &record.uuid)?;
+    if let PutMode::Replace {
+        if_match: Some(expected),
+    } = mode
+    {
+        let current = existing.as_ref().map(|(_, m)| m.etag.clone());
+        if current.as_ref() != Some(expected) {
+            return Err(StoreError::PreconditionFailed {
+                uuid: record.uuid.clone(),
+                expected: expected.clone(),
+                current,
+            });
+        }
+    }
+    let outcome = match existing {
+        Some((_, meta)) if meta.etag == record.etag => {
+            return Ok(PutOutcome {
+                status: PutStatus::AlreadyStored,
+                meta,
+            });
+        }
+        Some((_, meta)) if matches!(mode, PutMode::Create) => {
+            return Err(StoreError::Conflict {
+                uuid: record.uuid.clone(),
+                stored: meta.etag,
+                offered: record.etag.clone(),
+            });
+        }
+        Some((id, meta)) => {
+            update_row(conn, id, record, now)?;
+            delete_index(conn, id)?;
+            insert_index(conn, id, &record.index)?;
+            PutOutcome {
+                status: PutStatus::Replaced,
+                meta: meta_of(
+                    record,
+                    meta.revision + 1,
+                    meta.stored_at.timestamp_millis(),
+                    now,
+                ),
+            }
+        }
+        None => {
+            let id = insert_row(conn, record, now)?;
+            insert_index(conn, id, &record.index)?;
+            PutOutcome {
+                status: PutStatus::Created,
+                meta: meta_of(record, 1, now, now),
+            }
+        }
+    };
+    for list in lists {
+        enqueue(conn, list, std::slice::from_ref(&record.uuid), now)?;
+    }
+    Ok(outcome)
+}
+
+fn meta_of(record: &VconRecord, revision: u64, stored: i64, updated: i64) -> VconMeta {
+    VconMeta {
+        uuid: record.uuid.clone(),
+        form: record.form,
+        etag: record.etag.clone(),
+        revision,
+        created_at: record.created_at,
+        stored_at: crate::clock::to_datetime(stored),
+        updated_at: crate::clock::to_datetime(updated),
+        size: u64::try_from(record.bytes.len()).unwrap_or(u64::MAX),
+        gzipped: record.gzipped,
+        tenant: record.tenant.clone(),
+    }
+}
+
+fn size_of(record: &VconRecord) -> i64 {
+    i64::try_from(record.bytes.len()).unwrap_or(i64::MAX)
+}
+
+fn insert_row(conn: &Connection, r: &VconRecord, now: i64) -> Result<i64, StoreError> {
+    let created = r.created_at.map(|d| d.timestamp_millis());
+    conn.prepare_cached(
+        "INSERT INTO vcons (uuid, form, etag, revision, created_ms, sort_ms, stored_ms, updated_ms,
+                            size, gzipped, tenant, body)
+         VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            r.uuid.as_str(),
+            form_name(r.form),
+            r.etag.as_str(),
+            created,
+            created.unwrap_or(now),
+            now,
+            size_of(r),
+            r.gzipped,
+            r.tenant,
+            &r.bytes[..],
+        ])
+    })
+    .map_err(|e| sql_error(format!("insert vCon {}", r.uuid), e))?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn update_row(conn: &Connection, id: i64, r: &VconRecord, now: i64) -> Result<(), StoreError> {
+    let created = r.created_at.map(|d| d.timestamp_millis());
+    conn.prepare_cached(
+        "UPDATE vcons SET form = ?2, etag = ?3, revision = revision + 1, created_ms = ?4,
+                sort_ms = coalesce(?4, stored_ms), updated_ms = ?5, size = ?6, gzipped = ?7,
+                tenant = ?8, body = ?9
+         WHERE id = ?1",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            id,
+            form_name(r.form),
+            r.etag.as_str(),
+            created,
+            now,
+            size_of(r),
+            r.gzipped,
+            r.tenant,
+            &r.bytes[..],
+        ])
+    })
+    .map_err(|e| sql_error(format!("replace vCon {}", r.uuid), e))?;
+    Ok(())
+}
+
+/// Writes the terms and full text of vCon row `id`.
+pub(super) fn insert_index(
+    conn: &Connection,
+    id: i64,
+    index: &IndexFields,
+) -> Result<(), StoreError> {
+    let err = |e| sql_error(format!("index vCon row {id}"), e);
+    if !index.terms.is_empty() {
+        let mut stmt = conn
+            .prepare_cached("INSERT OR IGNORE INTO terms (kind, value, vcon) VALUES (?1, ?2, ?3)")
+            .map_err(err)?;
+        for t in &index.terms {
+            stmt.execute(params![kind_code(t.kind), t.value, id])
+                .map_err(err)?;
+        }
+    }
+    if !index.text.is_empty() {
+        conn.prepare_cached("INSERT INTO vcon_text (rowid, text) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![id, index.text]))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Removes the terms and full text of vCon row `id`.
+pub(super) fn delete_index(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    let err = |e| sql_error(format!("unindex vCon row {id}"), e);
+    conn.prepare_cached("DELETE FROM terms WHERE vcon = ?1")
+        .and_then(|mut s| s.execute([id]))
+        .map_err(err)?;
+    conn.prepare_cached("DELETE FROM vcon_text WHERE rowid = ?1")
+        .and_then(|mut s| s.execute([id]))
+        .map_err(err)?;
+    Ok(())
+}
+
+/// Deletes a vCon (when `if_match` holds); returns whether it was there.
+pub(super) fn delete(
+    conn: &Connection,
+    uuid: &VconUuid,
+    if_match: Option<&Etag>,
+) -> Result<bool, StoreError> {
+    let Some((id, meta)) = stored_meta(conn, uuid)? else {
+        return match if_match {
+            Some(expected) => Err(StoreError::PreconditionFailed {
+                uuid: uuid.clone(),
+                expected: expected.clone(),
+                current: None,
+            }),
+            None => Ok(false),
+        };
+    };
+    if let Some(expected) = if_match
+        && *expected != meta.etag
+    {
+        return Err(StoreError::PreconditionFailed {
+            uuid: uuid.clone(),
+            expected: expected.clone(),
+            current: Some(meta.etag),
+        });
+    }
+    delete_index(conn, id)?;
+    conn.prepare_cached("DELETE FROM vcons WHERE id = ?1")
+        .and_then(|mut s| s.execute([id]))
+        .map_err(|e| sql_error(format!("delete vCon {uuid}"), e))?;
+    Ok(true)
+}
+
+/// Replaces the index of row `id` if its bytes still have `etag`; returns whether it did.
+pub(super) fn reindex(
+    conn: &Connection,
+    id: i64,
+    etag: &Etag,
+    index: &IndexFields,
+) -> Result<bool, StoreError> {
+    let current: Option<String> = conn
+        .prepare_cached("SELECT etag FROM vcons WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+        .map_err(|e| sql_error(format!("reindex vCon row {id}"), e))?;
+    if current.as_deref() != Some(etag.as_str()) {
+        return Ok(false);
+    }
+    delete_index(conn, id)?;
+    insert_index(conn, id, index)?;
+    Ok(true)
+}

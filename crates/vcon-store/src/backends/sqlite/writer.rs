@@ -1,0 +1,254 @@
+//! The writer: one thread owns the read-write connection and commits every
+//! write pending at the time in one transaction (group commit), so one
+//! fsync serves many writers. Each operation runs in its own savepoint: one
+//! that fails is rolled back alone and the others commit. Callers get their
+//! answers only after the commit has returned.
+
+use std::fs::File;
+use std::sync::Arc;
+
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::{mpsc, oneshot};
+
+use super::config::Durability;
+use super::queue_writes as qw;
+use super::schema::sql_error;
+use super::vcon_writes::{self as vw, PutMode};
+use crate::clock::Clock;
+use crate::error::StoreError;
+use crate::ids::{Etag, ListName, VconUuid};
+use crate::index::IndexFields;
+use crate::queue::{AckReport, Lease, LeaseId};
+use crate::record::{PutOutcome, VconRecord};
+
+/// One write.
+#[derive(Debug)]
+pub(super) enum Op {
+    Put {
+        record: Box<VconRecord>,
+        lists: Vec<ListName>,
+        mode: PutMode,
+    },
+    Delete {
+        uuid: VconUuid,
+        if_match: Option<Etag>,
+    },
+    Enqueue {
+        list: ListName,
+        uuids: Vec<VconUuid>,
+    },
+    Lease {
+        list: ListName,
+        max: usize,
+        visibility_ms: i64,
+    },
+    Ack {
+        leases: Vec<LeaseId>,
+        forward: Vec<ListName>,
+    },
+    Nack {
+        lease: LeaseId,
+        retry_ms: i64,
+        error: String,
+    },
+    DeadLetter {
+        lease: LeaseId,
+        error: String,
+    },
+    Pop {
+        list: ListName,
+        max: usize,
+    },
+    DlqReprocess {
+        list: ListName,
+        max: u32,
+    },
+    Reindex {
+        items: Vec<(i64, Etag, IndexFields)>,
+    },
+    Ping,
+}
+
+impl Op {
+    /// Whether losing this write in a power cut would lose an acknowledged
+    /// fact. Leases are not: a lost lease is an item delivered again.
+    fn must_sync(&self) -> bool {
+        !matches!(self, Self::Lease { .. } | Self::Ping)
+    }
+}
+
+/// The answer to one write.
+#[derive(Debug)]
+pub(super) enum Reply {
+    Put(PutOutcome),
+    Flag(bool),
+    Unit,
+    Leases(Vec<Lease>),
+    Ack(AckReport),
+    Uuids(Vec<VconUuid>),
+    Count(u64),
+}
+
+/// A message to the writer thread.
+pub(super) enum Msg {
+    Write(Op, oneshot::Sender<Result<Reply, StoreError>>),
+    /// Finish, checkpoint, and answer when the thread is about to exit.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// What the writer thread owns.
+pub(super) struct Writer {
+    pub conn: Connection,
+    pub clock: Arc<dyn Clock>,
+    pub durability: Durability,
+    pub max_batch: usize,
+    /// Held for as long as the thread runs: keeps other stores out of the directory.
+    pub _lock: File,
+}
+
+impl Writer {
+    /// Runs until every sender is gone or a shutdown arrives.
+    pub fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+        let mut synced = true; // the connection starts at the configured level
+        let mut batch = Vec::with_capacity(self.max_batch);
+        while let Some(first) = rx.blocking_recv() {
+            let mut shutdown = None;
+            match first {
+                Msg::Write(op, reply) => batch.push((op, reply)),
+                Msg::Shutdown(done) => shutdown = Some(done),
+            }
+            while shutdown.is_none() && batch.len() < self.max_batch {
+                match rx.try_recv() {
+                    Ok(Msg::Write(op, reply)) => batch.push((op, reply)),
+                    Ok(Msg::Shutdown(done)) => shutdown = Some(done),
+                    Err(_) => break,
+                }
+            }
+            if !batch.is_empty() {
+                let must_sync = batch.iter().any(|(op, _)| op.must_sync());
+                synced = self.set_sync(must_sync, synced);
+                let results = self.commit(&mut batch);
+                for ((_, reply), result) in batch.drain(..).zip(results) {
+                    // A caller that gave up waiting is not an error.
+                    let _ = reply.send(result);
+                }
+            }
+            if let Some(done) = shutdown {
+                let _ = self
+                    .conn
+                    .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;");
+                // Close the database and release the directory lock before
+                // answering, so the directory can be reopened at once.
+                drop(self);
+                let _ = done.send(());
+                return;
+            }
+        }
+    }
+
+    /// Lease-only batches skip the fsync under [`Durability::Full`]; the next
+    /// synced commit makes them durable too (the WAL is append-only).
+    fn set_sync(&self, must_sync: bool, synced: bool) -> bool {
+        if self.durability != Durability::Full || must_sync == synced {
+            return synced;
+        }
+        let level = if must_sync { "FULL" } else { "NORMAL" };
+        match self
+            .conn
+            .execute_batch(&format!("PRAGMA synchronous = {level}"))
+        {
+            Ok(()) => must_sync,
+            Err(_) => synced,
+        }
+    }
+
+    /// Runs a batch in one transaction; returns one result per operation.
+    fn commit(
+        &mut self,
+        batch: &mut [(Op, oneshot::Sender<Result<Reply, StoreError>>)],
+    ) -> Vec<Result<Reply, StoreError>> {
+        let now = self.clock.now_ms();
+        let mut tx = match self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+        {
+            Ok(tx) => tx,
+            Err(e) => return fail_all(batch.len(), "begin a write transaction", &e),
+        };
+        let mut results = Vec::with_capacity(batch.len());
+        for (op, _) in batch.iter() {
+            let result = match tx.savepoint() {
+                Ok(mut sp) => {
+                    let r = execute(&sp, op, now);
+                    if r.is_ok() {
+                        match sp.commit() {
+                            Ok(()) => r,
+                            Err(e) => Err(sql_error("release savepoint", e)),
+                        }
+                    } else {
+                        let _ = sp.rollback();
+                        r
+                    }
+                }
+                Err(e) => Err(sql_error("open savepoint", e)),
+            };
+            results.push(result);
+        }
+        match tx.commit() {
+            Ok(()) => results,
+            Err(e) => fail_all(batch.len(), "commit", &e),
+        }
+    }
+}
+
+fn fail_all(n: usize, what: &str, e: &rusqlite::Error) -> Vec<Result<Reply, StoreError>> {
+    (0..n)
+        .map(|_| {
+            Err(StoreError::Backend {
+                backend: "sqlite",
+                op: what.to_owned(),
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn execute(conn: &Connection, op: &Op, now: i64) -> Result<Reply, StoreError> {
+    match op {
+        Op::Put {
+            record,
+            lists,
+            mode,
+        } => vw::put(conn, record, lists, mode, now).map(Reply::Put),
+        Op::Delete { uuid, if_match } => vw::delete(conn, uuid, if_match.as_ref()).map(Reply::Flag),
+        Op::Enqueue { list, uuids } => qw::enqueue(conn, list, uuids, now).map(|()| Reply::Unit),
+        Op::Lease {
+            list,
+            max,
+            visibility_ms,
+        } => qw::lease(conn, list, *max, *visibility_ms, now).map(Reply::Leases),
+        Op::Ack { leases, forward } => qw::ack(conn, leases, forward, now).map(Reply::Ack),
+        Op::Nack {
+            lease,
+            retry_ms,
+            error,
+        } => qw::nack(conn, lease, *retry_ms, error, now).map(|()| Reply::Unit),
+        Op::DeadLetter { lease, error } => {
+            qw::dead_letter(conn, lease, error, now).map(|()| Reply::Unit)
+        }
+        Op::Pop { list, max } => qw::pop(conn, list, *max, now).map(Reply::Uuids),
+        Op::DlqReprocess { list, max } => {
+            qw::dlq_reprocess(conn, list, *max, now).map(Reply::Count)
+        }
+        Op::Reindex { items } => {
+            let mut n = 0;
+            for (id, etag, fields) in items {
+                if vw::reindex(conn, *id, etag, fields)? {
+                    n += 1;
+                }
+            }
+            Ok(Reply::Count(n))
+        }
+        Op::Ping => Ok(Reply::Unit),
+    }
+}

@@ -1,0 +1,81 @@
+//! Shared helpers: vCon bytes in each form and stores in temporary directories.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use vcon_store::{ManualClock, RecordOptions, SqliteConfig, SqliteStore, VconRecord, VconUuid};
+
+/// A deterministic UUID (version 8 layout) for test number `n`.
+pub fn uuid(n: u64) -> VconUuid {
+    VconUuid::parse(&format!("019f15a6-a752-8{:03x}-b9a2-{:012x}", n % 4096, n)).unwrap()
+}
+
+/// An unsigned vCon as a JSON value.
+pub fn vcon(n: u64) -> Value {
+    json!({
+        "uuid": uuid(n).as_str(),
+        "created_at": "2026-01-02T03:04:05Z",
+        "parties": [{"tel": format!("+1555{n:07}"), "name": "Alice"}],
+        "dialog": [{"type": "text", "start": "2026-01-02T03:04:05Z", "parties": [0],
+                    "mediatype": "text/plain", "encoding": "none", "body": format!("hello {n}")}]
+    })
+}
+
+pub fn bytes(v: &Value) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap()
+}
+
+pub fn record(v: &Value) -> VconRecord {
+    VconRecord::from_bytes(bytes(v), &RecordOptions::default()).unwrap()
+}
+
+pub fn record_n(n: u64) -> VconRecord {
+    record(&vcon(n))
+}
+
+/// A signed vCon (JWS General JSON) whose payload is `inner`; the signature is fake.
+pub fn signed(inner: &Value) -> Value {
+    json!({
+        "payload": URL_SAFE_NO_PAD.encode(bytes(inner)),
+        "signatures": [{"protected": "eyJhbGciOiJSUzI1NiJ9",
+                        "header": {"alg": "RS256", "x5c": ["MII"], "uuid": inner["uuid"]},
+                        "signature": "c2ln"}]
+    })
+}
+
+/// An encrypted vCon (JWE General JSON) with `unprotected.uuid`.
+pub fn encrypted(uuid: &VconUuid) -> Value {
+    json!({
+        "unprotected": {"cty": "application/vcon", "enc": "A256CBC-HS512", "uuid": uuid.as_str()},
+        "recipients": [{"header": {"alg": "RSA-OAEP"}, "encrypted_key": "a2V5"}],
+        "iv": "aXY", "ciphertext": "Y2lwaGVy", "tag": "dGFn"
+    })
+}
+
+/// A store in a fresh temporary directory with a manual clock.
+pub struct TestStore {
+    pub store: Arc<SqliteStore>,
+    pub clock: ManualClock,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn config(dir: &std::path::Path, clock: &ManualClock) -> SqliteConfig {
+    SqliteConfig {
+        clock: Arc::new(clock.clone()),
+        ..SqliteConfig::in_dir(dir)
+    }
+}
+
+pub fn open() -> TestStore {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(1_800_000_000_000);
+    let store = SqliteStore::open(config(dir.path(), &clock)).unwrap();
+    TestStore { store, clock, dir }
+}
+
+pub fn list(name: &str) -> vcon_store::ListName {
+    vcon_store::ListName::new(name).unwrap()
+}
