@@ -446,7 +446,7 @@ pub fn to_legacy(mut v: Value) -> Value {
         return v;
     };
     top.insert("vcon".into(), "0.0.1".into());
-    top.remove("extensions");
+    top.shift_remove("extensions");
     top.insert("group".into(), json!([]));
     top.insert("redacted".into(), json!({}));
     for (array, schema_key) in [
@@ -465,7 +465,7 @@ pub fn to_legacy(mut v: Value) -> Value {
             if array == "attachments" {
                 rename(item, "purpose", "type");
             }
-            if let Some(Value::String(token)) = item.remove("content_hash") {
+            if let Some(Value::String(token)) = item.shift_remove("content_hash") {
                 let digest = token.strip_prefix("sha512-").unwrap_or(&token).to_owned();
                 item.insert("alg".into(), "SHA-512".into());
                 item.insert("signature".into(), digest.into());
