@@ -7,11 +7,16 @@
 
 use crate::cli::Spec;
 
+pub mod decrypt;
+pub mod encrypt;
 pub mod hash;
+pub mod keys;
 pub mod migrate;
 pub mod new;
 pub mod show;
+pub mod sign;
 pub mod validate;
+pub mod verify;
 
 /// Every subcommand, in the order `vcon --help` lists them.
 pub const ALL: &[Spec] = &[
@@ -20,6 +25,11 @@ pub const ALL: &[Spec] = &[
     migrate::SPEC,
     show::SPEC,
     new::SPEC,
+    sign::SPEC,
+    verify::SPEC,
+    encrypt::SPEC,
+    decrypt::SPEC,
+    keys::SPEC,
 ];
 
 #[cfg(test)]
