@@ -182,10 +182,10 @@ fn build(
     hashed: &[u8],
     options: &AmendOptions,
 ) -> Result<Amendment, AmendError> {
-    if let Some(url) = &options.prior_url {
-        if !crate::validate::primitives::is_https_url(url) {
-            return Err(AmendError::BadUrl);
-        }
+    if let Some(url) = &options.prior_url
+        && !crate::validate::primitives::is_https_url(url)
+    {
+        return Err(AmendError::BadUrl);
     }
     let prior_uuid = vcon.get("uuid").and_then(Value::as_str).map(str::to_owned);
     let prior_content_hash = ContentHash::compute(HashAlg::Sha512, hashed).to_string();

@@ -121,10 +121,10 @@ pub(crate) fn unsupported(
             reason,
         }),
         Unsupported::Remove => {
-            if let Some(d) = dialog {
-                if clear_content(d) {
-                    report.record(format!("{pointer}/body"), Action::Removed, "media", 1);
-                }
+            if let Some(d) = dialog
+                && clear_content(d)
+            {
+                report.record(format!("{pointer}/body"), Action::Removed, "media", 1);
             }
             report.note(
                 pointer,

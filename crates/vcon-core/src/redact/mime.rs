@@ -204,10 +204,10 @@ impl Walker<'_> {
                 .push(format!("{ess} part nested deeper than {MAX_DEPTH} levels"));
             return body.to_owned();
         }
-        if ess.starts_with("multipart/") {
-            if let Some(b) = param(ct, "boundary") {
-                return self.multipart(body, &b, depth);
-            }
+        if ess.starts_with("multipart/")
+            && let Some(b) = param(ct, "boundary")
+        {
+            return self.multipart(body, &b, depth);
         }
         if ess == "message/rfc822" {
             return self.entity(body, depth + 1);

@@ -47,7 +47,9 @@
 //! ```
 
 pub mod audio;
+mod checks;
 pub mod mime;
+mod party;
 mod pii;
 mod policy;
 mod report;
@@ -61,7 +63,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 pub use audio::AudioError;
-pub use pii::{PartyIds, PiiKind, PiiMatch, Scanner, iban_ok, luhn};
+pub use checks::{iban_ok, luhn};
+pub use party::PartyIds;
+pub use pii::{PiiKind, PiiMatch, Scanner};
 pub use policy::{
     AnalysisRules, AttachmentRules, AudioRules, CustomPattern, DEFAULT_REDACTION_TYPE, DobMode,
     Masks, MediaRules, PartyRules, PiiRules, PolicyError, RedactionPolicy, Unsupported,
@@ -306,12 +310,12 @@ fn removed_transcript_spans(
             .get("type")
             .and_then(Value::as_str)
             .is_some_and(|t| policy.analysis.remove_types.iter().any(|r| r == t));
-        if let (true, Some(d), Some(body)) = (removed, audio::target_dialog(a), a.get("body")) {
-            if body.is_object() || body.is_array() {
-                let mut scratch = RedactionReport::default();
-                let found = walk::mask_json(&mut body.clone(), "", scanner, &mut scratch);
-                spans.entry(d).or_default().extend(found.audio());
-            }
+        if let (true, Some(d), Some(body)) = (removed, audio::target_dialog(a), a.get("body"))
+            && (body.is_object() || body.is_array())
+        {
+            let mut scratch = RedactionReport::default();
+            let found = walk::mask_json(&mut body.clone(), "", scanner, &mut scratch);
+            spans.entry(d).or_default().extend(found.audio());
         }
     }
     spans
@@ -326,13 +330,12 @@ fn mask_pii(
     spans: &mut BTreeMap<usize, Vec<(f64, f64)>>,
 ) {
     let rules = &policy.pii;
-    if rules.subject {
-        if let Some(Value::String(s)) = vcon.get_mut("subject") {
-            if let Some((masked, kinds)) = scanner.mask(s) {
-                walk::record_kinds(report, scanner, "/subject", &kinds);
-                *s = masked;
-            }
-        }
+    if rules.subject
+        && let Some(Value::String(s)) = vcon.get_mut("subject")
+        && let Some((masked, kinds)) = scanner.mask(s)
+    {
+        walk::record_kinds(report, scanner, "/subject", &kinds);
+        *s = masked;
     }
     if rules.text_dialogs {
         for_each(vcon, "dialog", |i, d| {
@@ -369,10 +372,10 @@ fn for_each(
 ) {
     if let Some(Value::Array(items)) = vcon.get_mut(array) {
         for (i, item) in items.iter_mut().enumerate() {
-            if let Value::Object(o) = item {
-                if !o.is_empty() {
-                    f(i, o);
-                }
+            if let Value::Object(o) = item
+                && !o.is_empty()
+            {
+                f(i, o);
             }
         }
     }

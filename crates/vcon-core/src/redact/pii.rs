@@ -20,13 +20,15 @@ use std::net::Ipv6Addr;
 
 use regex::{Regex, RegexBuilder};
 
+use super::checks::{
+    bounded, digit_boundary, email_boundary, group_ranges, iban_ok, luhn, next_is, prev_is,
+    valid_date, valid_ssn,
+};
+use super::party::{PartyIds, party_patterns};
 use super::policy::{DobMode, PiiRules, PolicyError};
 
 /// Largest compiled size of one custom pattern.
 const CUSTOM_SIZE_LIMIT: usize = 1 << 20;
-
-/// Characters allowed between the digits of a telephone number.
-const TEL_SEP: &str = r"[\s().\-]*";
 
 /// What a match is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,29 +67,6 @@ impl PiiKind {
             Self::Ip => 3,
             Self::Phone => 4,
             Self::Dob => 5,
-        }
-    }
-}
-
-/// The identifiers of one party that are looked for in text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PartyIds {
-    /// The party's `tel`.
-    pub tel: Option<String>,
-    /// The party's `mailto`.
-    pub mailto: Option<String>,
-    /// The party's `name`.
-    pub name: Option<String>,
-}
-
-impl PartyIds {
-    /// The identifiers of a party object (`tel`, `mailto`, `name` strings).
-    pub fn of(party: &serde_json::Map<String, serde_json::Value>) -> Self {
-        let s = |k: &str| party.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-        Self {
-            tel: s("tel"),
-            mailto: s("mailto"),
-            name: s("name"),
         }
     }
 }
@@ -382,7 +361,7 @@ impl Scanner {
         let mut out: Vec<(usize, usize)> = bounded(&self.ssn, text, digit_boundary)
             .into_iter()
             .filter(|&(s, e)| {
-                let b = text[s..e].as_bytes();
+                let b = &text.as_bytes()[s..e];
                 b[3] == b[6] && valid_ssn(&text[s..s + 3], &text[s + 4..s + 6], &text[s + 7..e])
             })
             .collect();
@@ -429,10 +408,11 @@ impl Scanner {
 
     fn ips(&self, text: &str) -> Vec<(usize, usize)> {
         let v4_ok = |t: &str, s: usize, e: usize| {
-            !prev_is(t, s, |c| c.is_alphanumeric() || c == '.')
-                && !next_is(t, e, char::is_alphanumeric)
-                && !(t[e..].starts_with('.')
-                    && t[e + 1..].starts_with(|c: char| c.is_ascii_digit()))
+            let glued_before = prev_is(t, s, |c| c.is_alphanumeric() || c == '.');
+            let glued_after = next_is(t, e, char::is_alphanumeric)
+                || (t[e..].starts_with('.')
+                    && t[e + 1..].starts_with(|c: char| c.is_ascii_digit()));
+            !(glued_before || glued_after)
         };
         let mut out: Vec<(usize, usize)> = bounded(&self.ipv4, text, v4_ok)
             .into_iter()
@@ -500,218 +480,6 @@ fn select(mut c: Vec<PiiMatch>) -> Vec<PiiMatch> {
     out
 }
 
-/// Matches of `re` accepted by `ok(text, start, end)`; a refused match is
-/// retried one character further on, so that a bounded match inside it is found.
-fn bounded(re: &Regex, text: &str, ok: impl Fn(&str, usize, usize) -> bool) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at <= text.len() {
-        let Some(m) = re.find_at(text, at) else { break };
-        if m.end() > m.start() && ok(text, m.start(), m.end()) {
-            out.push((m.start(), m.end()));
-            at = m.end();
-        } else {
-            at = next_char(text, m.start());
-        }
-    }
-    out
-}
-
-fn next_char(text: &str, i: usize) -> usize {
-    text[i..]
-        .chars()
-        .next()
-        .map_or(text.len() + 1, |c| i + c.len_utf8())
-}
-
-fn prev_is(text: &str, i: usize, f: impl Fn(char) -> bool) -> bool {
-    text[..i].chars().next_back().is_some_and(f)
-}
-
-fn next_is(text: &str, i: usize, f: impl Fn(char) -> bool) -> bool {
-    text[i..].chars().next().is_some_and(f)
-}
-
-/// A number stands alone: no letter or digit touches it, it does not follow
-/// `+`, and it is not part of a decimal number (`3.1234567890`).
-fn digit_boundary(text: &str, s: usize, e: usize) -> bool {
-    let before = text[..s].chars().next_back();
-    let after = text[e..].chars().next();
-    if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '+') {
-        return false;
-    }
-    if after.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-        return false;
-    }
-    let decimal_before = matches!(before, Some('.' | ',')) && {
-        let t = &text[..s];
-        t[..t.len() - 1].ends_with(|c: char| c.is_ascii_digit())
-    };
-    let decimal_after =
-        matches!(after, Some('.' | ',')) && text[e + 1..].starts_with(|c: char| c.is_ascii_digit());
-    !decimal_before && !decimal_after
-}
-
-fn email_boundary(text: &str, s: usize, e: usize) -> bool {
-    let local = |c: char| c.is_alphanumeric() || "._%+-".contains(c);
-    !prev_is(text, s, local) && !next_is(text, e, |c| c.is_alphanumeric() || c == '-' || c == '_')
-}
-
-/// Byte ranges of the digit groups in `text[s..e]` (separated by ` ` or `-`).
-fn group_ranges(text: &str, s: usize, e: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, b) in text[s..e].bytes().enumerate() {
-        match (b.is_ascii_digit(), start) {
-            (true, None) => start = Some(s + i),
-            (false, Some(st)) => {
-                out.push((st, s + i));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(st) = start {
-        out.push((st, e));
-    }
-    out
-}
-
-/// The Luhn check of a string of ASCII digits.
-pub fn luhn(digits: &str) -> bool {
-    let mut sum = 0u32;
-    for (i, b) in digits.bytes().rev().enumerate() {
-        if !b.is_ascii_digit() {
-            return false;
-        }
-        let mut d = u32::from(b - b'0');
-        if i % 2 == 1 {
-            d *= 2;
-            if d > 9 {
-                d -= 9;
-            }
-        }
-        sum += d;
-    }
-    !digits.is_empty() && sum % 10 == 0
-}
-
-/// The ISO 13616 check of an IBAN given without spaces (upper case).
-pub fn iban_ok(code: &[u8]) -> bool {
-    if !(15..=34).contains(&code.len()) || !code.iter().all(u8::is_ascii_alphanumeric) {
-        return false;
-    }
-    let (head, tail) = code.split_at(4);
-    let mut rem = 0u32;
-    for &b in tail.iter().chain(head) {
-        if b.is_ascii_digit() {
-            rem = (rem * 10 + u32::from(b - b'0')) % 97;
-        } else if b.is_ascii_uppercase() {
-            let v = u32::from(b - b'A') + 10;
-            rem = (rem * 100 + v) % 97;
-        } else {
-            return false;
-        }
-    }
-    rem == 1
-}
-
-fn valid_ssn(area: &str, group: &str, serial: &str) -> bool {
-    area != "000" && area != "666" && !area.starts_with('9') && group != "00" && serial != "0000"
-}
-
-/// Whether a matched date names a real month and day.
-fn valid_date(s: &str) -> bool {
-    let nums: Vec<u32> = s
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| p.parse().ok())
-        .collect();
-    let has_letters = s.chars().any(char::is_alphabetic);
-    let day_ok = |d: u32| (1..=31).contains(&d);
-    let month_ok = |m: u32| (1..=12).contains(&m);
-    match nums.as_slice() {
-        [y, m, d] if *y >= 1000 => month_ok(*m) && day_ok(*d),
-        [a, b, _] if !has_letters => (month_ok(*a) && day_ok(*b)) || (day_ok(*a) && month_ok(*b)),
-        [d, _] => day_ok(*d),
-        _ => false,
-    }
-}
-
-/// Patterns for the parties' own telephone numbers, e-mail addresses and names.
-fn party_patterns(parties: &[PartyIds]) -> (Option<String>, Option<String>, Option<String>) {
-    let mut tels: Vec<String> = Vec::new();
-    let mut mails: Vec<String> = Vec::new();
-    let mut names: Vec<String> = Vec::new();
-    for p in parties {
-        if let Some(tel) = &p.tel {
-            tels.extend(tel_variants(tel));
-        }
-        if let Some(m) = &p.mailto {
-            let addr = m.strip_prefix("mailto:").unwrap_or(m);
-            let addr = addr.split('?').next().unwrap_or(addr).trim();
-            if addr.contains('@') {
-                mails.push(addr.to_lowercase());
-            }
-        }
-        if let Some(n) = &p.name {
-            let n = n.trim();
-            if n.is_empty() || n.eq_ignore_ascii_case("anonymous") {
-                continue;
-            }
-            names.push(n.to_owned());
-            names.extend(
-                n.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
-                    .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
-                    .filter(|w| !w.eq_ignore_ascii_case("anonymous"))
-                    .map(str::to_owned),
-            );
-        }
-    }
-    let alt = |mut items: Vec<String>, f: &dyn Fn(&str) -> String| {
-        items.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        items.dedup();
-        (!items.is_empty()).then(|| items.iter().map(|s| f(s)).collect::<Vec<_>>().join("|"))
-    };
-    let tel = alt(tels, &|digits| {
-        let body: Vec<String> = digits.chars().map(|c| c.to_string()).collect();
-        format!(r"(?:tel:)?(?:\+\s*)?\(?{}", body.join(TEL_SEP))
-    });
-    let mail = alt(mails, &|a| regex::escape(a)).map(|p| format!("(?i)(?:mailto:)?(?:{p})"));
-    let name = alt(names, &|n| {
-        n.split_whitespace()
-            .map(regex::escape)
-            .collect::<Vec<_>>()
-            .join(r"\s+")
-    })
-    .map(|p| format!(r"(?i)\b(?:{p})\b"));
-    (tel, mail, name)
-}
-
-/// The digit strings a telephone number may be written as: all its digits,
-/// without a 1 to 3 digit country code, and with a national trunk `0`.
-fn tel_variants(tel: &str) -> Vec<String> {
-    let t = tel.strip_prefix("tel:").unwrap_or(tel);
-    let t = t.split(';').next().unwrap_or(t);
-    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
-    let mut out = Vec::new();
-    if digits.len() < 7 {
-        return out;
-    }
-    out.push(digits.clone());
-    if t.trim_start().starts_with('+') || digits.len() > 10 {
-        for cc in 1..=3 {
-            if let Some(national) = digits.get(cc..).filter(|n| n.len() >= 8) {
-                out.push(national.to_owned());
-                if !t.trim_start().starts_with("+1") {
-                    out.push(format!("0{national}"));
-                }
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -722,15 +490,6 @@ mod tests {
 
     fn kinds(text: &str) -> Vec<PiiKind> {
         scanner().find(text).iter().map(|m| m.kind).collect()
-    }
-
-    #[test]
-    fn luhn_and_iban_checks() {
-        assert!(luhn("4111111111111111"));
-        assert!(!luhn("4111111111111112"));
-        assert!(iban_ok(b"DE89370400440532013000"));
-        assert!(iban_ok(b"GB82WEST12345698765432"));
-        assert!(!iban_ok(b"DE89370400440532013001"));
     }
 
     #[test]

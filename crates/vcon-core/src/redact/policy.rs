@@ -338,13 +338,13 @@ impl RedactionPolicy {
                 "must not be empty (core-03 requires a redaction type)",
             ));
         }
-        if let Some(url) = &self.original_url {
-            if !crate::validate::primitives::is_https_url(url) {
-                return Err(PolicyError::new(
-                    "/original_url",
-                    "must be an absolute https: URL (R-31)",
-                ));
-            }
+        if let Some(url) = &self.original_url
+            && !crate::validate::primitives::is_https_url(url)
+        {
+            return Err(PolicyError::new(
+                "/original_url",
+                "must be an absolute https: URL (R-31)",
+            ));
         }
         for (name, mask) in self.pii.masks.all() {
             if mask.is_empty() {

@@ -24,6 +24,7 @@ use serde_json::{Map, Value};
 use super::mime::essence;
 use super::policy::{PolicyError, RedactionPolicy};
 use super::report::{Action, RedactionReport};
+use crate::validate::pointer_join;
 
 /// Members that carry an object's content; `content_hash` is kept on removal.
 const CONTENT: [&str; 3] = ["body", "encoding", "url"];
@@ -106,7 +107,7 @@ fn parties(
         for m in &rules.drop_members {
             if p.shift_remove(m).is_some() {
                 report.record(
-                    format!("{at}/{m}"),
+                    pointer_join(&at, m),
                     Action::Removed,
                     format!("party_member:{m}"),
                     1,
@@ -114,16 +115,16 @@ fn parties(
             }
         }
         for (m, text) in &rules.replace_members {
-            if let Some(v) = p.get_mut(m) {
-                if v.as_str() != Some(text) {
-                    *v = Value::String(text.clone());
-                    report.record(
-                        format!("{at}/{m}"),
-                        Action::Replaced,
-                        format!("party_member:{m}"),
-                        1,
-                    );
-                }
+            if let Some(v) = p.get_mut(m)
+                && v.as_str() != Some(text)
+            {
+                *v = Value::String(text.clone());
+                report.record(
+                    pointer_join(&at, m),
+                    Action::Replaced,
+                    format!("party_member:{m}"),
+                    1,
+                );
             }
         }
     }
@@ -210,11 +211,12 @@ fn remove_entries(
         return;
     };
     for (i, item) in items.iter_mut().enumerate() {
-        if let Value::Object(o) = item {
-            if !o.is_empty() && chosen(o) {
-                o.clear();
-                report.record(format!("/{array}/{i}"), Action::Removed, kind, 1);
-            }
+        if let Value::Object(o) = item
+            && !o.is_empty()
+            && chosen(o)
+        {
+            o.clear();
+            report.record(format!("/{array}/{i}"), Action::Removed, kind, 1);
         }
     }
 }
