@@ -690,6 +690,19 @@ fn r47_wtf_transcription_analysis() {
         .unwrap()
         .remove("metadata");
     has(&run(&bad), "R-47", Error, "/analysis/0/body/metadata");
+
+    // Long segment lists are checked for repeated ids too.
+    let mut long = doc.clone();
+    let segments: Vec<Value> = (0..40)
+        .map(|i| {
+            let id = if i == 39 { 7 } else { i };
+            json!({"id": id, "start": i, "end": i + 1, "text": "w", "confidence": 0.5})
+        })
+        .collect();
+    long["analysis"][0]["body"]["segments"] = json!(segments);
+    let r = run(&long);
+    has(&r, "R-47", Error, "/analysis/0/body/segments/39/id");
+    assert_eq!(r.count(Error), 1, "{:#?}", r.findings);
 }
 
 #[test]

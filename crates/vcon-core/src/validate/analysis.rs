@@ -269,10 +269,15 @@ fn purpose(ctx: &mut Ctx<'_>, i: usize, a: &Map<String, Value>) {
 }
 
 /// on `redacted`, `amended` and the legacy `appended`.
-pub(super) fn references(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    let redacted = reference(ctx, object, "redacted");
-    let amended = reference(ctx, object, "amended");
-    let appended = reference(ctx, object, "appended");
+pub(super) fn references(
+    ctx: &mut Ctx<'_>,
+    redacted: Option<&Value>,
+    amended: Option<&Value>,
+    appended: Option<&Value>,
+) {
+    let redacted = reference(ctx, redacted, "redacted");
+    let amended = reference(ctx, amended, "amended");
+    let appended = reference(ctx, appended, "appended");
     if redacted && (amended || appended) {
         let other = if amended { "amended" } else { "appended" };
         ctx.error(
@@ -284,13 +289,13 @@ pub(super) fn references(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
 }
 
 /// Checks one Redacted or Amended object; returns whether it is a non-empty object.
-fn reference(ctx: &mut Ctx<'_>, object: &Map<String, Value>, name: &'static str) -> bool {
+fn reference(ctx: &mut Ctx<'_>, value: Option<&Value>, name: &'static str) -> bool {
     let pointer = match name {
         "redacted" => "/redacted",
         "amended" => "/amended",
         _ => "/appended",
     };
-    let reference = match member(object, name) {
+    let reference = match value {
         None => return false,
         Some(Value::Object(o)) if o.is_empty() => {
             // core-03's own examples carry `redacted: {}`; strictly it is a

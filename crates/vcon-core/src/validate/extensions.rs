@@ -22,15 +22,6 @@ use crate::read::json_type;
 /// SIP dialog members and agent_session governance.
 pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
     critical_names(ctx, object);
-    if ctx.options.supports("sip-signaling")
-        && let Some(Value::Array(dialogs)) = object.get("dialog")
-    {
-        for (i, d) in dialogs.iter().enumerate() {
-            if let Value::Object(d) = d {
-                sip_dialog(ctx, d, i);
-            }
-        }
-    }
     if ctx.options.supports("agent_session") {
         agent_governance(ctx, object);
     }
@@ -61,32 +52,30 @@ fn critical_names(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
     }
 }
 
-/// `sip_cseq` is an UnsignedInt and the other SIP dialog members strings.
-fn sip_dialog(ctx: &mut Ctx<'_>, dialog: &Map<String, Value>, i: usize) {
-    for name in ["sip_call_id", "sip_from_tag", "sip_to_tag", "sip_cseq"] {
-        let Some(v) = member(dialog, name) else {
-            continue;
-        };
-        let ok = if name == "sip_cseq" {
-            v.is_u64()
-        } else {
-            v.is_string()
-        };
-        if !ok {
-            let want = if name == "sip_cseq" {
-                "a non-negative integer"
-            } else {
-                "a string"
-            };
-            ctx.error(
-                "R-48",
-                format!("/dialog/{i}/{name}"),
-                format!(
-                    "sip-signaling `{name}` must be {want}, found {}",
-                    json_type(v)
-                ),
-            );
-        }
+/// R-48 on one SIP dialog member (called by the member accounting, which sees
+/// every member name): `sip_cseq` is an UnsignedInt, the others strings.
+pub(super) fn sip_dialog_member(
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    value: &Value,
+    pointer: impl FnOnce() -> String,
+) {
+    if value.is_null() || !ctx.options.supports("sip-signaling") {
+        return;
+    }
+    let (ok, want) = match name {
+        "sip_cseq" => (value.is_u64(), "a non-negative integer"),
+        _ => (value.is_string(), "a string"),
+    };
+    if !ok {
+        ctx.error(
+            "R-48",
+            pointer(),
+            format!(
+                "sip-signaling `{name}` must be {want}, found {}",
+                json_type(value)
+            ),
+        );
     }
 }
 
@@ -312,7 +301,17 @@ fn wtf(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
     }
     if let Some(Value::Array(segments)) = f.get(body, "segments", Want::Array, true, &at) {
         let s_at = at.key("segments");
-        let mut ids = std::collections::HashSet::with_capacity(segments.len());
+        // A set only for long lists: short ones are scanned without allocating.
+        let mut ids = std::collections::HashSet::new();
+        let seen = |ids: &mut std::collections::HashSet<_>, j: usize, id| {
+            if segments.len() <= 32 {
+                segments[..j]
+                    .iter()
+                    .any(|s| s.get("id").and_then(SegmentId::of) == Some(id))
+            } else {
+                !ids.insert(id)
+            }
+        };
         for (j, segment) in segments.iter().enumerate() {
             let seg_at = s_at.index(j);
             let Value::Object(segment) = segment else {
@@ -327,7 +326,7 @@ fn wtf(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
                     seg_at.key("id"),
                     "segment `id` (a number or string) is missing".to_owned(),
                 ),
-                Some(id) if !ids.insert(id) => f.error(
+                Some(id) if seen(&mut ids, j, id) => f.error(
                     seg_at.key("id"),
                     "segment `id` repeats an earlier segment's".to_owned(),
                 ),

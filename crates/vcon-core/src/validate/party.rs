@@ -5,24 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::Ctx;
-use super::content::{member, quote};
+use super::content::quote;
 use crate::read::json_type;
-
-/// Party members whose value is a string.
-const STRING_MEMBERS: &[&str] = &[
-    "tel",
-    "sip",
-    "stir",
-    "mailto",
-    "name",
-    "did",
-    "validation",
-    "gmlpos",
-    "uuid",
-    "type",
-    "org",
-    "dept",
-];
 
 /// Values core-03 recommends for party `type`.
 const PARTY_TYPES: &[&str] = &["person", "bot", "organization"];
@@ -40,19 +24,56 @@ pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
     }
 }
 
+/// One pass over the party's members (no lookups by name).
 fn check_party(ctx: &mut Ctx<'_>, i: usize, party: &Map<String, Value>) {
-    for name in STRING_MEMBERS {
-        if let Some(v) = member(party, name).filter(|v| !v.is_string()) {
-            ctx.error(
-                "R-38",
-                format!("/parties/{i}/{name}"),
-                format!("party `{name}` must be a string, found {}", json_type(v)),
-            );
+    let mut name = None;
+    let mut validation = false;
+    for (key, v) in party {
+        if v.is_null() {
+            continue;
+        }
+        let key = key.as_str();
+        match key {
+            "civicaddress" => civicaddress(ctx, i, v),
+            "tel" | "sip" | "stir" | "mailto" | "name" | "did" | "validation" | "gmlpos"
+            | "uuid" | "type" | "org" | "dept" => {
+                let Value::String(s) = v else {
+                    ctx.error(
+                        "R-38",
+                        format!("/parties/{i}/{key}"),
+                        format!("party `{key}` must be a string, found {}", json_type(v)),
+                    );
+                    continue;
+                };
+                match key {
+                    "did" => did(ctx, i, s),
+                    "tel" => tel(ctx, i, s),
+                    "type" => party_type(ctx, i, s),
+                    "name" => name = Some(s),
+                    "validation" => validation = true,
+                    _ => {}
+                }
+            }
+            _ => {}
         }
     }
-    if let Some(Value::String(did)) = member(party, "did")
-        && !is_did(did)
+    if let Some(name) = name
+        && !name.is_empty()
+        && name != "anonymous"
+        && !validation
     {
+        ctx.warning(
+            "R-38",
+            format!("/parties/{i}/name"),
+            "party has a `name` but no `validation` saying how the identity was checked \
+             (\"none\" if it was not)",
+        );
+    }
+    super::extensions::check_party(ctx, i, party);
+}
+
+fn did(ctx: &mut Ctx<'_>, i: usize, did: &str) {
+    if !is_did(did) {
         ctx.error(
             "R-38",
             format!("/parties/{i}/did"),
@@ -62,22 +83,24 @@ fn check_party(ctx: &mut Ctx<'_>, i: usize, party: &Map<String, Value>) {
             ),
         );
     }
-    if let Some(Value::String(tel)) = member(party, "tel")
-        && !is_tel(tel)
-    {
+}
+
+fn tel(ctx: &mut Ctx<'_>, i: usize, tel: &str) {
+    if !is_tel(tel) {
         ctx.warning(
             "R-38",
             format!("/parties/{i}/tel"),
             format!(
                 "`tel` {} is not a TEL URL (RFC 3966): a global number such as \
-                     +12345678901, or a local number with a phone-context",
+                 +12345678901, or a local number with a phone-context",
                 quote(tel)
             ),
         );
     }
-    if let Some(Value::String(t)) = member(party, "type")
-        && !PARTY_TYPES.contains(&t.as_str())
-    {
+}
+
+fn party_type(ctx: &mut Ctx<'_>, i: usize, t: &str) {
+    if !PARTY_TYPES.contains(&t) {
         ctx.warning(
             "R-38",
             format!("/parties/{i}/type"),
@@ -87,22 +110,6 @@ fn check_party(ctx: &mut Ctx<'_>, i: usize, party: &Map<String, Value>) {
             ),
         );
     }
-    if let Some(Value::String(name)) = member(party, "name")
-        && !name.is_empty()
-        && name != "anonymous"
-        && member(party, "validation").is_none()
-    {
-        ctx.warning(
-            "R-38",
-            format!("/parties/{i}/name"),
-            "party has a `name` but no `validation` saying how the identity was checked \
-                 (\"none\" if it was not)",
-        );
-    }
-    if let Some(v) = member(party, "civicaddress") {
-        civicaddress(ctx, i, v);
-    }
-    super::extensions::check_party(ctx, i, party);
 }
 
 /// R-38: `civicaddress` is an object of lower-case names with string values.

@@ -14,26 +14,79 @@ use chrono::DateTime;
 use serde_json::{Map, Value};
 
 use super::Ctx;
-use super::content::{member, quote};
+use super::content::quote;
 use super::primitives::{is_uuid_text, uuid_version};
 use crate::read::json_type;
 use crate::version::Syntax;
 
+/// The top-level members the rules look at, found in one pass over the
+/// object (`null` counts as absent), so that no member is looked up by name.
+#[derive(Default)]
+struct Top<'v> {
+    vcon: Option<&'v Value>,
+    uuid: Option<&'v Value>,
+    created_at: Option<&'v Value>,
+    updated_at: Option<&'v Value>,
+    extensions: Option<&'v Value>,
+    critical: Option<&'v Value>,
+    must_support: Option<&'v Value>,
+    redacted: Option<&'v Value>,
+    amended: Option<&'v Value>,
+    appended: Option<&'v Value>,
+    group: Option<&'v Value>,
+    subject: Option<&'v Value>,
+    /// `parties`, `dialog`, `analysis`, `attachments`, in [`ARRAYS`] order.
+    arrays: [Option<&'v Value>; 4],
+}
+
+/// The four top-level arrays of objects.
+const ARRAYS: [&str; 4] = ["parties", "dialog", "analysis", "attachments"];
+
+impl<'v> Top<'v> {
+    fn of(object: &'v Map<String, Value>) -> Self {
+        let mut top = Self::default();
+        for (key, v) in object.iter().filter(|(_, v)| !v.is_null()) {
+            let slot = match key.as_str() {
+                "vcon" => &mut top.vcon,
+                "uuid" => &mut top.uuid,
+                "created_at" => &mut top.created_at,
+                "updated_at" => &mut top.updated_at,
+                "extensions" => &mut top.extensions,
+                "critical" => &mut top.critical,
+                "must_support" => &mut top.must_support,
+                "redacted" => &mut top.redacted,
+                "amended" => &mut top.amended,
+                "appended" => &mut top.appended,
+                "group" => &mut top.group,
+                "subject" => &mut top.subject,
+                "parties" => &mut top.arrays[0],
+                "dialog" => &mut top.arrays[1],
+                "analysis" => &mut top.arrays[2],
+                "attachments" => &mut top.arrays[3],
+                _ => continue,
+            };
+            *slot = Some(v);
+        }
+        top
+    }
+}
+
 /// Runs the rules of this module.
 pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    vcon_member(ctx, object);
-    uuid(ctx, object);
-    dates(ctx, object);
-    extension_lists(ctx, object);
-    super::analysis::references(ctx, object);
-    group(ctx, object);
-    arrays(ctx, object);
-    members(ctx, object);
+    let top = Top::of(object);
+    vcon_member(ctx, top.vcon);
+    uuid(ctx, top.uuid);
+    dates(ctx, &top);
+    extension_lists(ctx, &top);
+    super::analysis::references(ctx, top.redacted, top.amended, top.appended);
+    group(ctx, top.group);
+    arrays(ctx, &top);
+    members(ctx, object, &top);
 }
 
 /// `vcon`, when present, is "0.4.0".
-fn vcon_member(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    match member(object, "vcon") {
+fn vcon_member(ctx: &mut Ctx<'_>, vcon: Option<&Value>) {
+    match vcon {
         None => {}
         Some(Value::String(s)) if s == Syntax::V0_4_0.as_str() => {}
         Some(Value::String(s)) if Syntax::from_str_opt(s).is_some() => ctx.error(
@@ -65,8 +118,8 @@ fn vcon_member(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
 }
 
 /// `uuid` is present and a UUID; SHOULD be version 8.
-fn uuid(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    match member(object, "uuid") {
+fn uuid(ctx: &mut Ctx<'_>, uuid: Option<&Value>) {
+    match uuid {
         None => ctx.error("R-2", "/uuid", "`uuid` is missing; every vCon needs one"),
         Some(Value::String(s)) if is_uuid_text(s) => {
             let version = uuid_version(s).unwrap_or(0);
@@ -98,8 +151,8 @@ fn uuid(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
 }
 
 /// `created_at` and `updated_at`.
-fn dates(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    let created = match member(object, "created_at") {
+fn dates(ctx: &mut Ctx<'_>, top: &Top<'_>) {
+    let created = match top.created_at {
         None => {
             ctx.error(
                 "R-3",
@@ -110,7 +163,7 @@ fn dates(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
         }
         Some(v) => date_value(ctx, "R-3", "created_at", v),
     };
-    let Some(v) = member(object, "updated_at") else {
+    let Some(v) = top.updated_at else {
         return;
     };
     let Some(updated) = date_value(ctx, "R-4", "updated_at", v) else {
@@ -165,11 +218,14 @@ fn date_value(
 
 /// R-7 (critical names also in `extensions`) and the legacy alias
 /// `must_support` (whose names R-6 treats like `critical`'s).
-fn extension_lists(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    let extensions = member(object, "extensions");
+fn extension_lists(ctx: &mut Ctx<'_>, top: &Top<'_>) {
+    let extensions = top.extensions;
     string_list(ctx, "extensions", extensions);
-    for name in ["critical", "must_support"] {
-        let Some(list) = member(object, name) else {
+    for (name, list) in [
+        ("critical", top.critical),
+        ("must_support", top.must_support),
+    ] {
+        let Some(list) = list else {
             continue;
         };
         string_list(ctx, name, Some(list));
@@ -240,8 +296,8 @@ pub(super) fn list_contains(list: Option<&Value>, name: &str) -> bool {
 }
 
 /// `group` is reserved; only an empty leftover is tolerated.
-fn group(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    match member(object, "group") {
+fn group(ctx: &mut Ctx<'_>, group: Option<&Value>) {
+    match group {
         None => {}
         Some(Value::Array(a)) if a.is_empty() => ctx.info(
             "R-44",
@@ -275,9 +331,9 @@ fn group(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
 
 /// the four arrays hold objects; `parties` is present. Also the
 /// type of `subject` (a string).
-fn arrays(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    for name in ["parties", "dialog", "analysis", "attachments"] {
-        match member(object, name) {
+fn arrays(ctx: &mut Ctx<'_>, top: &Top<'_>) {
+    for (name, value) in ARRAYS.into_iter().zip(top.arrays) {
+        match value {
             None if name == "parties" => ctx.warning(
                 "R-10",
                 "/parties",
@@ -309,7 +365,7 @@ fn arrays(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
             ),
         }
     }
-    if let Some(v) = member(object, "subject").filter(|v| !v.is_string()) {
+    if let Some(v) = top.subject.filter(|v| !v.is_string()) {
         ctx.error(
             "R-9",
             "/subject",
@@ -334,52 +390,95 @@ enum Kind {
     Reference,
 }
 
-#[rustfmt::skip]
-const TOP_MEMBERS: &[&str] = &[
-    "vcon", "uuid", "extensions", "critical", "created_at", "updated_at", "subject",
-    "redacted", "amended", "group", "parties", "dialog", "analysis", "attachments",
-];
-#[rustfmt::skip]
-const PARTY_MEMBERS: &[&str] = &[
-    "tel", "sip", "stir", "mailto", "name", "did", "validation", "gmlpos", "civicaddress",
-    "uuid", "type", "org", "dept",
-];
-/// Dialog members, with the legacy transfer names `dialog_links` reports.
-#[rustfmt::skip]
-const DIALOG_MEMBERS: &[&str] = &[
-    "type", "start", "duration", "parties", "originator", "disposition", "session_id",
-    "party_history", "transferee", "transferor", "transfer_target", "original",
-    "consultation", "target_dialog", "recordings", "recording_set", "application",
-    "message_id", "transfer-target", "target-dialog",
-];
-/// Content members, with the legacy ones `content` reports under R-11.
-#[rustfmt::skip]
-const CONTENT_MEMBERS: &[&str] = &[
-    "mediatype", "filename", "body", "encoding", "url", "content_hash", "mimetype", "alg",
-    "signature",
-];
-
 /// Whether `name` is a core-03 member of a `kind` object (or a legacy name
-/// another module reports).
+/// another module reports). A `match` compiles to a length switch and a few
+/// comparisons, which keeps this pass cheap.
 fn is_core(kind: Kind, name: &str) -> bool {
-    let own: &[&str] = match kind {
-        Kind::Top => TOP_MEMBERS,
-        Kind::Party => PARTY_MEMBERS,
-        Kind::Dialog => DIALOG_MEMBERS,
-        Kind::Analysis => &[
-            "type",
-            "dialog",
-            "attachment",
-            "vendor",
-            "product",
-            "schema",
-        ],
-        // An attachment `type` is R-37's, or lawful_basis's (see `classify`).
-        Kind::Attachment => &["purpose", "start", "party", "dialog"],
-        Kind::Reference => &["uuid", "type"],
+    let content = || {
+        // Legacy `mimetype`, `alg` and `signature` are reported by `content`.
+        matches!(
+            name,
+            "mediatype"
+                | "filename"
+                | "body"
+                | "encoding"
+                | "url"
+                | "content_hash"
+                | "mimetype"
+                | "alg"
+                | "signature"
+        )
     };
-    own.contains(&name)
-        || (!matches!(kind, Kind::Top | Kind::Party) && CONTENT_MEMBERS.contains(&name))
+    match kind {
+        Kind::Top => matches!(
+            name,
+            "vcon"
+                | "uuid"
+                | "extensions"
+                | "critical"
+                | "created_at"
+                | "updated_at"
+                | "subject"
+                | "redacted"
+                | "amended"
+                | "group"
+                | "parties"
+                | "dialog"
+                | "analysis"
+                | "attachments"
+        ),
+        Kind::Party => matches!(
+            name,
+            "tel"
+                | "sip"
+                | "stir"
+                | "mailto"
+                | "name"
+                | "did"
+                | "validation"
+                | "gmlpos"
+                | "civicaddress"
+                | "uuid"
+                | "type"
+                | "org"
+                | "dept"
+        ),
+        // With the legacy transfer names, which `dialog_links` reports.
+        Kind::Dialog => {
+            matches!(
+                name,
+                "type"
+                    | "start"
+                    | "duration"
+                    | "parties"
+                    | "originator"
+                    | "disposition"
+                    | "session_id"
+                    | "party_history"
+                    | "transferee"
+                    | "transferor"
+                    | "transfer_target"
+                    | "original"
+                    | "consultation"
+                    | "target_dialog"
+                    | "recordings"
+                    | "recording_set"
+                    | "application"
+                    | "message_id"
+                    | "transfer-target"
+                    | "target-dialog"
+            ) || content()
+        }
+        Kind::Analysis => {
+            matches!(
+                name,
+                "type" | "dialog" | "attachment" | "vendor" | "product" | "schema"
+            ) || content()
+        }
+        // An attachment `type` is R-37's, or lawful_basis's (see `classify`).
+        Kind::Attachment => matches!(name, "purpose" | "start" | "party" | "dialog") || content(),
+        Kind::Reference => matches!(name, "uuid" | "type") || content(),
+    }
 }
 
 /// What a non-core member name is.
@@ -475,7 +574,17 @@ impl<'v> Accounting<'v> {
                     );
                     continue;
                 }
-                Some(Known::Extension(ext)) if !list_contains(self.extensions, ext) => ext,
+                Some(Known::Extension(ext)) => {
+                    if ext == "sip-signaling" && kind == Kind::Dialog {
+                        super::extensions::sip_dialog_member(ctx, name, value, || {
+                            loc.pointer(name)
+                        });
+                    }
+                    if list_contains(self.extensions, ext) {
+                        continue;
+                    }
+                    ext
+                }
                 Some(Known::Unknown) if self.extensions_empty => "",
                 Some(_) => continue,
             };
@@ -521,25 +630,20 @@ impl<'v> Accounting<'v> {
 }
 
 /// over the member names of every object of the document.
-fn members(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    let extensions = member(object, "extensions");
+fn members<'v>(ctx: &mut Ctx<'_>, object: &'v Map<String, Value>, top: &Top<'v>) {
     let mut acc = Accounting {
-        extensions,
-        extensions_empty: !matches!(extensions, Some(Value::Array(a)) if !a.is_empty()),
+        extensions: top.extensions,
+        extensions_empty: !matches!(top.extensions, Some(Value::Array(a)) if !a.is_empty()),
         pending: Vec::new(),
     };
-    let top = Loc {
+    let root = Loc {
         array: "",
         index: None,
     };
-    acc.object(ctx, Kind::Top, top, object);
-    for (array, kind) in [
-        ("parties", Kind::Party),
-        ("dialog", Kind::Dialog),
-        ("analysis", Kind::Analysis),
-        ("attachments", Kind::Attachment),
-    ] {
-        let Some(Value::Array(items)) = object.get(array) else {
+    acc.object(ctx, Kind::Top, root, object);
+    let kinds = [Kind::Party, Kind::Dialog, Kind::Analysis, Kind::Attachment];
+    for ((array, kind), value) in ARRAYS.into_iter().zip(kinds).zip(top.arrays) {
+        let Some(Value::Array(items)) = value else {
             continue;
         };
         for (i, item) in items.iter().enumerate() {
@@ -552,8 +656,8 @@ fn members(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
             }
         }
     }
-    for array in ["redacted", "amended"] {
-        if let Some(Value::Object(o)) = object.get(array) {
+    for (array, value) in [("redacted", top.redacted), ("amended", top.amended)] {
+        if let Some(Value::Object(o)) = value {
             acc.object(ctx, Kind::Reference, Loc { array, index: None }, o);
         }
     }
