@@ -1,0 +1,653 @@
+//! [`ServerConfig`]: the `vcon serve` configuration file (TOML).
+//!
+//! Every setting has a default, so no file is needed. Precedence, lowest
+//! first: defaults, the file (`--config`), environment variables (listed on
+//! each field), command-line flags. Unknown keys are errors, reported with
+//! their line and column ([`ConfigError::Parse`]). `vcon serve --print-config`
+//! prints [`DEFAULT_CONFIG_TOML`], the commented defaults.
+//!
+//! Secrets never live here: the admin token comes from `VCON_ADMIN_TOKEN` or
+//! is generated (see [`crate::auth`]); conserver tokens come from
+//! `CONSERVER_API_TOKEN` and `CONSERVER_API_TOKEN_FILE`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The commented default configuration, printed by `--print-config`.
+/// A test checks that it parses to [`ServerConfig::default`].
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("config/default.toml");
+
+/// The whole configuration of `vcon serve`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port to listen on. Env: `VCON_LISTEN`. Flag: `--listen`.
+    pub listen: SocketAddr,
+    /// Directory of the embedded store and of the admin token's hash,
+    /// created if absent. Env: `VCON_DATA_DIR`. Flag: `--data-dir`.
+    pub data_dir: PathBuf,
+    /// Log format: `text` for people, `json` for log collectors.
+    /// Env: `VCON_LOG_FORMAT`. Flag: `--log-format`.
+    pub log_format: LogFormat,
+    /// Which logs to write, in `tracing-subscriber` filter syntax
+    /// (`info`, `vcon_server=debug,info`). Env: `VCON_LOG`, else `RUST_LOG`.
+    pub log_filter: String,
+    /// Request limits.
+    pub limits: LimitsConfig,
+    /// Authentication of the native API.
+    pub auth: AuthConfig,
+    /// Validation of vCons posted to the native API.
+    pub validation: ValidationConfig,
+    /// The conserver-compatible API.
+    pub conserver: ConserverConfig,
+    /// The embedded store.
+    pub store: StoreConfig,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            data_dir: PathBuf::from("vcon-data"),
+            log_format: LogFormat::Text,
+            log_filter: "info".to_owned(),
+            limits: LimitsConfig::default(),
+            auth: AuthConfig::default(),
+            validation: ValidationConfig::default(),
+            conserver: ConserverConfig::default(),
+            store: StoreConfig::default(),
+        }
+    }
+}
+
+/// How logs are written (to standard error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
+/// Limits on requests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest request body, in bytes (a larger one gets 413).
+    /// Env: `VCON_MAX_BODY_BYTES`.
+    pub max_body_bytes: usize,
+    /// Largest size an `application/vcon+gzip` body may inflate to, in bytes.
+    pub max_inflated_bytes: usize,
+    /// Deepest nesting of JSON arrays and objects accepted in a vCon.
+    pub max_json_depth: usize,
+    /// How long one request may take, in seconds, before it is answered 503.
+    /// Env: `VCON_REQUEST_TIMEOUT_SECS`.
+    pub request_timeout_secs: f64,
+    /// Requests handled at once; more wait for a slot (up to the request
+    /// timeout). Env: `VCON_MAX_CONCURRENT_REQUESTS`.
+    pub max_concurrent_requests: usize,
+    /// On SIGTERM or SIGINT, how long in-flight requests may take to finish,
+    /// in seconds, before the server stops anyway.
+    pub shutdown_grace_secs: f64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 64 * 1024 * 1024,
+            max_inflated_bytes: 256 * 1024 * 1024,
+            max_json_depth: 64,
+            request_timeout_secs: 30.0,
+            max_concurrent_requests: 1024,
+            shutdown_grace_secs: 30.0,
+        }
+    }
+}
+
+/// Authentication of the native API (`/v1`, `Authorization: Bearer`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Whether requests need a token. Turning it off opens the API to anyone
+    /// who can reach the address. Env: `VCON_AUTH` (`on`/`off`).
+    pub enabled: bool,
+    /// Where the SHA-256 of the admin token is kept; relative paths are
+    /// under `data_dir`. Written at first start, when the token is generated.
+    pub admin_token_hash_file: PathBuf,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            admin_token_hash_file: PathBuf::from("admin-token.sha256"),
+        }
+    }
+}
+
+/// How vCons posted to the native API are validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ValidationConfig {
+    /// `strict` (every MUST of core-03 is an error) or `lenient` (what the
+    /// draft's own examples and legacy upgrades break is a warning).
+    /// Env: `VCON_VALIDATION_PROFILE`.
+    pub profile: ProfileName,
+    /// Extensions this server supports; a vCon naming another one as
+    /// `critical` is refused (R-6). Empty means vcon-core's default list.
+    pub supported_extensions: Vec<String>,
+}
+
+impl Default for ValidationConfig {
+    fn default() -> Self {
+        Self {
+            profile: ProfileName::Strict,
+            supported_extensions: Vec::new(),
+        }
+    }
+}
+
+/// A validation profile of vcon-core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileName {
+    /// Every MUST is an error.
+    #[default]
+    Strict,
+    /// Accepts, as warnings, what vCons in the wild commonly break.
+    Lenient,
+}
+
+/// What the conserver-compatible routes accept as a vCon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConserverValidation {
+    /// Exactly what the conserver accepts (its request model: `vcon`, `uuid`
+    /// and `created_at` present; party `tel`, dialog `duration`, `url`,
+    /// `mimetype`, `alg` and party indexes well-formed), legacy 0.0.1 included.
+    #[default]
+    Conserver,
+    /// vcon-core's strict profile.
+    Strict,
+    /// vcon-core's lenient profile.
+    Lenient,
+}
+
+/// The conserver-compatible API (`/vcon`, `/vcons`, `/dlq`, ... at the root
+/// and under `root_path`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConserverConfig {
+    /// Whether the conserver routes are served.
+    pub enabled: bool,
+    /// The prefix the routes are also served under, as the conserver's
+    /// `API_ROOT_PATH` (empty: root only). Env: `API_ROOT_PATH`.
+    pub root_path: String,
+    /// The header carrying the token. Env: `CONSERVER_HEADER_NAME`.
+    pub header_name: String,
+    /// What counts as a valid vCon on these routes.
+    pub validation: ConserverValidation,
+    /// A conserver `config.yml`: `GET /config` returns it, `POST /config`
+    /// replaces it, and its `ingress_auth` adds to the one below.
+    /// Env: `CONSERVER_CONFIG_FILE`.
+    pub config_file: Option<PathBuf>,
+    /// Keys for `POST /vcon/external-ingress`, by ingress list: one key or a
+    /// list of keys (the conserver's `ingress_auth`).
+    pub ingress_auth: BTreeMap<String, OneOrMany>,
+}
+
+impl Default for ConserverConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            root_path: "/api".to_owned(),
+            header_name: "x-conserver-api-token".to_owned(),
+            validation: ConserverValidation::Conserver,
+            config_file: None,
+            ingress_auth: BTreeMap::new(),
+        }
+    }
+}
+
+/// One string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// A single value.
+    One(String),
+    /// Several values.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The values as a list.
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            Self::One(s) => vec![s.clone()],
+            Self::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// The embedded store (SQLite in `data_dir`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// When a write is acknowledged: `full` (fsynced; survives power loss)
+    /// or `process` (survives a killed process, not an OS crash).
+    /// Env: `VCON_DURABILITY`.
+    pub durability: vcon_store::Durability,
+    /// Read-only connections for reads and searches.
+    pub readers: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            durability: vcon_store::Durability::Full,
+            readers: 4,
+        }
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{}: {reason}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS reported.
+        reason: String,
+    },
+    /// The file is not valid TOML, or a value does not fit its key.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column (in characters) of the error.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// An environment variable has a value that does not fit.
+    #[error("environment variable {var}={value:?}: {reason}")]
+    Env {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+        /// Why it does not fit.
+        reason: String,
+    },
+    /// A value is out of range.
+    #[error("{key}: {reason}")]
+    Invalid {
+        /// The key, as a dotted path (`limits.max_body_bytes`).
+        key: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl ServerConfig {
+    /// Parses TOML `text` read from `path` (the path only names the file in
+    /// errors) and checks the values.
+    ///
+    /// ```
+    /// use vcon_server::config::{ConfigError, ServerConfig};
+    /// let c = ServerConfig::from_toml("listen = \"0.0.0.0:9000\"\n", "vcon.toml".as_ref()).unwrap();
+    /// assert_eq!(c.listen.port(), 9000);
+    /// let e = ServerConfig::from_toml("\n\nlisen = 1\n", "vcon.toml".as_ref()).unwrap_err();
+    /// assert!(matches!(e, ConfigError::Parse { line: 3, .. }), "{e}");
+    /// ```
+    pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Self = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map_or((1, 1), |span| line_column(text, span.start));
+            ConfigError::Parse {
+                path: path.to_owned(),
+                line,
+                column,
+                message: e.message().trim().to_owned(),
+            }
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Reads the file at `path` (defaults when `None`), then applies the
+    /// environment through `env` (a lookup such as `std::env::var`).
+    pub fn load(
+        path: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut config = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Io {
+                    path: p.to_owned(),
+                    reason: e.to_string(),
+                })?;
+                Self::from_toml(&text, p)?
+            }
+            None => Self::default(),
+        };
+        config.apply_env(env)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Applies the environment variables named on each field.
+    pub fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = env("VCON_LISTEN") {
+            self.listen = parse_env("VCON_LISTEN", &v)?;
+        }
+        if let Some(v) = env("VCON_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("VCON_LOG_FORMAT") {
+            self.log_format = match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => {
+                    return Err(env_error(
+                        "VCON_LOG_FORMAT",
+                        &v,
+                        "expected `text` or `json`",
+                    ));
+                }
+            };
+        }
+        if let Some(v) = env("VCON_LOG").or_else(|| env("RUST_LOG")) {
+            self.log_filter = v;
+        }
+        if let Some(v) = env("VCON_MAX_BODY_BYTES") {
+            self.limits.max_body_bytes = parse_env("VCON_MAX_BODY_BYTES", &v)?;
+        }
+        if let Some(v) = env("VCON_REQUEST_TIMEOUT_SECS") {
+            self.limits.request_timeout_secs = parse_env("VCON_REQUEST_TIMEOUT_SECS", &v)?;
+        }
+        if let Some(v) = env("VCON_MAX_CONCURRENT_REQUESTS") {
+            self.limits.max_concurrent_requests = parse_env("VCON_MAX_CONCURRENT_REQUESTS", &v)?;
+        }
+        if let Some(v) = env("VCON_AUTH") {
+            self.auth.enabled = match v.to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" | "yes" => true,
+                "off" | "false" | "0" | "no" => false,
+                _ => return Err(env_error("VCON_AUTH", &v, "expected `on` or `off`")),
+            };
+        }
+        if let Some(v) = env("VCON_VALIDATION_PROFILE") {
+            self.validation.profile = match v.as_str() {
+                "strict" => ProfileName::Strict,
+                "lenient" => ProfileName::Lenient,
+                _ => {
+                    return Err(env_error(
+                        "VCON_VALIDATION_PROFILE",
+                        &v,
+                        "expected `strict` or `lenient`",
+                    ));
+                }
+            };
+        }
+        if let Some(v) = env("VCON_DURABILITY") {
+            self.store.durability = match v.as_str() {
+                "full" => vcon_store::Durability::Full,
+                "process" => vcon_store::Durability::Process,
+                _ => {
+                    return Err(env_error(
+                        "VCON_DURABILITY",
+                        &v,
+                        "expected `full` or `process`",
+                    ));
+                }
+            };
+        }
+        if let Some(v) = env("API_ROOT_PATH") {
+            self.conserver.root_path = v;
+        }
+        if let Some(v) = env("CONSERVER_HEADER_NAME") {
+            self.conserver.header_name = v;
+        }
+        if let Some(v) = env("CONSERVER_CONFIG_FILE") {
+            self.conserver.config_file = Some(PathBuf::from(v));
+        }
+        Ok(())
+    }
+
+    /// Checks what the types cannot: ranges, header names, the root path.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let l = &self.limits;
+        if l.max_body_bytes == 0 {
+            return Err(invalid("limits.max_body_bytes", "must be at least 1"));
+        }
+        if l.max_inflated_bytes == 0 {
+            return Err(invalid("limits.max_inflated_bytes", "must be at least 1"));
+        }
+        if l.max_json_depth < 2 {
+            return Err(invalid("limits.max_json_depth", "must be at least 2"));
+        }
+        if l.max_concurrent_requests == 0 {
+            return Err(invalid(
+                "limits.max_concurrent_requests",
+                "must be at least 1",
+            ));
+        }
+        for (key, secs) in [
+            ("limits.request_timeout_secs", l.request_timeout_secs),
+            ("limits.shutdown_grace_secs", l.shutdown_grace_secs),
+        ] {
+            if !(secs.is_finite() && secs > 0.0 && secs < 1e9) {
+                return Err(invalid(key, "must be a positive number of seconds"));
+            }
+        }
+        if self.store.readers == 0 {
+            return Err(invalid("store.readers", "must be at least 1"));
+        }
+        let root = &self.conserver.root_path;
+        if !root.is_empty()
+            && (!root.starts_with('/') || root.ends_with('/') || root.contains("//"))
+        {
+            return Err(invalid(
+                "conserver.root_path",
+                "must be empty or start with `/` and not end with `/` (such as `/api`)",
+            ));
+        }
+        if axum::http::HeaderName::from_bytes(self.conserver.header_name.as_bytes()).is_err() {
+            return Err(invalid(
+                "conserver.header_name",
+                "is not a valid HTTP header name",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The file holding the admin token's hash (`auth.admin_token_hash_file`
+    /// under `data_dir` when relative).
+    pub fn admin_token_hash_path(&self) -> PathBuf {
+        self.data_dir.join(&self.auth.admin_token_hash_file)
+    }
+
+    /// The validation options for the native API.
+    pub fn validation_options(&self) -> vcon_core::Options {
+        let profile = match self.validation.profile {
+            ProfileName::Strict => vcon_core::Profile::Strict,
+            ProfileName::Lenient => vcon_core::Profile::Lenient,
+        };
+        let mut options = vcon_core::Options::with_profile(profile);
+        if !self.validation.supported_extensions.is_empty() {
+            options.supported_extensions = self
+                .validation
+                .supported_extensions
+                .iter()
+                .cloned()
+                .collect();
+        }
+        options.limits = self.read_limits();
+        options
+    }
+
+    /// Read limits for request bodies.
+    pub fn read_limits(&self) -> vcon_core::ReadLimits {
+        vcon_core::ReadLimits {
+            max_bytes: self.limits.max_body_bytes,
+            max_inflated_bytes: self.limits.max_inflated_bytes,
+            max_depth: self.limits.max_json_depth,
+        }
+    }
+}
+
+fn parse_env<T: std::str::FromStr>(var: &'static str, value: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .trim()
+        .parse()
+        .map_err(|e: T::Err| env_error(var, value, &e.to_string()))
+}
+
+fn env_error(var: &'static str, value: &str, reason: &str) -> ConfigError {
+    ConfigError::Env {
+        var,
+        value: value.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn invalid(key: &'static str, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.to_owned(),
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn printed_default_config_parses_to_the_defaults() {
+        let parsed =
+            ServerConfig::from_toml(DEFAULT_CONFIG_TOML, Path::new("default.toml")).unwrap();
+        assert_eq!(parsed, ServerConfig::default());
+    }
+
+    #[test]
+    fn unknown_key_is_reported_with_its_line_and_column() {
+        let text = "listen = \"127.0.0.1:8000\"\n[limits]\nmax_body_bytes = 10\nmax_bodie = 3\n";
+        let e = ServerConfig::from_toml(text, Path::new("x.toml")).unwrap_err();
+        match &e {
+            ConfigError::Parse {
+                line,
+                column,
+                message,
+                ..
+            } => {
+                assert_eq!((*line, *column), (4, 1));
+                assert!(message.contains("max_bodie"), "{message}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(e.to_string().starts_with("x.toml:4:1: "));
+    }
+
+    #[test]
+    fn bad_value_is_reported_at_the_value() {
+        let e = ServerConfig::from_toml("listen = \"nowhere\"\n", Path::new("x.toml")).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ConfigError::Parse {
+                    line: 1,
+                    column: 10,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let env = |k: &str| match k {
+            "VCON_LISTEN" => Some("0.0.0.0:9999".to_owned()),
+            "VCON_DATA_DIR" => Some("/tmp/elsewhere".to_owned()),
+            "VCON_AUTH" => Some("off".to_owned()),
+            "API_ROOT_PATH" => Some("/conserver".to_owned()),
+            _ => None,
+        };
+        let mut c = ServerConfig::from_toml("listen = \"127.0.0.1:1\"\n", Path::new("x")).unwrap();
+        c.apply_env(&env).unwrap();
+        assert_eq!(c.listen.port(), 9999);
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/elsewhere"));
+        assert!(!c.auth.enabled);
+        assert_eq!(c.conserver.root_path, "/conserver");
+    }
+
+    #[test]
+    fn bad_environment_value_names_the_variable() {
+        let env = |k: &str| (k == "VCON_LOG_FORMAT").then(|| "xml".to_owned());
+        let e = ServerConfig::load(None, &env).unwrap_err();
+        assert!(e.to_string().contains("VCON_LOG_FORMAT"), "{e}");
+        assert!(ServerConfig::load(None, &no_env).is_ok());
+    }
+
+    #[test]
+    fn ranges_are_checked() {
+        let e =
+            ServerConfig::from_toml("[limits]\nmax_body_bytes = 0\n", Path::new("x")).unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Invalid {
+                key: "limits.max_body_bytes",
+                ..
+            }
+        ));
+        let e = ServerConfig::from_toml("[conserver]\nroot_path = \"api/\"\n", Path::new("x"))
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Invalid {
+                key: "conserver.root_path",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn ingress_auth_takes_one_key_or_many() {
+        let c = ServerConfig::from_toml(
+            "[conserver.ingress_auth]\na = \"k1\"\nb = [\"k2\", \"k3\"]\n",
+            Path::new("x"),
+        )
+        .unwrap();
+        assert_eq!(c.conserver.ingress_auth["a"].to_vec(), vec!["k1"]);
+        assert_eq!(c.conserver.ingress_auth["b"].to_vec(), vec!["k2", "k3"]);
+    }
+}

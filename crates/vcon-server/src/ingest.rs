@@ -1,0 +1,195 @@
+//! From request bytes to a storable, validated [`VconRecord`]: media type,
+//! bounded gzip inflation, one parse, validation, record.
+//!
+//! The hot path is: check the media type, parse once with vcon-core's
+//! bounded reader, validate the parsed object, build the record from the
+//! same bytes (no copy: [`Bytes`] is reference-counted). Large bodies are
+//! handled on the blocking pool so a 64 MiB vCon never stalls the runtime.
+
+use axum::http::{HeaderMap, header};
+use bytes::Bytes;
+use vcon_core::{Options, ReadError, ReadLimits};
+use vcon_store::{RecordOptions, VconRecord, VconUuid};
+
+use crate::conserver_rules;
+use crate::problem::{ApiError, FindingDoc};
+
+/// Bodies above this size are parsed and validated off the async workers.
+const INLINE_LIMIT: usize = 256 * 1024;
+
+/// How a posted vCon is judged.
+#[derive(Debug, Clone)]
+pub enum Validation {
+    /// vcon-core's validator with these options (profile, extensions).
+    Core(Box<Options>),
+    /// The conserver's request model ([`conserver_rules`]); unsigned only.
+    Conserver,
+}
+
+/// Everything needed to turn bodies into records; shared by the routes.
+#[derive(Debug, Clone)]
+pub struct Ingestor {
+    /// Limits for reading bodies (size, inflation, depth).
+    pub limits: ReadLimits,
+    /// Largest text kept for full-text search per vCon.
+    pub max_text_bytes: usize,
+}
+
+/// A validated vCon ready for the store.
+#[derive(Debug)]
+pub struct Accepted {
+    /// The record to store.
+    pub record: VconRecord,
+    /// Warnings and infos of the validator (never errors).
+    pub warnings: usize,
+}
+
+impl Ingestor {
+    /// Checks, inflates, parses and validates `body`; builds the record.
+    /// `expected` is the uuid of the URL, when there is one.
+    pub async fn accept(
+        &self,
+        headers: &HeaderMap,
+        body: Bytes,
+        validation: &Validation,
+        expected: Option<VconUuid>,
+    ) -> Result<Accepted, ApiError> {
+        let gzip_declared = media_type(headers)?;
+        if body.len() <= INLINE_LIMIT {
+            return self.accept_now(body, gzip_declared, validation, expected);
+        }
+        let this = self.clone();
+        let validation = validation.clone();
+        tokio::task::spawn_blocking(move || {
+            this.accept_now(body, gzip_declared, &validation, expected)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("validation task failed: {e}")))?
+    }
+
+    fn accept_now(
+        &self,
+        body: Bytes,
+        gzip_declared: bool,
+        validation: &Validation,
+        expected: Option<VconUuid>,
+    ) -> Result<Accepted, ApiError> {
+        let bytes = if gzip_declared || vcon_core::read::is_gzip(&body) {
+            Bytes::from(
+                vcon_core::read::inflate(&body, self.limits.max_inflated_bytes)
+                    .map_err(read_error)?,
+            )
+        } else {
+            body
+        };
+        let doc = vcon_core::read(&bytes, &self.limits).map_err(read_error)?;
+        let warnings = match validation {
+            Validation::Core(options) => {
+                let report = vcon_core::validate_object(&doc.object, options);
+                if !report.is_valid() {
+                    return Err(ApiError::invalid(&report.findings));
+                }
+                report.findings.len()
+            }
+            Validation::Conserver => {
+                let findings = conserver_rules::check(&doc.object);
+                if !findings.is_empty() {
+                    return Err(conserver_invalid(findings));
+                }
+                0
+            }
+        };
+        drop(doc);
+        let options = RecordOptions {
+            max_bytes: self.limits.max_bytes.max(self.limits.max_inflated_bytes),
+            read_limits: self.limits,
+            uuid: expected,
+            tenant: None,
+            max_text_bytes: self.max_text_bytes,
+        };
+        let record = VconRecord::from_bytes(bytes, &options)?;
+        Ok(Accepted { record, warnings })
+    }
+}
+
+fn conserver_invalid(findings: Vec<FindingDoc>) -> ApiError {
+    let first = findings
+        .first()
+        .map(|f| format!("; first: {}: {}", f.pointer, f.message))
+        .unwrap_or_default();
+    ApiError::InvalidVcon {
+        detail: format!(
+            "the vCon is invalid ({} errors){first}; nothing was stored",
+            findings.len()
+        ),
+        findings,
+    }
+}
+
+/// A read failure as a problem: 413 for size, 422 with one finding otherwise.
+fn read_error(e: ReadError) -> ApiError {
+    match e {
+        ReadError::TooLarge { .. } | ReadError::InflationLimit { .. } => {
+            ApiError::PayloadTooLarge(e.to_string())
+        }
+        other => ApiError::InvalidVcon {
+            detail: format!("the body is not a readable vCon: {other}; nothing was stored"),
+            findings: vec![FindingDoc {
+                rule: other.rule().to_owned(),
+                severity: "error".to_owned(),
+                pointer: String::new(),
+                message: other.to_string(),
+            }],
+        },
+    }
+}
+
+/// Checks `Content-Type` (and `Content-Encoding`); returns whether the body
+/// is declared gzip. Accepted: `application/vcon`, `application/vcon+json`,
+/// `application/json`, `application/vcon+gzip`, `application/gzip`, and no
+/// type at all (the bytes decide).
+pub fn media_type(headers: &HeaderMap) -> Result<bool, ApiError> {
+    let encoding_gzip = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(encoding_gzip);
+    };
+    let essence = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    match essence.as_str() {
+        "application/vcon" | "application/vcon+json" | "application/json" => Ok(encoding_gzip),
+        "application/vcon+gzip" | "application/gzip" => Ok(true),
+        other => Err(ApiError::UnsupportedMediaType(format!(
+            "Content-Type `{other}` is not accepted; send application/vcon, application/vcon+json, \
+             application/json or application/vcon+gzip"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with_type(t: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_str(t).unwrap());
+        h
+    }
+
+    #[test]
+    fn media_types() {
+        assert!(!media_type(&HeaderMap::new()).unwrap());
+        assert!(!media_type(&with_type("application/vcon")).unwrap());
+        assert!(!media_type(&with_type("application/json; charset=utf-8")).unwrap());
+        assert!(media_type(&with_type("application/vcon+gzip")).unwrap());
+        let e = media_type(&with_type("text/plain")).unwrap_err();
+        assert_eq!(e.status().as_u16(), 415);
+    }
+}

@@ -1,0 +1,64 @@
+//! Request limits as middleware: a concurrency limit (requests beyond it
+//! wait for a slot) and a timeout covering the wait and the handling, both
+//! answered with problem documents. The body size limit is axum's
+//! [`axum::extract::DefaultBodyLimit`], applied in [`crate::routes`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, timeout_at};
+
+use crate::problem::ApiError;
+
+/// The concurrency limit and timeout of every request.
+#[derive(Debug, Clone)]
+pub struct Limiter {
+    slots: Arc<Semaphore>,
+    timeout: Duration,
+}
+
+impl Limiter {
+    /// At most `max_concurrent` requests at once, each within `timeout`
+    /// (waiting for a slot included).
+    pub fn new(max_concurrent: usize, timeout: Duration) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(
+                max_concurrent.clamp(1, Semaphore::MAX_PERMITS),
+            )),
+            timeout,
+        }
+    }
+}
+
+/// The middleware: waits for a slot, runs the request, answers 503 with a
+/// `timeout` or `unavailable` problem when the deadline passes first.
+pub async fn limit(State(limiter): State<Limiter>, request: Request, next: Next) -> Response {
+    let deadline = Instant::now() + limiter.timeout;
+    let permit = match timeout_at(deadline, Arc::clone(&limiter.slots).acquire_owned()).await {
+        Ok(Ok(permit)) => permit,
+        Ok(Err(_)) => {
+            return ApiError::Unavailable("the server is stopping".into()).into_response();
+        }
+        Err(_) => {
+            let mut r = ApiError::Unavailable("too many requests in progress; retry later".into())
+                .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return r;
+        }
+    };
+    let response = match timeout_at(deadline, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Timeout {
+            secs: limiter.timeout.as_secs_f64(),
+        }
+        .into_response(),
+    };
+    drop(permit);
+    response
+}

@@ -1,0 +1,421 @@
+//! The native API under `/v1`: vCons as resources with etags, cursor
+//! paging and search. Bearer tokens, JSON, problem documents.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vcon_store::{Cursor, Order, PutOutcome, PutStatus, SearchQuery, TagFilter, VconMeta};
+
+use super::extract::{Body, IfMatch, QueryPairs, if_match, list_names, path_uuid, quoted};
+use crate::metrics;
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+/// The media type of stored vCons.
+pub const VCON_MEDIA_TYPE: &str = "application/vcon";
+
+/// What the server keeps about a stored vCon.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VconInfo {
+    /// The uuid (canonical form).
+    pub uuid: String,
+    /// SHA-256 of the stored bytes (the `ETag`, unquoted).
+    pub etag: String,
+    /// `unsigned`, `signed` or `encrypted`.
+    pub form: String,
+    /// 1 when first stored, plus one per replace or append.
+    pub revision: u64,
+    /// `created_at` of the vCon, when readable (not for encrypted vCons).
+    pub created_at: Option<String>,
+    /// When the server first stored this uuid.
+    pub stored_at: String,
+    /// When the current bytes were stored.
+    pub updated_at: String,
+    /// Size of the stored bytes.
+    pub size: u64,
+    /// What this request did: `created`, `already_stored` or `replaced`
+    /// (absent in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Link to the vCon.
+    pub href: String,
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl VconInfo {
+    /// The listing form of stored metadata.
+    pub fn from_meta(meta: &VconMeta) -> Self {
+        Self {
+            uuid: meta.uuid.to_string(),
+            etag: meta.etag.to_string(),
+            form: meta.form.to_string(),
+            revision: meta.revision,
+            created_at: meta.created_at.map(rfc3339),
+            stored_at: rfc3339(meta.stored_at),
+            updated_at: rfc3339(meta.updated_at),
+            size: meta.size,
+            status: None,
+            href: format!("/v1/vcons/{}", meta.uuid),
+        }
+    }
+
+    fn from_outcome(outcome: &PutOutcome) -> Self {
+        let status = match outcome.status {
+            PutStatus::Created => "created",
+            PutStatus::AlreadyStored => "already_stored",
+            PutStatus::Replaced => "replaced",
+        };
+        Self {
+            status: Some(status.to_owned()),
+            ..Self::from_meta(&outcome.meta)
+        }
+    }
+}
+
+/// One page of a listing or search.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VconPage {
+    /// The vCons of this page.
+    pub items: Vec<VconInfo>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next: Option<String>,
+}
+
+/// The routes, with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_vcon, list_vcons))
+        .routes(routes!(get_vcon, replace_vcon, delete_vcon))
+        .routes(routes!(search_vcons))
+        .routes(routes!(super::native_append::append_analysis))
+        .routes(routes!(super::native_append::append_attachments))
+}
+
+/// The response to a write: status, `Location`, `ETag` and [`VconInfo`].
+pub(crate) fn write_response(outcome: &PutOutcome, created_status: StatusCode) -> Response {
+    let status = match outcome.status {
+        PutStatus::Created => created_status,
+        PutStatus::AlreadyStored | PutStatus::Replaced => StatusCode::OK,
+    };
+    let info = VconInfo::from_outcome(outcome);
+    let mut response = (status, axum::Json(&info)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&quoted(&outcome.meta.etag)) {
+        headers.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&info.href) {
+        headers.insert(header::LOCATION, v);
+    }
+    response
+}
+
+/// Stores a vCon.
+///
+/// Accepts `application/vcon` (also `application/vcon+json` and
+/// `application/json`) and `application/vcon+gzip` (inflated within the
+/// configured limit); unsigned, signed (JWS) or encrypted (JWE). JSON bodies
+/// are stored byte for byte. Invalid vCons are refused with 422 and their
+/// findings, and nothing is stored. Posting the same vCon again answers 200
+/// with the same resource; other bytes under a stored uuid answer 409.
+/// `?ingress=LIST` (repeatable) also queues the uuid on processing lists, in
+/// the same transaction.
+#[utoipa::path(
+    post, path = "/v1/vcons", tag = "vcons",
+    params(("ingress" = Option<Vec<String>>, Query, description = "Lists to queue the vCon on (repeatable)")),
+    request_body(description = "A vCon in any form", content(
+        ("application/vcon"), ("application/vcon+json"), ("application/json"), ("application/vcon+gzip"))),
+    responses(
+        (status = 201, description = "Stored", body = VconInfo),
+        (status = 200, description = "Already stored with the same bytes", body = VconInfo),
+        (status = 409, description = "Stored with other bytes", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Unsupported media type", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid; nothing stored", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_vcon(
+    State(state): State<AppState>,
+    query: QueryPairs,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let lists = list_names(query.all("ingress"))?;
+    let accepted = state
+        .ingestor
+        .accept(&headers, body, &state.native_validation, None)
+        .await?;
+    let outcome = state.store.put_and_enqueue(accepted.record, &lists).await?;
+    metrics::ingested("native", outcome.status);
+    if outcome.status == PutStatus::Created {
+        for list in &lists {
+            metrics::enqueued(list.as_str(), "new", 1);
+        }
+    }
+    Ok(write_response(&outcome, StatusCode::CREATED))
+}
+
+/// Returns a vCon: the stored bytes, `Content-Type: application/vcon`,
+/// with its `ETag` (`If-None-Match` answers 304).
+#[utoipa::path(
+    get, path = "/v1/vcons/{uuid}", tag = "vcons",
+    params(("uuid" = String, Path, description = "The vCon's uuid")),
+    responses(
+        (status = 200, description = "The vCon, byte for byte", content(("application/vcon"))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "Not stored", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_vcon(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let uuid = path_uuid(&uuid)?;
+    let stored = state
+        .store
+        .get(&uuid)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("vCon {uuid} is not stored")))?;
+    let etag = quoted(&stored.meta.etag);
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        stored.bytes.into_response()
+    };
+    let h = response.headers_mut();
+    let media = if stored.meta.gzipped {
+        "application/vcon+gzip"
+    } else {
+        VCON_MEDIA_TYPE
+    };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    Ok(response)
+}
+
+/// Replaces a vCon. `If-Match` with the current etag is required (428
+/// without it, 412 when it does not match; `*` matches any stored
+/// version). The new vCon is validated like a new one and must keep the uuid.
+#[utoipa::path(
+    put, path = "/v1/vcons/{uuid}", tag = "vcons",
+    params(
+        ("uuid" = String, Path, description = "The vCon's uuid"),
+        ("If-Match" = String, Header, description = "The etag of the version being replaced"),
+        ("ingress" = Option<Vec<String>>, Query, description = "Lists to queue the new version on"),
+    ),
+    request_body(description = "The new vCon", content(("application/vcon"), ("application/json"), ("application/vcon+gzip"))),
+    responses(
+        (status = 200, description = "Replaced (or identical)", body = VconInfo),
+        (status = 412, description = "If-Match does not hold", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid; nothing stored", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn replace_vcon(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    query: QueryPairs,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let uuid = path_uuid(&uuid)?;
+    let expected = match if_match(&headers)? {
+        IfMatch::Absent => {
+            return Err(ApiError::PreconditionRequired(
+                "PUT needs If-Match with the etag of the version it replaces (or `*`)".into(),
+            ));
+        }
+        IfMatch::Etag(e) => e,
+        IfMatch::Any => {
+            state
+                .store
+                .head(&uuid)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::PreconditionFailed(format!(
+                        "If-Match: * but vCon {uuid} is not stored"
+                    ))
+                })?
+                .etag
+        }
+    };
+    let lists = list_names(query.all("ingress"))?;
+    let accepted = state
+        .ingestor
+        .accept(&headers, body, &state.native_validation, Some(uuid))
+        .await?;
+    let outcome = state
+        .store
+        .replace_and_enqueue(accepted.record, Some(&expected), &lists)
+        .await?;
+    metrics::ingested("native", outcome.status);
+    Ok(write_response(&outcome, StatusCode::OK))
+}
+
+/// Deletes a vCon (with `If-Match`, only that version).
+#[utoipa::path(
+    delete, path = "/v1/vcons/{uuid}", tag = "vcons",
+    params(
+        ("uuid" = String, Path, description = "The vCon's uuid"),
+        ("If-Match" = Option<String>, Header, description = "Delete only this version"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "Not stored", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not hold", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn delete_vcon(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let uuid = path_uuid(&uuid)?;
+    let etag = match if_match(&headers)? {
+        IfMatch::Etag(e) => Some(e),
+        IfMatch::Absent | IfMatch::Any => None,
+    };
+    if state.store.delete(&uuid, etag.as_ref()).await? {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(ApiError::NotFound(format!("vCon {uuid} is not stored")))
+    }
+}
+
+fn parse_order(q: &QueryPairs) -> Result<Order, ApiError> {
+    match q.get("order").unwrap_or("stored_asc") {
+        "stored_asc" => Ok(Order::StoredAsc),
+        "stored_desc" => Ok(Order::StoredDesc),
+        "created_asc" => Ok(Order::CreatedAsc),
+        "created_desc" => Ok(Order::CreatedDesc),
+        other => Err(ApiError::Unprocessable(format!(
+            "query parameter `order`: `{other}` is not one of stored_asc, stored_desc, created_asc, created_desc"
+        ))),
+    }
+}
+
+fn parse_limit(q: &QueryPairs) -> Result<u32, ApiError> {
+    let limit = q.parsed("limit", 50u32)?;
+    if limit == 0 || limit > vcon_store::MAX_PAGE {
+        return Err(ApiError::Unprocessable(format!(
+            "query parameter `limit` must be 1 to {}",
+            vcon_store::MAX_PAGE
+        )));
+    }
+    Ok(limit)
+}
+
+fn page_response(page: vcon_store::Page) -> Response {
+    let body = VconPage {
+        items: page.items.iter().map(VconInfo::from_meta).collect(),
+        next: page.next.map(|c| c.as_str().to_owned()),
+    };
+    axum::Json(body).into_response()
+}
+
+/// Lists stored vCons, a page at a time (`next` is the cursor of the next page).
+#[utoipa::path(
+    get, path = "/v1/vcons", tag = "vcons",
+    params(
+        ("cursor" = Option<String>, Query, description = "From a previous page's `next`"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 50)"),
+        ("order" = Option<String>, Query, description = "stored_asc (default), stored_desc, created_asc or created_desc"),
+    ),
+    responses(
+        (status = 200, description = "One page", body = VconPage),
+        (status = 400, description = "Bad cursor", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_vcons(
+    State(state): State<AppState>,
+    query: QueryPairs,
+) -> Result<Response, ApiError> {
+    let order = parse_order(&query)?;
+    let limit = parse_limit(&query)?;
+    let cursor = query.get("cursor").map(Cursor::from_text);
+    let page = state.store.list(order, cursor.as_ref(), limit).await?;
+    Ok(page_response(page))
+}
+
+fn parse_time(q: &QueryPairs, key: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
+    q.get(key)
+        .map(|v| {
+            DateTime::parse_from_rfc3339(v.trim())
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|e| {
+                    ApiError::Unprocessable(format!(
+                        "query parameter `{key}`: `{v}` is not an RFC 3339 date-time ({e})"
+                    ))
+                })
+        })
+        .transpose()
+}
+
+/// Searches stored vCons. Filters combine with AND: `created_at` range
+/// (`from` inclusive, `to` exclusive), a party's `tel`, `mailto`, `name` or
+/// `party_uuid`, tags (`tag=name` or `tag=name:value`, repeatable), a
+/// dialog `type`, and words of the subject, text dialogs and transcripts (`q`).
+#[utoipa::path(
+    get, path = "/v1/search", tag = "vcons",
+    params(
+        ("from" = Option<String>, Query, description = "created_at at or after (RFC 3339)"),
+        ("to" = Option<String>, Query, description = "created_at before (RFC 3339)"),
+        ("tel" = Option<String>, Query, description = "A party's tel"),
+        ("mailto" = Option<String>, Query, description = "A party's mailto"),
+        ("name" = Option<String>, Query, description = "A party's name (whole, case-insensitive)"),
+        ("party_uuid" = Option<String>, Query, description = "A party's uuid"),
+        ("tag" = Option<Vec<String>>, Query, description = "name or name:value (repeatable)"),
+        ("dialog_type" = Option<String>, Query, description = "A dialog type (recording, text, ...)"),
+        ("q" = Option<String>, Query, description = "Words that must all occur (full text)"),
+        ("cursor" = Option<String>, Query, description = "From a previous page's `next`"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 50)"),
+        ("order" = Option<String>, Query, description = "stored_asc (default), stored_desc, created_asc or created_desc"),
+    ),
+    responses(
+        (status = 200, description = "One page of matches", body = VconPage),
+        (status = 422, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn search_vcons(
+    State(state): State<AppState>,
+    query: QueryPairs,
+) -> Result<Response, ApiError> {
+    let owned = |k: &str| query.get(k).map(str::to_owned);
+    let search = SearchQuery {
+        created_from: parse_time(&query, "from")?,
+        created_to: parse_time(&query, "to")?,
+        tel: owned("tel"),
+        mailto: owned("mailto"),
+        name: owned("name"),
+        party_uuid: owned("party_uuid"),
+        tags: query.all("tag").into_iter().map(TagFilter::parse).collect(),
+        dialog_type: owned("dialog_type"),
+        text: owned("q"),
+        order: parse_order(&query)?,
+        limit: parse_limit(&query)?,
+        cursor: query.get("cursor").map(Cursor::from_text),
+        ..SearchQuery::default()
+    };
+    let page = state.store.search(&search).await?;
+    Ok(page_response(page))
+}

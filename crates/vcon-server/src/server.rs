@@ -1,0 +1,301 @@
+//! [`Server`]: opens the store, sets up tokens, metrics and the router,
+//! starts the workers, serves until a shutdown signal, then stops in order:
+//! stop accepting, drain in-flight requests (within the grace period), stop
+//! the worker pool (it finishes or requeues in-flight vCons), close the store.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::HeaderName;
+use tokio::net::TcpListener;
+use vcon_store::{Backend, SqliteConfig, StoreConfig, StoreError};
+
+use crate::auth::{self, Auth, AuthError, IngressKeys, TokenHash, TokenSources};
+use crate::config::{ConserverValidation, ServerConfig};
+use crate::ingest::{Ingestor, Validation};
+use crate::routes;
+use crate::state::{AppState, Shared, VersionInfo, WorkerFlag};
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The store could not be opened or closed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// Tokens could not be set up.
+    #[error("auth: {0}")]
+    Auth(#[from] AuthError),
+    /// The conserver config file could not be read.
+    #[error("{}: {reason}", path.display())]
+    ConserverConfig {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The address could not be bound, or serving failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// What the OS reported.
+        source: std::io::Error,
+    },
+    /// A blocking start-up task failed.
+    #[error("start-up task failed: {0}")]
+    Task(String),
+}
+
+/// A started server: store open, workers running, router built; not yet
+/// listening (see [`Server::serve`]).
+pub struct Server {
+    config: ServerConfig,
+    state: AppState,
+    router: Router,
+    backend: Backend,
+    workers: Arc<WorkerFlag>,
+    generated_admin_token: Option<String>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("listen", &self.config.listen)
+            .field("data_dir", &self.config.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Opens the store in `config.data_dir`, finds or creates the admin
+    /// token, reads the conserver tokens and keys, installs the metrics
+    /// recorder and builds the router.
+    pub async fn start(config: ServerConfig, tokens: TokenSources) -> Result<Self, ServeError> {
+        let store_config = StoreConfig::Sqlite(SqliteConfig {
+            durability: config.store.durability,
+            readers: config.store.readers,
+            max_vcon_bytes: config
+                .limits
+                .max_body_bytes
+                .max(config.limits.max_inflated_bytes),
+            ..SqliteConfig::in_dir(&config.data_dir)
+        });
+        let backend = tokio::task::spawn_blocking(move || vcon_store::open(store_config))
+            .await
+            .map_err(|e| ServeError::Task(e.to_string()))??;
+        let (auth, generated_admin_token) = build_auth(&config, &tokens)?;
+        let workers = Arc::new(WorkerFlag::new(false));
+        let state = AppState::new(Shared {
+            store: Arc::clone(&backend.store),
+            queue: Arc::clone(&backend.queue),
+            auth,
+            ingestor: Ingestor {
+                limits: config.read_limits(),
+                max_text_bytes: 1024 * 1024,
+            },
+            native_validation: Validation::Core(Box::new(config.validation_options())),
+            conserver_validation: conserver_validation(&config),
+            metrics: crate::metrics::install(),
+            conserver_config_file: config.conserver.config_file.clone(),
+            workers: None,
+            version: VersionInfo::default(),
+            draining: AtomicBool::new(false),
+            openapi: Default::default(),
+        });
+        let router = routes::build(state.clone(), &config);
+        Ok(Self {
+            config,
+            state,
+            router,
+            backend,
+            workers,
+            generated_admin_token,
+        })
+    }
+
+    /// The application, for tests (`tower::ServiceExt::oneshot`) or custom serving.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The admin token generated at this first start, to show once; `None`
+    /// when a token already existed or came from `VCON_ADMIN_TOKEN`.
+    pub fn generated_admin_token(&self) -> Option<&str> {
+        self.generated_admin_token.as_deref()
+    }
+
+    /// Binds `config.listen`.
+    pub async fn bind(&self) -> Result<TcpListener, ServeError> {
+        TcpListener::bind(self.config.listen)
+            .await
+            .map_err(|source| ServeError::Io {
+                context: format!("listening on {}", self.config.listen),
+                source,
+            })
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then drains
+    /// in-flight requests (at most `limits.shutdown_grace_secs`), stops
+    /// the workers and closes the store.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let grace = Duration::from_secs_f64(self.config.limits.shutdown_grace_secs);
+        let (began_tx, mut began_rx) = tokio::sync::watch::channel(false);
+        let state = self.state.clone();
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections; draining requests in flight");
+            state.set_draining();
+            let _ = began_tx.send(true);
+        };
+        let addr = listener.local_addr().ok();
+        tracing::info!(address = ?addr, data_dir = %self.config.data_dir.display(), "vcon serve listening");
+        let served = axum::serve(listener, self.router.clone()).with_graceful_shutdown(signal);
+        let deadline = async {
+            let _ = began_rx.wait_for(|began| *began).await;
+            tokio::time::sleep(grace).await;
+        };
+        let result = tokio::select! {
+            r = served => r.map_err(|source| ServeError::Io { context: "serving".into(), source }),
+            () = deadline => {
+                tracing::warn!(grace_secs = grace.as_secs_f64(), "requests still in flight after the grace period; stopping anyway");
+                Ok(())
+            }
+        };
+        self.workers.set(false);
+        let closed = self.backend.store.shutdown().await;
+        tracing::info!("store closed; bye");
+        result?;
+        closed?;
+        Ok(())
+    }
+}
+
+fn conserver_validation(config: &ServerConfig) -> Validation {
+    let core = |p| {
+        let mut o = config.validation_options();
+        o.profile = p;
+        Validation::Core(Box::new(o))
+    };
+    match config.conserver.validation {
+        ConserverValidation::Conserver => Validation::Conserver,
+        ConserverValidation::Strict => core(vcon_core::Profile::Strict),
+        ConserverValidation::Lenient => core(vcon_core::Profile::Lenient),
+    }
+}
+
+/// The token checks, and the admin token generated at first start.
+fn build_auth(
+    config: &ServerConfig,
+    tokens: &TokenSources,
+) -> Result<(Auth, Option<String>), ServeError> {
+    let mut global = Vec::new();
+    let mut generated = None;
+    if config.auth.enabled {
+        let admin = auth::admin_token(
+            &config.admin_token_hash_path(),
+            tokens.admin_token.as_deref(),
+        )?;
+        global.push(admin.hash);
+        generated = admin.generated;
+    }
+    if let Some(t) = &tokens.conserver_api_token {
+        global.push(TokenHash::of(t));
+    }
+    if let Some(file) = &tokens.conserver_api_token_file {
+        global.extend(
+            auth::read_token_file(file)?
+                .iter()
+                .map(|t| TokenHash::of(t)),
+        );
+    }
+    let mut ingress: BTreeMap<String, IngressKeys> = BTreeMap::new();
+    if let Some(path) = &config.conserver.config_file {
+        ingress.extend(ingress_auth_of_file(path)?);
+    }
+    for (list, keys) in &config.conserver.ingress_auth {
+        ingress.insert(
+            list.clone(),
+            IngressKeys::Keys(keys.to_vec().iter().map(|k| TokenHash::of(k)).collect()),
+        );
+    }
+    let header = HeaderName::from_bytes(config.conserver.header_name.as_bytes()).map_err(|e| {
+        ServeError::ConserverConfig {
+            path: PathBuf::from("conserver.header_name"),
+            reason: e.to_string(),
+        }
+    })?;
+    Ok((
+        Auth::new(config.auth.enabled, global, header, ingress),
+        generated,
+    ))
+}
+
+/// `ingress_auth` of a conserver `config.yml` (absent file: none).
+fn ingress_auth_of_file(
+    path: &std::path::Path,
+) -> Result<BTreeMap<String, IngressKeys>, ServeError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!(path = %path.display(), "conserver config file does not exist yet");
+            return Ok(BTreeMap::new());
+        }
+        Err(e) => {
+            return Err(ServeError::ConserverConfig {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            });
+        }
+    };
+    let value: serde_json::Value =
+        serde_norway::from_str(&text).map_err(|e| ServeError::ConserverConfig {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+    Ok(value
+        .get("ingress_auth")
+        .map(auth::ingress_keys_from_yaml)
+        .unwrap_or_default())
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received"),
+        () = term => tracing::info!("SIGTERM received"),
+    }
+}
