@@ -42,7 +42,7 @@ use uuid::Uuid;
 use crate::form::Form;
 use crate::hash::{ContentHash, HashAlg};
 use crate::model::Date;
-use crate::read::{ReadError, ReadLimits, inflate, is_gzip, read};
+use crate::read::{Document, ReadError, ReadLimits, inflate, is_gzip, read};
 
 /// The new vCon's identity and where the prior version is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,35 +146,51 @@ pub fn amend_verified(
     verified_payload: &[u8],
     options: &AmendOptions,
 ) -> Result<Amendment, AmendError> {
-    let doc = read(envelope, &options.limits)?;
-    if doc.form != Some(Form::Signed) {
-        return Err(AmendError::PayloadMismatch(
-            "the envelope is not a signed vCon".into(),
-        ));
-    }
-    let encoded = doc
-        .object
-        .get("payload")
-        .and_then(Value::as_str)
-        .ok_or_else(|| AmendError::PayloadMismatch("`payload` is not a string".into()))?;
-    let mut decoded = URL_SAFE_NO_PAD
-        .decode(encoded.trim_end_matches('='))
-        .map_err(|e| AmendError::PayloadMismatch(format!("not base64url: {e}")))?;
-    if is_gzip(&decoded) && !is_gzip(verified_payload) {
-        decoded = inflate(&decoded, options.limits.max_inflated_bytes)?;
-    }
-    if decoded != verified_payload {
-        return Err(AmendError::PayloadMismatch(
-            "the verified payload is not the envelope's payload".into(),
-        ));
-    }
-    let inner = read(verified_payload, &options.limits)?;
+    let inner = verified_payload_of(envelope, verified_payload, &options.limits)
+        .map_err(AmendError::PayloadMismatch)?;
     match inner.form {
         Some(Form::Unsigned) => build(inner.object, envelope, options),
         Some(Form::Signed) => Err(AmendError::Signed),
         Some(Form::Encrypted) => Err(AmendError::Encrypted),
         None => Err(AmendError::NoForm),
     }
+}
+
+/// Reads `verified_payload` after checking that it is the payload of the
+/// signed vCon `envelope` (its `payload` member, base64url-decoded, and
+/// inflated when gzip and the given payload is not). The error says why not.
+///
+/// ```
+/// use vcon_core::amend::verified_payload_of;
+/// use vcon_core::read::ReadLimits;
+/// let env = br#"{"payload": "eyJwYXJ0aWVzIjpbXX0", "signatures": []}"#;
+/// assert!(verified_payload_of(env, br#"{"parties":[]}"#, &ReadLimits::default()).is_ok());
+/// assert!(verified_payload_of(env, br#"{"parties":[{}]}"#, &ReadLimits::default()).is_err());
+/// ```
+pub fn verified_payload_of(
+    envelope: &[u8],
+    verified_payload: &[u8],
+    limits: &ReadLimits,
+) -> Result<Document, String> {
+    let doc = read(envelope, limits).map_err(|e| e.to_string())?;
+    if doc.form != Some(Form::Signed) {
+        return Err("the envelope is not a signed vCon (no payload and signatures)".into());
+    }
+    let encoded = doc
+        .object
+        .get("payload")
+        .and_then(Value::as_str)
+        .ok_or("`payload` is not a string")?;
+    let mut decoded = URL_SAFE_NO_PAD
+        .decode(encoded.trim_end_matches('='))
+        .map_err(|e| format!("not base64url: {e}"))?;
+    if is_gzip(&decoded) && !is_gzip(verified_payload) {
+        decoded = inflate(&decoded, limits.max_inflated_bytes).map_err(|e| e.to_string())?;
+    }
+    if decoded != verified_payload {
+        return Err("the verified payload is not the envelope's payload".into());
+    }
+    read(verified_payload, limits).map_err(|e| e.to_string())
 }
 
 fn build(

@@ -18,7 +18,7 @@ use vcon_core::lineage::{
 };
 use vcon_core::model::Date;
 use vcon_core::redact::wav::pcm16_mono;
-use vcon_core::redact::{RedactOptions, RedactionPolicy, redact};
+use vcon_core::redact::{RedactError, RedactOptions, RedactionPolicy, redact, redact_verified};
 
 const ORIGINAL_UUID: &str = "019f15a6-a752-826f-b9a2-279e0d16bc46";
 const A4: &str = "core03-A4-unsigned-call-external-recording-url-content-hash.vcon";
@@ -349,6 +349,37 @@ fn amending_a_signed_vcon_needs_its_verified_payload() {
         amend_verified(&envelope, &forged, &opts),
         Err(AmendError::PayloadMismatch(_))
     ));
+}
+
+#[test]
+fn redacting_a_signed_vcon_hashes_the_signed_bytes() {
+    let payload = original();
+    let envelope = serde_json::to_vec(&json!({
+        "payload": URL_SAFE_NO_PAD.encode(&payload),
+        "signatures": [{"protected": "e30", "header": {"alg": "RS256"}, "signature": "AA"}]
+    }))
+    .unwrap();
+    let policy = RedactionPolicy::default();
+    let opts = RedactOptions::new(uuid(5));
+    assert!(matches!(
+        redact(&envelope, &policy, &opts),
+        Err(RedactError::Envelope { .. })
+    ));
+    let out = redact_verified(&envelope, &payload, &policy, &opts).unwrap();
+    assert_eq!(
+        out.vcon["redacted"]["content_hash"],
+        ContentHash::compute(HashAlg::Sha512, &envelope).to_string()
+    );
+    let r = check_lineage(
+        &out.to_vec_pretty().unwrap(),
+        &envelope,
+        &LineageOptions::default(),
+    )
+    .unwrap();
+    assert!(r.holds, "{:?}", r.problems);
+    assert_eq!(r.hash, HashStatus::Verified);
+    let e = redact_verified(&envelope, b"{}", &policy, &opts).unwrap_err();
+    assert!(matches!(e, RedactError::PayloadMismatch(_)), "{e}");
 }
 
 #[test]

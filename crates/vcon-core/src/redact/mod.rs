@@ -23,9 +23,11 @@
 //!    original did not already break.
 //!
 //! `created_at` is copied: the conversation did not change. Signed and
-//! encrypted originals are refused (verify/decrypt, then redact the payload),
-//! as are legacy syntaxes (migrate first) and vCons invalid even under the
-//! lenient profile.
+//! encrypted originals are refused by [`redact`]: verify (and decrypt) them,
+//! then call [`redact_verified`] with the signed bytes and the verified
+//! payload, so that `content_hash` covers what was signed. Legacy syntaxes
+//! (migrate first) and vCons invalid even under the lenient profile are
+//! refused too.
 //!
 //! ```
 //! use vcon_core::redact::{redact, RedactOptions, RedactionPolicy};
@@ -127,8 +129,9 @@ pub enum RedactError {
     Read(#[from] ReadError),
     /// The original is signed or encrypted.
     #[error(
-        "the original is a {form} vCon: verify (and decrypt) it, then redact the unsigned payload; \
-         the redacted vCon should then be signed again (R-43)"
+        "the original is a {form} vCon: verify (and decrypt) it, then redact its verified payload \
+         (library: redact_verified keeps content_hash over the signed bytes); the redacted vCon \
+         should then be signed again (R-43)"
     )]
     Envelope {
         /// The form found.
@@ -151,6 +154,9 @@ pub enum RedactError {
         /// The errors found (lenient profile).
         findings: Vec<Finding>,
     },
+    /// The payload given to [`redact_verified`] is not the envelope's.
+    #[error("/payload: {0}")]
+    PayloadMismatch(String),
     /// The policy cannot be applied.
     #[error(transparent)]
     Policy(#[from] PolicyError),
@@ -211,6 +217,31 @@ pub fn redact(
 ) -> Result<Redaction, RedactError> {
     policy.check()?;
     let doc = read(original, &options.limits)?;
+    redact_document(doc, original, policy, options)
+}
+
+/// Redacts a signed vCon whose signature the caller has verified: the copy
+/// is made from `verified_payload`, `redacted.content_hash` is computed over
+/// `envelope` (the signed bytes, what a reader of `redacted.url` gets). The
+/// payload must be the envelope's own ([`crate::amend::verified_payload_of`]).
+pub fn redact_verified(
+    envelope: &[u8],
+    verified_payload: &[u8],
+    policy: &RedactionPolicy,
+    options: &RedactOptions,
+) -> Result<Redaction, RedactError> {
+    policy.check()?;
+    let doc = crate::amend::verified_payload_of(envelope, verified_payload, &options.limits)
+        .map_err(RedactError::PayloadMismatch)?;
+    redact_document(doc, envelope, policy, options)
+}
+
+fn redact_document(
+    doc: crate::read::Document,
+    hashed: &[u8],
+    policy: &RedactionPolicy,
+    options: &RedactOptions,
+) -> Result<Redaction, RedactError> {
     match doc.form {
         Some(Form::Unsigned) => {}
         Some(form) => return Err(RedactError::Envelope { form }),
@@ -235,7 +266,7 @@ pub fn redact(
     let mut report = RedactionReport {
         original_uuid: vcon.get("uuid").and_then(Value::as_str).map(str::to_owned),
         redacted_uuid: options.uuid.to_string(),
-        original_content_hash: ContentHash::compute(HashAlg::Sha512, original).to_string(),
+        original_content_hash: ContentHash::compute(HashAlg::Sha512, hashed).to_string(),
         ..Default::default()
     };
     let ids: Vec<PartyIds> = match vcon.get("parties") {
