@@ -194,6 +194,9 @@ fn r6_unsupported_critical_extension_is_rejected() {
     let legacy = run(&with(json!({"must_support": ["x-new"]})));
     has(&legacy, "R-6", Error, "/must_support/0");
     has(&legacy, "R-11", Warning, "/must_support");
+    let docs_alias = run(&with(json!({"must_understand": ["x-new"]})));
+    has(&docs_alias, "R-6", Error, "/must_understand/0");
+    has(&docs_alias, "R-11", Warning, "/must_understand");
 }
 
 #[test]

@@ -29,7 +29,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
 
 /// R-48 (`sip-signaling` never critical) and R-50 (`CC` critical is pointless).
 fn critical_names(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    for list in ["critical", "must_support"] {
+    for list in ["critical", "must_support", "must_understand"] {
         let Some(Value::Array(items)) = member(object, list) else {
             continue;
         };

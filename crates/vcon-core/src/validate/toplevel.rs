@@ -30,6 +30,7 @@ struct Top<'v> {
     extensions: Option<&'v Value>,
     critical: Option<&'v Value>,
     must_support: Option<&'v Value>,
+    must_understand: Option<&'v Value>,
     redacted: Option<&'v Value>,
     amended: Option<&'v Value>,
     appended: Option<&'v Value>,
@@ -54,6 +55,7 @@ impl<'v> Top<'v> {
                 "extensions" => &mut top.extensions,
                 "critical" => &mut top.critical,
                 "must_support" => &mut top.must_support,
+                "must_understand" => &mut top.must_understand,
                 "redacted" => &mut top.redacted,
                 "amended" => &mut top.amended,
                 "appended" => &mut top.appended,
@@ -216,15 +218,18 @@ fn date_value(
     }
 }
 
-/// R-7 (critical names also in `extensions`) and the legacy alias
-/// `must_support` (whose names R-6 treats like `critical`'s).
+/// R-7 (critical names also in `extensions`), and the same for the
+/// aliases `must_support` (0.3.0) and `must_understand` (vcon-dev docs), whose
+/// names R-6 treats like `critical`'s.
 fn extension_lists(ctx: &mut Ctx<'_>, top: &Top<'_>) {
     let extensions = top.extensions;
     string_list(ctx, "extensions", extensions);
-    for (name, list) in [
+    let lists = [
         ("critical", top.critical),
         ("must_support", top.must_support),
-    ] {
+        ("must_understand", top.must_understand),
+    ];
+    for (name, list) in lists {
         let Some(list) = list else {
             continue;
         };
