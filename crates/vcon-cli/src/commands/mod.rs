@@ -7,12 +7,15 @@
 
 use crate::cli::Spec;
 
+pub mod amend;
 pub mod decrypt;
 pub mod encrypt;
 pub mod hash;
 pub mod keys;
+pub mod lineage;
 pub mod migrate;
 pub mod new;
+pub mod redact;
 pub mod show;
 pub mod sign;
 pub mod validate;
@@ -30,6 +33,9 @@ pub const ALL: &[Spec] = &[
     encrypt::SPEC,
     decrypt::SPEC,
     keys::SPEC,
+    redact::SPEC,
+    amend::SPEC,
+    lineage::SPEC,
 ];
 
 #[cfg(test)]
