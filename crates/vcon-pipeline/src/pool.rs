@@ -155,6 +155,19 @@ impl WorkerPool {
         self.counters.snapshot()
     }
 
+    /// Stops leasing new vCons at once (in-flight ones go on); call
+    /// [`WorkerPool::shutdown`] to wait for them. Useful to drop out of a
+    /// load balancer before draining.
+    pub fn stop_leasing(&self) {
+        self.phase.send_if_modified(|p| {
+            let was_running = *p == Phase::Running;
+            if was_running {
+                *p = Phase::Draining;
+            }
+            was_running
+        });
+    }
+
     /// Stops leasing, waits up to the grace period for in-flight vCons, then
     /// hands the unfinished ones back to the queue and waits for the workers.
     pub async fn shutdown(self) -> ShutdownReport {
@@ -164,7 +177,7 @@ impl WorkerPool {
 
     /// [`WorkerPool::shutdown`] with another grace period.
     pub async fn shutdown_within(mut self, grace: Duration) -> ShutdownReport {
-        self.phase.send_replace(Phase::Draining);
+        self.stop_leasing();
         let drained = tokio::time::timeout(grace, async {
             while self.workers.join_next().await.is_some() {}
         })

@@ -175,3 +175,19 @@ impl Link for StuckLink {
 }
 
 pub mod http;
+
+/// Signals when it starts, then waits for `open` before going on.
+#[derive(Debug, Default)]
+pub struct GateLink {
+    pub started: Notify,
+    pub open: Notify,
+}
+
+#[async_trait]
+impl Link for GateLink {
+    async fn process(&self, _: &mut VconDoc, _: &LinkContext<'_>) -> Result<Flow, LinkError> {
+        self.started.notify_one();
+        self.open.notified().await;
+        Ok(Flow::Continue)
+    }
+}

@@ -1,0 +1,355 @@
+//! The worker pool on the embedded store: a chain end to end, retries and
+//! dead letters, reprocessing, concurrency, graceful shutdown.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::{CountingLink, FlakyLink, StuckLink, ingest, list, open_store, vuuid, wait_until};
+use vcon_core::tags::get_tag;
+use vcon_pipeline::links::validate::{ValidateLink, ValidateOptions};
+use vcon_pipeline::{
+    BuildContext, Chain, NamedLink, Pipeline, PipelineConfig, PoolSettings, RetryConfig, WorkerPool,
+};
+use vcon_store::{Queue, Store};
+
+const PATIENCE: Duration = Duration::from_secs(60);
+
+fn fast() -> PoolSettings {
+    PoolSettings {
+        lease: Duration::from_secs(120),
+        idle_poll: Duration::from_millis(5),
+        depth_interval: Some(Duration::from_millis(20)),
+        shutdown_grace: Duration::from_secs(30),
+    }
+}
+
+fn no_backoff(max_attempts: u32) -> RetryConfig {
+    RetryConfig {
+        max_attempts,
+        initial_backoff_ms: 0,
+        multiplier: 2.0,
+        max_backoff_ms: 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_runs_links_writes_storages_and_pushes_egress() {
+    let t = open_store();
+    let archive = t.dir.path().join("archive");
+    let config = PipelineConfig::from_toml(&format!(
+        r#"
+        idle_poll_ms = 5
+        [links.tag_support]
+        type = "tag"
+        options = {{ tags = ["support"] }}
+        [links.route_support]
+        type = "tag_router"
+        options = {{ routes = {{ support = "support_team" }} }}
+        [links.not_call_2]
+        type = "jq"
+        options = {{ filter = '.subject != "call 2"' }}
+        [links.keep_all]
+        type = "sampler"
+        options = {{ value = 100 }}
+
+        [storages.main]
+        type = "embedded"
+        [storages.archive]
+        type = "directory"
+        options = {{ path = "{}" }}
+
+        [chains.inbound]
+        ingress = ["incoming"]
+        links = ["tag_support", "route_support", "not_call_2", "keep_all"]
+        storages = ["main", "archive"]
+        egress = ["processed"]
+        concurrency = 2
+        "#,
+        archive.display()
+    ))
+    .unwrap();
+    let store: Arc<dyn Store> = t.store.clone();
+    let queue: Arc<dyn Queue> = t.store.clone();
+    let pipeline = Pipeline::build(&config, &BuildContext::new(Some(store.clone()))).unwrap();
+    pipeline.healthcheck().await.unwrap();
+    for n in 1..=3 {
+        ingest(&t.store, n, "incoming").await;
+    }
+    let pool = WorkerPool::start(Arc::new(pipeline), store.clone(), queue.clone());
+    wait_until("3 vCons finished", PATIENCE, || async {
+        let s = pool.stats();
+        s.stored + s.stopped == 3
+    })
+    .await;
+    let report = pool.shutdown().await;
+    assert!(report.drained);
+    assert_eq!((report.stats.stored, report.stats.stopped), (2, 1));
+    assert_eq!(report.stats.dead_lettered + report.stats.retried, 0);
+
+    for n in [1u64, 3] {
+        // Written back to the store with the tag.
+        let stored = store.get(&vuuid(n)).await.unwrap().unwrap();
+        let v: Value = serde_json::from_slice(&stored.bytes).unwrap();
+        assert_eq!(
+            get_tag(v.as_object().unwrap(), "support")
+                .unwrap()
+                .as_deref(),
+            Some("support")
+        );
+        // Written to the date-partitioned directory, the same bytes.
+        let file = archive.join(format!("2026/03/04/{}.vcon", support::uuid(n)));
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            stored.bytes.to_vec(),
+            "{}",
+            file.display()
+        );
+    }
+    // vCon 2 was filtered by jq: not archived...
+    assert!(
+        !archive
+            .join(format!("2026/03/04/{}.vcon", support::uuid(2)))
+            .exists()
+    );
+    // ...but the tag_router before jq had already routed it, as in the conserver.
+    let mut routed: Vec<String> = queue
+        .pop(&list("support_team"), 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.to_string())
+        .collect();
+    routed.sort();
+    assert_eq!(
+        routed,
+        vec![support::uuid(1), support::uuid(2), support::uuid(3)]
+    );
+    let mut egress: Vec<String> = queue
+        .pop(&list("processed"), 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.to_string())
+        .collect();
+    egress.sort();
+    assert_eq!(egress, vec![support::uuid(1), support::uuid(3)]);
+    let ingress = queue.stats(&list("incoming")).await.unwrap();
+    assert_eq!((ingress.depth(), ingress.dead), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retryable_failures_are_retried_then_dead_lettered_then_reprocessed() {
+    let t = open_store();
+    let flaky = Arc::new(FlakyLink::new(true));
+    let mut chain = Chain::new(
+        "flaky_chain",
+        vec![list("in")],
+        vec![NamedLink::new("flaky", flaky.clone())],
+        vec![],
+    );
+    chain.retry = no_backoff(3);
+    chain.egress = vec![list("out")];
+    let pipeline = Arc::new(Pipeline::new(vec![chain], fast()).unwrap());
+    ingest(&t.store, 7, "in").await;
+    let pool = WorkerPool::start(pipeline.clone(), t.store.clone(), t.store.clone());
+    wait_until("the vCon is dead-lettered", PATIENCE, || async {
+        pool.stats().dead_lettered == 1
+    })
+    .await;
+    assert_eq!(
+        flaky.calls.load(Ordering::SeqCst),
+        3,
+        "three deliveries, then the dead-letter list"
+    );
+    assert_eq!(pool.stats().retried, 2);
+    let dead = t.store.dlq_list(&list("in"), 0, 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].uuid, vuuid(7));
+    assert_eq!(dead[0].attempts, 3);
+    assert!(
+        dead[0].error.contains("link `flaky`") && dead[0].error.contains("503"),
+        "{}",
+        dead[0].error
+    );
+    assert!(t.store.pop(&list("out"), 10).await.unwrap().is_empty());
+
+    // The downstream recovers; an operator reprocesses the dead letters.
+    flaky.failing.store(false, Ordering::SeqCst);
+    assert_eq!(t.store.dlq_reprocess(&list("in"), 10).await.unwrap(), 1);
+    wait_until("the reprocessed vCon is stored", PATIENCE, || async {
+        pool.stats().stored == 1
+    })
+    .await;
+    let report = pool.shutdown().await;
+    assert!(report.drained);
+    assert_eq!(flaky.calls.load(Ordering::SeqCst), 4);
+    assert_eq!(t.store.pop(&list("out"), 10).await.unwrap(), vec![vuuid(7)]);
+    assert_eq!(t.store.stats(&list("in")).await.unwrap().dead, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permanent_failures_go_to_the_dead_letter_list_at_once() {
+    let t = open_store();
+    let validate = Arc::new(ValidateLink::new(&ValidateOptions::default()));
+    let mut chain = Chain::new(
+        "checked",
+        vec![list("in")],
+        vec![NamedLink::new("validate", validate)],
+        vec![],
+    );
+    chain.retry = no_backoff(5);
+    let pipeline = Arc::new(Pipeline::new(vec![chain], fast()).unwrap());
+    // A vCon whose dialog names a party that does not exist.
+    let mut bad = support::vcon(11);
+    bad["dialog"][0]["parties"] = serde_json::json!([0, 9]);
+    let record =
+        vcon_store::VconRecord::from_bytes(serde_json::to_vec(&bad).unwrap(), &Default::default())
+            .unwrap();
+    t.store
+        .put_and_enqueue(record, &[list("in")])
+        .await
+        .unwrap();
+    let pool = WorkerPool::start(pipeline, t.store.clone(), t.store.clone());
+    wait_until("the invalid vCon is dead-lettered", PATIENCE, || async {
+        pool.stats().dead_lettered == 1
+    })
+    .await;
+    let report = pool.shutdown().await;
+    assert_eq!(report.stats.retried, 0, "an invalid vCon is not retried");
+    let dead = t.store.dlq_list(&list("in"), 0, 10).await.unwrap();
+    assert_eq!(dead[0].attempts, 1);
+    assert!(
+        dead[0].error.contains("invalid") && dead[0].error.contains("/dialog/0/parties"),
+        "{}",
+        dead[0].error
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_vcons_through_several_workers_are_each_processed_once() {
+    const N: u64 = 300;
+    let t = open_store();
+    let counter = Arc::new(CountingLink::default());
+    let mut chain = Chain::new(
+        "parallel",
+        vec![list("a"), list("b")],
+        vec![NamedLink::new("count", counter.clone())],
+        vec![],
+    );
+    chain.concurrency = 8;
+    chain.egress = vec![list("done")];
+    let pipeline = Arc::new(Pipeline::new(vec![chain], fast()).unwrap());
+    for n in 0..N {
+        ingest(&t.store, n, if n % 2 == 0 { "a" } else { "b" }).await;
+    }
+    let pool = WorkerPool::start(pipeline, t.store.clone(), t.store.clone());
+    wait_until("every vCon is stored", PATIENCE, || async {
+        pool.stats().stored == N
+    })
+    .await;
+    let report = pool.shutdown().await;
+    assert!(report.drained);
+    // No loss and, without crashes, no duplicates: the counting link saw each uuid once.
+    let mut seen = counter.seen.lock().unwrap().clone();
+    assert_eq!(seen.len() as u64, N, "deliveries");
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len() as u64, N, "distinct vCons");
+    let done = t.store.pop(&list("done"), 1000).await.unwrap();
+    assert_eq!(done.len() as u64, N);
+    for l in ["a", "b"] {
+        assert_eq!(t.store.stats(&list(l)).await.unwrap().depth(), 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_requeues_what_did_not_finish_within_the_grace_period() {
+    let t = open_store();
+    let stuck = Arc::new(StuckLink::default());
+    let chain = Chain::new(
+        "slow",
+        vec![list("in")],
+        vec![NamedLink::new("stuck", stuck.clone())],
+        vec![],
+    );
+    let pipeline = Arc::new(Pipeline::new(vec![chain], fast()).unwrap());
+    ingest(&t.store, 1, "in").await;
+    let pool = WorkerPool::start(pipeline, t.store.clone(), t.store.clone());
+    stuck.started.notified().await;
+    let report = pool.shutdown_within(Duration::from_millis(50)).await;
+    assert!(!report.drained);
+    assert_eq!(report.stats.requeued, 1);
+    assert_eq!(report.stats.stored + report.stats.dead_lettered, 0);
+    // Handed back at once: ready for the next process, nothing dead, attempts kept.
+    let stats = t.store.stats(&list("in")).await.unwrap();
+    assert_eq!((stats.ready, stats.in_flight, stats.dead), (1, 0, 0));
+    let lease = t
+        .store
+        .lease(&list("in"), 1, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(lease[0].attempts, 2);
+    assert!(
+        lease[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("shutdown")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_in_flight_work_finish_within_the_grace_period() {
+    let t = open_store();
+    let gate = Arc::new(support::GateLink::default());
+    let mut chain = Chain::new(
+        "gated",
+        vec![list("in")],
+        vec![NamedLink::new("gate", gate.clone())],
+        vec![],
+    );
+    chain.egress = vec![list("out")];
+    let pipeline = Arc::new(Pipeline::new(vec![chain], fast()).unwrap());
+    ingest(&t.store, 1, "in").await;
+    ingest(&t.store, 2, "in").await;
+    let pool = WorkerPool::start(pipeline, t.store.clone(), t.store.clone());
+    gate.started.notified().await;
+    // Shut down while the first vCon is in a link, then let it finish.
+    pool.stop_leasing();
+    gate.open.notify_one();
+    let report = pool.shutdown_within(Duration::from_secs(60)).await;
+    assert!(report.drained);
+    assert_eq!((report.stats.stored, report.stats.requeued), (1, 0));
+    // The in-flight one finished and went on; the other was never leased.
+    assert_eq!(t.store.pop(&list("out"), 10).await.unwrap().len(), 1);
+    let stats = t.store.stats(&list("in")).await.unwrap();
+    assert_eq!((stats.ready, stats.in_flight), (1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_uuid_whose_vcon_is_gone_is_acknowledged() {
+    let t = open_store();
+    let counter = Arc::new(CountingLink::default());
+    let chain = Chain::new(
+        "c",
+        vec![list("in")],
+        vec![NamedLink::new("count", counter.clone())],
+        vec![],
+    );
+    let pipeline = Arc::new(Pipeline::new(vec![chain], fast()).unwrap());
+    t.store.enqueue(&list("in"), &[vuuid(42)]).await.unwrap();
+    let pool = WorkerPool::start(pipeline, t.store.clone(), t.store.clone());
+    wait_until("the orphan item is acknowledged", PATIENCE, || async {
+        pool.stats().missing == 1
+    })
+    .await;
+    pool.shutdown().await;
+    assert!(counter.seen.lock().unwrap().is_empty());
+    assert_eq!(t.store.stats(&list("in")).await.unwrap().depth(), 0);
+}
