@@ -217,6 +217,22 @@ fn r7_extensions_listing() {
     doc["extensions"] = json!(["x-meta"]);
     none_of(&run(&doc), "R-7");
 
+    // A flood of distinct names is reported by name up to a cap, then counted.
+    let mut doc = base();
+    for i in 0..40 {
+        doc["parties"][1][format!("x{i}")] = json!(i);
+    }
+    let r = run(&doc);
+    assert_eq!(r.findings.iter().filter(|f| f.rule == "R-7").count(), 33);
+    assert!(message(&r, "R-7", "").contains("8 more"));
+
+    // Long `extensions` lists are searched, not scanned, for each critical name.
+    let names: Vec<String> = (0..100).map(|i| format!("x-{i}")).collect();
+    let doc = with(json!({"extensions": names, "critical": ["x-99", "x-100"]}));
+    let r = run_with(&doc, &supporting(&["x-99", "x-100"]));
+    assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+    has(&r, "R-7", Warning, "/critical/1");
+
     let mut doc = base();
     doc["dialog"][0]["sip_call_id"] = json!("a84b@pc33");
     has(&run(&doc), "R-7", Warning, "/dialog/0/sip_call_id");
@@ -544,6 +560,27 @@ fn r42_gzip_payload_and_nesting() {
         ..Options::default()
     };
     has(&run_with(&doc, &small), "R-42", Error, "/payload");
+
+    // The inflation limit is shared by nested payloads, not granted to each.
+    let inner_json = serde_json::to_vec(&with(json!({"subject": " ".repeat(3000)}))).unwrap();
+    let middle = jws_raw(
+        B64.encode(gzip(&inner_json)),
+        json!({"alg": "RS256"}),
+        json!({"x5c": ["QQ=="], "uuid": UUID}),
+    );
+    let middle_json = serde_json::to_vec(&middle).unwrap();
+    let doc = jws_raw(
+        B64.encode(gzip(&middle_json)),
+        json!({"alg": "RS256"}),
+        json!({"x5c": ["QQ=="], "uuid": UUID}),
+    );
+    let (a, b) = (inner_json.len(), middle_json.len());
+    let mut limit = small.clone();
+    limit.limits.max_inflated_bytes = a.max(b) + 1;
+    assert!(a + b > a.max(b) + 1);
+    has(&run_with(&doc, &limit), "R-42", Error, "/payload/payload");
+    limit.limits.max_inflated_bytes = a + b;
+    assert!(run_with(&doc, &limit).is_valid());
 
     let mut nested = jws(&with(json!({"uuid": "x"})));
     let r = run(&nested);

@@ -6,8 +6,8 @@
 //! * R-35 analysis `dialog` / `attachment` indices;
 //! * R-36 attachment `party`, `start` and `dialog`; R-20 for the `party` index;
 //! * R-37 attachment `type` used instead of `purpose`;
-//! * R-8 `redacted` and `amended` are exclusive; R-43 their members (and
-//!   R-44 for an empty leftover).
+//! * R-8 `redacted` and `amended` are exclusive; R-43 their members;
+//! * R-44 empty leftovers (`redacted: {}`, `group: []`) and the reserved `group`.
 //!
 //! Content members of both (`body`, `encoding`, `url`, `content_hash`,
 //! `mediatype`) are checked by [`super::content::check_object`]; the rules of
@@ -387,4 +387,38 @@ fn reference(ctx: &mut Ctx<'_>, value: Option<&Value>, name: &'static str) -> bo
         ),
     );
     true
+}
+
+/// R-44: `group` is reserved; only an empty leftover is tolerated.
+pub(super) fn group(ctx: &mut Ctx<'_>, group: Option<&Value>) {
+    match group {
+        None => {}
+        Some(Value::Array(a)) if a.is_empty() => ctx.info(
+            "R-44",
+            "/group",
+            "`group` is an empty array, a leftover of older tools; treated as absent",
+        ),
+        Some(Value::Array(_)) if ctx.options.supports("group") => {}
+        Some(Value::Array(_)) => {
+            ctx.error(
+                "R-44",
+                "/group",
+                "`group` was removed in core-02 and is reserved for a future extension; a 0.4.0 \
+                 vCon must not carry group objects",
+            );
+            ctx.warning(
+                "R-11",
+                "/group",
+                "`group` is a legacy (0.0.1 to 0.3.0) member; run `vcon migrate` to upgrade",
+            );
+        }
+        Some(other) => ctx.error(
+            "R-44",
+            "/group",
+            format!(
+                "`group` is reserved; found {} where only a legacy array could be",
+                json_type(other)
+            ),
+        ),
+    }
 }

@@ -37,7 +37,8 @@ const B64URL: GeneralPurpose = GeneralPurpose::new(
 /// Rules of the signed form, then the payload's own rules.
 /// Returns the syntax version of the unsigned vCon inside, when reached.
 pub(super) fn signed(ctx: &mut Ctx<'_>, object: &Map<String, Value>) -> Option<VersionInfo> {
-    signed_at(ctx, object, "", 1).version
+    let budget = ctx.options.limits.max_inflated_bytes;
+    signed_at(ctx, object, "", 1, budget).version
 }
 
 /// What was learnt from the payload of a JWS.
@@ -58,11 +59,18 @@ struct HeaderUuid {
 }
 
 /// The signed vCon `object` found at `base` (`""` or `/payload/...`), nested
-/// `depth` levels deep.
-fn signed_at(ctx: &mut Ctx<'_>, object: &Map<String, Value>, base: &str, depth: usize) -> Inner {
+/// `depth` levels deep; gzip payloads may inflate to `budget` bytes in all
+/// (shared by the nested levels, so nesting cannot multiply the limit).
+fn signed_at(
+    ctx: &mut Ctx<'_>,
+    object: &Map<String, Value>,
+    base: &str,
+    depth: usize,
+    budget: usize,
+) -> Inner {
     let header_uuids = signatures(ctx, object, base);
     let at = format!("{base}/payload");
-    let Some(inner) = payload(ctx, object, &at) else {
+    let Some((inner, inflated)) = payload(ctx, object, &at, budget) else {
         return Inner::default();
     };
     let result = match Form::detect(&inner) {
@@ -76,7 +84,9 @@ fn signed_at(ctx: &mut Ctx<'_>, object: &Map<String, Value>, base: &str, depth: 
                 uuid: inner.get("uuid").and_then(Value::as_str).map(str::to_owned),
             }
         }
-        Some(Form::Signed) if depth < MAX_JWS_NESTING => signed_at(ctx, &inner, &at, depth + 1),
+        Some(Form::Signed) if depth < MAX_JWS_NESTING => {
+            signed_at(ctx, &inner, &at, depth + 1, budget.saturating_sub(inflated))
+        }
         Some(Form::Signed) => {
             ctx.error(
                 "R-42",
@@ -122,7 +132,13 @@ fn signed_at(ctx: &mut Ctx<'_>, object: &Map<String, Value>, base: &str, depth: 
 
 /// Decodes the JWS payload at `at`: base64url, then gzip if it is gzip,
 /// then one JSON object.
-fn payload(ctx: &mut Ctx<'_>, object: &Map<String, Value>, at: &str) -> Option<Map<String, Value>> {
+/// Returns the object and the number of bytes gzip inflation produced.
+fn payload(
+    ctx: &mut Ctx<'_>,
+    object: &Map<String, Value>,
+    at: &str,
+    budget: usize,
+) -> Option<(Map<String, Value>, usize)> {
     let text = match member(object, "payload") {
         Some(Value::String(s)) => s,
         other => {
@@ -144,20 +160,22 @@ fn payload(ctx: &mut Ctx<'_>, object: &Map<String, Value>, at: &str) -> Option<M
             return None;
         }
     };
-    let limits = &ctx.options.limits;
-    let bytes = if read::is_gzip(&bytes) {
-        match read::inflate(&bytes, limits.max_inflated_bytes) {
-            Ok(b) => b,
+    let (bytes, inflated) = if read::is_gzip(&bytes) {
+        match read::inflate(&bytes, budget) {
+            Ok(b) => {
+                let n = b.len();
+                (b, n)
+            }
             Err(e) => {
                 ctx.error(e.rule(), at, format!("gzip payload: {e}"));
                 return None;
             }
         }
     } else {
-        bytes
+        (bytes, 0)
     };
-    match read::parse_object(&bytes, limits.max_depth) {
-        Ok(inner) => Some(inner),
+    match read::parse_object(&bytes, ctx.options.limits.max_depth) {
+        Ok(inner) => Some((inner, inflated)),
         Err(e) => {
             ctx.error(
                 e.rule(),

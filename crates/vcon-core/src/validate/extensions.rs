@@ -14,7 +14,6 @@ use serde_json::{Map, Value};
 
 use super::content::{Ptr, member, quote};
 use super::primitives::mediatype_essence;
-use super::toplevel::list_contains;
 use super::{Ctx, Fields, Want};
 use crate::read::json_type;
 
@@ -103,7 +102,7 @@ pub(super) fn check_analysis(ctx: &mut Ctx<'_>, a: &Map<String, Value>, pointer:
         return;
     };
     let at = Ptr::Base(pointer);
-    if !list_contains(member(ctx.root, "extensions"), ext) {
+    if !ctx.lists_extension(ext) {
         ctx.warning(
             "R-7",
             at.key("type").build(),

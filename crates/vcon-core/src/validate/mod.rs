@@ -256,7 +256,19 @@ pub(crate) struct Ctx<'a> {
     pub(crate) findings: Vec<Finding>,
     /// Whether the object being checked is the payload of a signed vCon.
     pub(crate) in_payload: bool,
+    /// Which of [`KNOWN_EXTENSIONS`] the root's `extensions` lists, found
+    /// once so that per-member questions cost nothing.
+    listed: [bool; KNOWN_EXTENSIONS.len()],
 }
+
+/// Extension tokens whose members or values the rules recognise.
+const KNOWN_EXTENSIONS: [&str; 5] = [
+    "CC",
+    "sip-signaling",
+    "lawful_basis",
+    "wtf_transcription",
+    "agent_session",
+];
 
 impl<'a> Ctx<'a> {
     fn new(options: &'a Options, root: &'a Map<String, Value>) -> Self {
@@ -265,6 +277,7 @@ impl<'a> Ctx<'a> {
             root,
             findings: Vec::new(),
             in_payload: false,
+            listed: listed_extensions(root),
         }
     }
 
@@ -323,6 +336,15 @@ impl<'a> Ctx<'a> {
         match self.root.get("parties") {
             Some(Value::Array(a)) => a.len(),
             _ => 0,
+        }
+    }
+
+    /// Whether the root's `extensions` lists `name`.
+    pub(crate) fn lists_extension(&self, name: &str) -> bool {
+        match KNOWN_EXTENSIONS.iter().position(|k| *k == name) {
+            Some(i) => self.listed[i],
+            None => matches!(self.root.get("extensions"), Some(Value::Array(a))
+                if a.iter().any(|v| v.as_str() == Some(name))),
         }
     }
 
@@ -450,6 +472,19 @@ impl Fields<'_, '_> {
         }
         self.get(obj, "body", Want::Object, true, at)?.as_object()
     }
+}
+
+/// Which of [`KNOWN_EXTENSIONS`] `root.extensions` lists (one scan).
+fn listed_extensions(root: &Map<String, Value>) -> [bool; KNOWN_EXTENSIONS.len()] {
+    let mut listed = [false; KNOWN_EXTENSIONS.len()];
+    if let Some(Value::Array(names)) = root.get("extensions") {
+        for name in names.iter().filter_map(Value::as_str) {
+            if let Some(i) = KNOWN_EXTENSIONS.iter().position(|k| *k == name) {
+                listed[i] = true;
+            }
+        }
+    }
+    listed
 }
 
 /// A short JSON pointer such as `/attachments/12`, formatted on the stack so

@@ -1,14 +1,12 @@
 //! Rules on the top-level members of an unsigned vCon (core-03 §vCon JSON Object):
 //!
 //! * R-1 `vcon`, R-2 `uuid`, R-3 `created_at`, R-4 `updated_at`;
-//! * R-5, R-6, R-7 (first half) the `extensions` and `critical` lists, and the
-//!   legacy `must_support` alias;
-//! * R-44 `group` (R-8 and R-43 on `redacted`/`amended` are in [`super::analysis`]);
-//! * R-9, R-10 the shape of `parties`, `dialog`, `analysis`, `attachments`
-//!   (and the type of `subject`).
+//! * R-5, R-6, R-7 (first half): `extensions`, `critical` and its legacy aliases;
+//! * R-9, R-10: the four arrays of objects (and the type of `subject`);
+//! * R-7 (second half), R-11, R-50 (CC members): the member accounting, which
+//!   sorts every member name of every object into core, legacy or extension-defined.
 //!
-//! * R-7 (second half), R-11, R-50 (CC members): every member name of every
-//!   object is accounted for as core, legacy or extension-defined.
+//! R-8, R-43 and R-44 (`redacted`, `amended`, `group`) are in [`super::analysis`].
 
 use chrono::DateTime;
 use serde_json::{Map, Value};
@@ -81,7 +79,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
     dates(ctx, &top);
     extension_lists(ctx, &top);
     super::analysis::references(ctx, top.redacted, top.amended, top.appended);
-    group(ctx, top.group);
+    super::analysis::group(ctx, top.group);
     arrays(ctx, &top);
     members(ctx, object, &top);
 }
@@ -224,6 +222,7 @@ fn date_value(
 fn extension_lists(ctx: &mut Ctx<'_>, top: &Top<'_>) {
     let extensions = top.extensions;
     string_list(ctx, "extensions", extensions);
+    let listed = ListedNames::of(extensions);
     let lists = [
         ("critical", top.critical),
         ("must_support", top.must_support),
@@ -252,7 +251,7 @@ fn extension_lists(ctx: &mut Ctx<'_>, top: &Top<'_>) {
                     ),
                 );
             }
-            if !list_contains(extensions, ext) {
+            if !listed.contains(ext) {
                 ctx.warning(
                     "R-7",
                     format!("/{name}/{i}"),
@@ -295,42 +294,29 @@ fn string_list(ctx: &mut Ctx<'_>, name: &str, value: Option<&Value>) {
     }
 }
 
-/// Whether `list` (a JSON array, or absent) contains the string `name`.
-pub(super) fn list_contains(list: Option<&Value>, name: &str) -> bool {
-    matches!(list, Some(Value::Array(items)) if items.iter().any(|v| v.as_str() == Some(name)))
+/// The names in `extensions`, searchable in O(log n) when the list is long
+/// (a scan is cheaper for the usual handful of names).
+enum ListedNames<'v> {
+    Short(&'v [Value]),
+    Long(std::collections::BTreeSet<&'v str>),
 }
 
-/// R-44: `group` is reserved; only an empty leftover is tolerated.
-fn group(ctx: &mut Ctx<'_>, group: Option<&Value>) {
-    match group {
-        None => {}
-        Some(Value::Array(a)) if a.is_empty() => ctx.info(
-            "R-44",
-            "/group",
-            "`group` is an empty array, a leftover of older tools; treated as absent",
-        ),
-        Some(Value::Array(_)) if ctx.options.supports("group") => {}
-        Some(Value::Array(_)) => {
-            ctx.error(
-                "R-44",
-                "/group",
-                "`group` was removed in core-02 and is reserved for a future extension; a 0.4.0 \
-                 vCon must not carry group objects",
-            );
-            ctx.warning(
-                "R-11",
-                "/group",
-                "`group` is a legacy (0.0.1 to 0.3.0) member; run `vcon migrate` to upgrade",
-            );
+impl<'v> ListedNames<'v> {
+    fn of(extensions: Option<&'v Value>) -> Self {
+        match extensions {
+            Some(Value::Array(a)) if a.len() > 16 => {
+                Self::Long(a.iter().filter_map(Value::as_str).collect())
+            }
+            Some(Value::Array(a)) => Self::Short(a),
+            _ => Self::Short(&[]),
         }
-        Some(other) => ctx.error(
-            "R-44",
-            "/group",
-            format!(
-                "`group` is reserved; found {} where only a legacy array could be",
-                json_type(other)
-            ),
-        ),
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        match self {
+            Self::Short(a) => a.iter().any(|v| v.as_str() == Some(name)),
+            Self::Long(set) => set.contains(name),
+        }
     }
 }
 
@@ -398,91 +384,31 @@ enum Kind {
 /// Whether `name` is a core-03 member of a `kind` object (or a legacy name
 /// another module reports). A `match` compiles to a length switch and a few
 /// comparisons, which keeps this pass cheap.
+#[rustfmt::skip]
 fn is_core(kind: Kind, name: &str) -> bool {
-    let content = || {
-        // Legacy `mimetype`, `alg` and `signature` are reported by `content`.
-        matches!(
-            name,
-            "mediatype"
-                | "filename"
-                | "body"
-                | "encoding"
-                | "url"
-                | "content_hash"
-                | "mimetype"
-                | "alg"
-                | "signature"
-        )
-    };
+    // Legacy `mimetype`, `alg` and `signature` are reported by `content`.
+    let content = || matches!(name,
+        "mediatype" | "filename" | "body" | "encoding" | "url" | "content_hash" | "mimetype"
+        | "alg" | "signature");
     match kind {
-        Kind::Top => matches!(
-            name,
-            "vcon"
-                | "uuid"
-                | "extensions"
-                | "critical"
-                | "created_at"
-                | "updated_at"
-                | "subject"
-                | "redacted"
-                | "amended"
-                | "group"
-                | "parties"
-                | "dialog"
-                | "analysis"
-                | "attachments"
-        ),
-        Kind::Party => matches!(
-            name,
-            "tel"
-                | "sip"
-                | "stir"
-                | "mailto"
-                | "name"
-                | "did"
-                | "validation"
-                | "gmlpos"
-                | "civicaddress"
-                | "uuid"
-                | "type"
-                | "org"
-                | "dept"
-        ),
+        Kind::Top => matches!(name,
+            "vcon" | "uuid" | "extensions" | "critical" | "created_at" | "updated_at"
+            | "subject" | "redacted" | "amended" | "group" | "parties" | "dialog" | "analysis"
+            | "attachments"),
+        Kind::Party => matches!(name,
+            "tel" | "sip" | "stir" | "mailto" | "name" | "did" | "validation" | "gmlpos"
+            | "civicaddress" | "uuid" | "type" | "org" | "dept"),
         // With the legacy transfer names, which `dialog_links` reports.
-        Kind::Dialog => {
-            matches!(
-                name,
-                "type"
-                    | "start"
-                    | "duration"
-                    | "parties"
-                    | "originator"
-                    | "disposition"
-                    | "session_id"
-                    | "party_history"
-                    | "transferee"
-                    | "transferor"
-                    | "transfer_target"
-                    | "original"
-                    | "consultation"
-                    | "target_dialog"
-                    | "recordings"
-                    | "recording_set"
-                    | "application"
-                    | "message_id"
-                    | "transfer-target"
-                    | "target-dialog"
-            ) || content()
-        }
-        Kind::Analysis => {
-            matches!(
-                name,
-                "type" | "dialog" | "attachment" | "vendor" | "product" | "schema"
-            ) || content()
-        }
+        Kind::Dialog => content() || matches!(name,
+            "type" | "start" | "duration" | "parties" | "originator" | "disposition"
+            | "session_id" | "party_history" | "transferee" | "transferor" | "transfer_target"
+            | "original" | "consultation" | "target_dialog" | "recordings" | "recording_set"
+            | "application" | "message_id" | "transfer-target" | "target-dialog"),
+        Kind::Analysis => content() || matches!(name,
+            "type" | "dialog" | "attachment" | "vendor" | "product" | "schema"),
         // An attachment `type` is R-37's, or lawful_basis's (see `classify`).
-        Kind::Attachment => matches!(name, "purpose" | "start" | "party" | "dialog") || content(),
-        Kind::Reference => matches!(name, "uuid" | "type") || content(),
+        Kind::Attachment => content() || matches!(name, "purpose" | "start" | "party" | "dialog"),
+        Kind::Reference => content() || matches!(name, "uuid" | "type"),
     }
 }
 
@@ -558,10 +484,16 @@ struct Pending<'v> {
 
 /// State of the member accounting over one document.
 struct Accounting<'v> {
-    extensions: Option<&'v Value>,
     extensions_empty: bool,
+    /// At most [`MAX_PENDING`] names, so that a document with a flood of
+    /// distinct names costs linear time.
     pending: Vec<Pending<'v>>,
+    /// Distinct names beyond [`MAX_PENDING`], counted only.
+    more_names: usize,
 }
+
+/// Distinct non-core member names reported one by one.
+const MAX_PENDING: usize = 32;
 
 impl<'v> Accounting<'v> {
     fn object(&mut self, ctx: &mut Ctx<'_>, kind: Kind, loc: Loc, object: &'v Map<String, Value>) {
@@ -585,7 +517,7 @@ impl<'v> Accounting<'v> {
                             loc.pointer(name)
                         });
                     }
-                    if list_contains(self.extensions, ext) {
+                    if ctx.lists_extension(ext) {
                         continue;
                     }
                     ext
@@ -593,8 +525,10 @@ impl<'v> Accounting<'v> {
                 Some(Known::Unknown) if self.extensions_empty => "",
                 Some(_) => continue,
             };
+            let full = self.pending.len() >= MAX_PENDING;
             match self.pending.iter_mut().find(|p| p.name == name) {
                 Some(p) => p.count += 1,
+                None if full => self.more_names += 1,
                 None => self.pending.push(Pending {
                     name,
                     extension,
@@ -631,15 +565,26 @@ impl<'v> Accounting<'v> {
             };
             ctx.warning(rule, p.first.pointer(p.name), message);
         }
+        if self.more_names > 0 {
+            ctx.warning(
+                "R-7",
+                "",
+                format!(
+                    "{} more occurrences of member names not defined by core-03 or not listed \
+                     in `extensions` (only the first {MAX_PENDING} names are reported)",
+                    self.more_names
+                ),
+            );
+        }
     }
 }
 
 /// R-7, R-11 and R-50 over the member names of every object of the document.
 fn members<'v>(ctx: &mut Ctx<'_>, object: &'v Map<String, Value>, top: &Top<'v>) {
     let mut acc = Accounting {
-        extensions: top.extensions,
         extensions_empty: !matches!(top.extensions, Some(Value::Array(a)) if !a.is_empty()),
         pending: Vec::new(),
+        more_names: 0,
     };
     let root = Loc {
         array: "",
