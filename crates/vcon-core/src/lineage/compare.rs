@@ -1,5 +1,19 @@
 //! The value-by-value comparison behind [`super::check_lineage`]: what was
-//! removed, masked, added or changed, by JSON pointer.
+//! removed, masked, added or changed, by JSON pointer. A string counts as
+//! masked when it is the original with non-empty spans replaced by masks.
+//!
+//! ```
+//! use vcon_core::lineage::{check_lineage, DiffKind, LineageOptions};
+//! let original = br#"{"uuid":"u1","parties":[{"name":"Ann"}],"subject":"call 202-555-0101"}"#;
+//! let derived = br#"{"uuid":"u2","redacted":{"uuid":"u1","type":"PII"},
+//!   "parties":[{"name":"Ann"}],"subject":"call ***"}"#;
+//! let plain = check_lineage(derived, original, &LineageOptions::default()).unwrap();
+//! assert_eq!(plain.differences[0].kind, DiffKind::Changed);
+//! let with_mask = LineageOptions { masks: vec!["***".into()], ..Default::default() };
+//! let masked = check_lineage(derived, original, &with_mask).unwrap();
+//! assert_eq!(masked.differences[0].kind, DiffKind::Masked);
+//! assert!(masked.holds);
+//! ```
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

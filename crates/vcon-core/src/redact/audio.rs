@@ -90,6 +90,17 @@ pub fn silence_dialogs(
             )?;
             continue;
         };
+        let kind = dialog.get("type").and_then(Value::as_str);
+        if kind.is_some_and(|t| t != "recording") {
+            report.note(
+                pointer,
+                format!(
+                    "masked words have timings but this is a {} dialog, not a recording: nothing to silence",
+                    kind.unwrap_or_default()
+                ),
+            );
+            continue;
+        }
         match silence_one(dialog, list, rules.pad_seconds) {
             Ok(Some(seconds)) => {
                 report.record(
@@ -263,6 +274,22 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.reason.contains("GSM 6.10"), "{e}");
+    }
+
+    #[test]
+    fn only_recordings_are_silenced() {
+        let mut v = json!({"dialog": [{"type": "text", "encoding": "none", "body": "hi"}]});
+        let spans = BTreeMap::from([(0, vec![(0.0, 1.0)])]);
+        let mut r = RedactionReport::default();
+        silence_dialogs(
+            v.as_object_mut().unwrap(),
+            &spans,
+            &AudioRules::default(),
+            &mut r,
+        )
+        .unwrap();
+        assert_eq!(v["dialog"][0]["body"], "hi");
+        assert!(r.notes[0].message.contains("text dialog"));
     }
 
     #[test]
