@@ -99,11 +99,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(super::native_append::append_attachments))
 }
 
-/// The response to a write: status, `Location`, `ETag` and [`VconInfo`].
-pub(crate) fn write_response(outcome: &PutOutcome, created_status: StatusCode) -> Response {
+/// The response to a write: `changed` when it created or replaced
+/// something, 200 when the bytes were already stored; with `Location`,
+/// `ETag` and [`VconInfo`].
+pub(crate) fn write_response(outcome: &PutOutcome, changed: StatusCode) -> Response {
     let status = match outcome.status {
-        PutStatus::Created => created_status,
-        PutStatus::AlreadyStored | PutStatus::Replaced => StatusCode::OK,
+        PutStatus::Created | PutStatus::Replaced => changed,
+        PutStatus::AlreadyStored => StatusCode::OK,
     };
     let info = VconInfo::from_outcome(outcome);
     let mut response = (status, axum::Json(&info)).into_response();

@@ -1,0 +1,229 @@
+//! Operations: the OpenAPI document, /metrics, /health and /ready, the
+//! admin token at first start, and serving on a real socket with graceful
+//! shutdown.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{Method, Request};
+use support::*;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use vcon_server::Server;
+use vcon_server::auth::{TokenHash, TokenSources};
+use vcon_server::config::ServerConfig;
+
+fn public(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn openapi_document_lists_every_route() {
+    let t = start(|_| {}).await;
+    let r = send(&t.server.router(), public("/openapi.json")).await;
+    assert_eq!(r.status, 200);
+    let doc = r.json();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let mut found = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
+                found.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "POST /v1/vcons",
+        "GET /v1/vcons",
+        "GET /v1/vcons/{uuid}",
+        "PUT /v1/vcons/{uuid}",
+        "DELETE /v1/vcons/{uuid}",
+        "GET /v1/search",
+        "POST /v1/vcons/{uuid}/analysis",
+        "POST /v1/vcons/{uuid}/attachments",
+        "GET /vcon",
+        "POST /vcon",
+        "GET /vcon/{vcon_uuid}",
+        "DELETE /vcon/{vcon_uuid}",
+        "GET /vcons",
+        "GET /vcons/search",
+        "POST /vcon/ingress",
+        "GET /vcon/egress",
+        "GET /vcon/count",
+        "POST /vcon/external-ingress",
+        "GET /dlq",
+        "POST /dlq/reprocess",
+        "GET /config",
+        "POST /config",
+        "GET /index_vcons",
+        "GET /stats/queue",
+        "GET /health",
+        "GET /version",
+        "GET /ready",
+        "GET /metrics",
+        "GET /openapi.json",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(found, expected);
+    let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["conserver_token"]["name"], HEADER);
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+
+    // Every documented route answers (not with a routing 404/405).
+    let app = t.server.router();
+    for route in &expected {
+        let (method, path) = route.split_once(' ').unwrap();
+        let path = path
+            .replace("{uuid}", &new_uuid())
+            .replace("{vcon_uuid}", &new_uuid());
+        let request = native(method.parse::<Method>().unwrap(), &path)
+            .header(HEADER, CONSERVER)
+            .body(Body::empty())
+            .unwrap();
+        let r = send(&app, request).await;
+        if r.status == 404 || r.status == 405 {
+            let p = r.json();
+            assert_ne!(
+                p["type"], "urn:vconkit:problem:method-not-allowed",
+                "{route}"
+            );
+            assert!(
+                !p["detail"].as_str().unwrap().starts_with("no route"),
+                "{route}: {p}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn metrics_are_prometheus_text() {
+    let t = start(|_| {}).await;
+    let app = t.server.router();
+    let uuid = new_uuid();
+    let post = native(Method::POST, "/v1/vcons?ingress=metrics_list")
+        .header("content-type", "application/vcon")
+        .body(Body::from(strict_vcon(&uuid, "+12345678901", "m")))
+        .unwrap();
+    assert_eq!(send(&app, post).await.status, 201);
+    let r = send(&app, public("/metrics")).await;
+    assert_eq!(r.status, 200);
+    assert!(r.header("content-type").unwrap().starts_with("text/plain"));
+    let text = String::from_utf8(r.body.to_vec()).unwrap();
+    let has = |needle: &str| text.lines().any(|l| l.contains(needle));
+    assert!(
+        has("vcon_http_requests_total{method=\"POST\",route=\"/v1/vcons\",status=\"201\"}"),
+        "{text}"
+    );
+    assert!(
+        has(
+            "vcon_http_request_duration_seconds_bucket{method=\"POST\",route=\"/v1/vcons\",status=\"201\",le=\"0.02\"}"
+        ),
+        "{text}"
+    );
+    assert!(
+        has("vcon_ingested_total{api=\"native\",outcome=\"created\"}"),
+        "{text}"
+    );
+    assert!(
+        has("vcon_pipeline_queue_depth{list=\"metrics_list\"} 1"),
+        "{text}"
+    );
+    assert!(has("vcon_http_requests_in_flight"), "{text}");
+}
+
+#[tokio::test]
+async fn health_and_ready() {
+    let t = start(|_| {}).await;
+    let app = t.server.router();
+    let h = send(&app, public("/health")).await;
+    assert_eq!(h.json()["status"], "healthy");
+    let r = send(&app, public("/ready")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["store"], true);
+    t.server.state().set_draining();
+    send(&app, public("/ready")).await.problem(503);
+}
+
+#[tokio::test]
+async fn first_start_prints_a_token_once_and_keeps_only_its_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        data_dir: dir.path().join("data"),
+        ..ServerConfig::default()
+    };
+    let first = Server::start(config.clone(), TokenSources::default())
+        .await
+        .unwrap();
+    let token = first.generated_admin_token().unwrap().to_owned();
+    let stored = std::fs::read_to_string(config.admin_token_hash_path()).unwrap();
+    assert_eq!(stored.trim(), TokenHash::of(&token).to_text());
+    assert!(!stored.contains(&token));
+    let list = |t: &str| {
+        Request::get("/v1/vcons")
+            .header("authorization", format!("Bearer {t}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(send(&first.router(), list(&token)).await.status, 200);
+    first.state().store.shutdown().await.unwrap();
+    drop(first);
+
+    let second = Server::start(config, TokenSources::default())
+        .await
+        .unwrap();
+    assert_eq!(second.generated_admin_token(), None, "printed once only");
+    assert_eq!(send(&second.router(), list(&token)).await.status, 200);
+    send(&second.router(), list("guess")).await.problem(401);
+}
+
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+#[tokio::test]
+async fn serves_on_a_socket_and_shuts_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        data_dir: dir.path().join("data"),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..ServerConfig::default()
+    };
+    let tokens = TokenSources {
+        admin_token: Some(ADMIN.into()),
+        ..TokenSources::default()
+    };
+    let server = Server::start(config.clone(), tokens.clone()).await.unwrap();
+    let listener = server.bind().await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve(listener, async {
+        let _ = stopped.await;
+    }));
+    let reply = http_get(addr, "/health").await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains("\"healthy\""));
+
+    stop.send(()).unwrap();
+    serving.await.unwrap().unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no longer accepting"
+    );
+    // The store was closed: its directory lock is free for the next start.
+    let again = Server::start(config, tokens).await.unwrap();
+    again.state().store.shutdown().await.unwrap();
+}
