@@ -6,6 +6,9 @@ prints, per group, the time per iteration, MiB/s, vCons/s and the ratio of each
 rate to the `serde_json_value` baseline of the same group, then checks the
 target "parse_validate >= 0.5 x serde_json_value".
 
+Groups suffixed `-cpu` come from `VCON_BENCH_CLOCK=cpu cargo bench ...` and
+hold on-CPU time of the benchmark thread instead of wall-clock time.
+
 The time is criterion's typical estimate (the slope of the linear regression when
 criterion computed one, else the mean), i.e. the middle number of its
 `time: [low typical high]` line.
@@ -15,10 +18,13 @@ Usage: python3 bench/criterion_summary.py [TARGET_DIR] [--markdown]
 
 import json
 import os
+import re
 import sys
 
-# vCons per iteration, per group (see crates/vcon-core/benches/throughput.rs).
+# vCons per iteration, per group (see crates/vcon-core/benches/throughput.rs);
+# groups suffixed `-cpu` were measured in on-CPU time (VCON_BENCH_CLOCK=cpu).
 DOCS_PER_ITERATION = {"realistic": 1000}
+GROUP = re.compile(r"^(realistic|inline_\d+mib)(-cpu)?$")
 ORDER = [
     "serde_json_value",
     "parse",
@@ -44,7 +50,7 @@ def load(target):
         sys.exit(f"no criterion results under {root}: run `cargo bench -p vcon-core --bench throughput` first")
     for group in sorted(os.listdir(root)):
         gdir = os.path.join(root, group)
-        if not os.path.isdir(gdir) or group == "report":
+        if not os.path.isdir(gdir) or not GROUP.match(group):
             continue
         for func in os.listdir(gdir):
             new = os.path.join(gdir, func, "new")
@@ -79,7 +85,7 @@ def main():
     groups = load(target)
     verdicts = []
     for group, funcs in groups.items():
-        docs = DOCS_PER_ITERATION.get(group, 1)
+        docs = DOCS_PER_ITERATION.get(GROUP.match(group).group(1), 1)
         base = funcs.get(BASELINE)
         base_rate = 1e9 / base["ns"] if base else None
         rows = []

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo bench -p vcon-core --bench throughput
 //! python3 bench/criterion_summary.py      # rates per second and ratios to serde_json
+//! VCON_BENCH_CLOCK=cpu cargo bench -p vcon-core --bench throughput   # on-CPU time instead
 //! ```
 //!
 //! Groups (one per corpus; inputs come from `support/corpus.rs`, seed 1):
@@ -33,10 +34,8 @@ mod support;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{
-    BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main,
-    measurement::WallTime,
-};
+use criterion::measurement::{Measurement, WallTime};
+use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
 use serde_json::{Map, Value};
 use support::corpus;
 use vcon_core::migrate::migrate;
@@ -72,7 +71,7 @@ fn check_corpus_is_valid(name: &str, docs: &[Vec<u8>], options: &Options) {
     }
 }
 
-fn run_group(g: &mut BenchmarkGroup<'_, WallTime>, docs: &[Vec<u8>], legacy: &[Vec<u8>]) {
+fn run_group<M: Measurement>(g: &mut BenchmarkGroup<'_, M>, docs: &[Vec<u8>], legacy: &[Vec<u8>]) {
     let options = Options::default();
     let limits = ReadLimits::default();
     let objects = parsed(docs);
@@ -157,14 +156,14 @@ fn bytes_of(v: serde_json::Value) -> Vec<u8> {
     serde_json::to_vec(&v).unwrap_or_default()
 }
 
-fn realistic(c: &mut Criterion) {
+fn realistic<M: Measurement>(c: &mut Criterion<M>, suffix: &str) {
     let docs = corpus::realistic_corpus(SEED, REALISTIC_DOCS);
     let legacy: Vec<Vec<u8>> = (0..REALISTIC_DOCS)
         .map(|i| corpus::legacy_bytes(SEED, i))
         .collect();
     check_corpus_is_valid("realistic", &docs, &Options::default());
     let bytes: u64 = docs.iter().map(|d| d.len() as u64).sum();
-    let mut g = c.benchmark_group("realistic");
+    let mut g = c.benchmark_group(format!("realistic{suffix}"));
     g.throughput(Throughput::Bytes(bytes));
     g.measurement_time(Duration::from_secs(6));
     g.sample_size(40);
@@ -172,13 +171,13 @@ fn realistic(c: &mut Criterion) {
     g.finish();
 }
 
-fn inline(c: &mut Criterion) {
+fn inline<M: Measurement>(c: &mut Criterion<M>, suffix: &str) {
     for mib in [2usize, 8] {
         let value = corpus::inline_recording(SEED, mib * corpus::MIB);
         let legacy = vec![bytes_of(corpus::to_legacy(value.clone()))];
         let docs = vec![bytes_of(value)];
         check_corpus_is_valid(&format!("inline_{mib}mib"), &docs, &Options::default());
-        let mut g = c.benchmark_group(format!("inline_{mib}mib"));
+        let mut g = c.benchmark_group(format!("inline_{mib}mib{suffix}"));
         g.throughput(Throughput::Bytes(docs[0].len() as u64));
         g.measurement_time(Duration::from_secs(if mib > 4 { 8 } else { 5 }));
         g.sample_size(20);
@@ -187,5 +186,20 @@ fn inline(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, realistic, inline);
-criterion_main!(benches);
+/// Wall-clock time by default; with `VCON_BENCH_CLOCK=cpu`, the benchmark
+/// thread's on-CPU time (`support::cputime`), in groups suffixed `-cpu`.
+fn main() {
+    if std::env::var("VCON_BENCH_CLOCK").is_ok_and(|v| v == "cpu") {
+        let mut c = Criterion::default()
+            .with_measurement(support::cputime::CpuTime)
+            .configure_from_args();
+        realistic(&mut c, "-cpu");
+        inline(&mut c, "-cpu");
+        c.final_summary();
+    } else {
+        let mut c = Criterion::<WallTime>::default().configure_from_args();
+        realistic(&mut c, "");
+        inline(&mut c, "");
+        c.final_summary();
+    }
+}

@@ -2,3 +2,4 @@
 //! `benches/*.rs` and `benches/*/main.rs`).
 
 pub mod corpus;
+pub mod cputime;
