@@ -132,10 +132,8 @@ pub(crate) fn unsupported(
             reason,
         }),
         Unsupported::Remove => {
-            if let Some(d) = dialog
-                && clear_content(d)
-            {
-                report.record(format!("{pointer}/body"), Action::Removed, "media", 1);
+            if let Some(member) = dialog.and_then(clear_content) {
+                report.record(format!("{pointer}/{member}"), Action::Removed, "media", 1);
             }
             report.note(
                 pointer,

@@ -147,10 +147,15 @@ fn mediatype_matches(mediatype: &str, entries: &[String]) -> bool {
 }
 
 /// Removes `body`, `encoding` and `url` (keeping `content_hash`); returns
-/// whether there was content.
-pub fn clear_content(o: &mut Map<String, Value>) -> bool {
-    let had =
-        o.get("body").is_some_and(|b| !b.is_null()) || o.get("url").is_some_and(|u| !u.is_null());
+/// the member that held the content (`body` or `url`), `None` when there was none.
+pub fn clear_content(o: &mut Map<String, Value>) -> Option<&'static str> {
+    let had = if o.get("body").is_some_and(|b| !b.is_null()) {
+        Some("body")
+    } else if o.get("url").is_some_and(|u| !u.is_null()) {
+        Some("url")
+    } else {
+        None
+    };
     for k in CONTENT {
         o.shift_remove(k);
     }
@@ -176,8 +181,8 @@ fn media(
                 || str_member(d, "type").is_some_and(|t| rules.dialog_types.iter().any(|r| r == t))
                 || str_member(d, "mediatype")
                     .is_some_and(|m| mediatype_matches(m, &rules.mediatypes));
-            if chosen && clear_content(d) {
-                report.record(format!("/dialog/{i}/body"), Action::Removed, "media", 1);
+            if let Some(member) = chosen.then(|| clear_content(d)).flatten() {
+                report.record(format!("/dialog/{i}/{member}"), Action::Removed, "media", 1);
             }
         }
     }
@@ -187,9 +192,9 @@ fn media(
             let chosen = purposes(a).any(|p| rules.attachment_purposes.iter().any(|r| r == p))
                 || str_member(a, "mediatype")
                     .is_some_and(|m| mediatype_matches(m, &rules.mediatypes));
-            if chosen && clear_content(a) {
+            if let Some(member) = chosen.then(|| clear_content(a)).flatten() {
                 report.record(
-                    format!("/attachments/{i}/body"),
+                    format!("/attachments/{i}/{member}"),
                     Action::Removed,
                     "media",
                     1,
