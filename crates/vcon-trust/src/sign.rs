@@ -352,7 +352,13 @@ fn signature(
                     reason: "the x5c chain is empty".into(),
                 }));
             };
-            if leaf.public_key().map_err(key_err)? != signer.key.public_key().map_err(key_err)? {
+            // Compared without exporting the private key's public half (slow in OpenSSL 3.0).
+            if !leaf
+                .public_key()
+                .map_err(key_err)?
+                .pkey()
+                .public_eq(signer.key.pkey())
+            {
                 return Err(SignError::CertKeyMismatch {
                     signer: i,
                     subject: leaf.subject().to_owned(),

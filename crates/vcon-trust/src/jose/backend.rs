@@ -1,10 +1,15 @@
-//! The only module that calls josekit: JWS signature primitives, JWE key
-//! management and content encryption. Inputs and outputs are plain bytes and
-//! JSON maps; errors are plain strings that the callers wrap into typed
-//! errors naming the signature or recipient.
+//! The cryptographic primitives: JWS signatures (OpenSSL, on the keys as
+//! parsed), JWE key management and content encryption (the only calls to
+//! josekit). Inputs and outputs are plain bytes and JSON maps; errors are
+//! plain strings that the callers wrap into typed errors naming the
+//! signature or recipient.
 
 use josekit::jwe::{JweContentEncryption, JweDecrypter, JweEncrypter, JweHeader};
-use josekit::jws::{JwsSigner, JwsVerifier};
+use openssl::bn::BigNum;
+use openssl::ecdsa::EcdsaSig;
+use openssl::hash::MessageDigest;
+use openssl::rsa::Padding;
+use openssl::sign::{RsaPssSaltlen, Signer, Verifier};
 use serde_json::{Map, Value};
 
 use crate::keys::{PrivateKey, PublicKey};
@@ -15,16 +20,32 @@ fn text(e: impl std::fmt::Display) -> String {
 }
 
 /// Signs `message` (the JWS signing input) with `key`.
+///
+/// OpenSSL is called on the key as already parsed: exporting it and parsing
+/// it again for each signature (as josekit's `signer_from_der` needs) costs
+/// OpenSSL 3.0's decoders several times the signature itself.
 pub(crate) fn sign(alg: SignAlg, key: &PrivateKey, message: &[u8]) -> Result<Vec<u8>, String> {
-    let der = key.pkcs8_der().map_err(text)?;
-    let signer: Box<dyn JwsSigner> = match alg {
-        SignAlg::RS256 => Box::new(josekit::jws::RS256.signer_from_der(&der).map_err(text)?),
-        SignAlg::PS256 => Box::new(josekit::jws::PS256.signer_from_der(&der).map_err(text)?),
-        SignAlg::ES256 => Box::new(josekit::jws::ES256.signer_from_der(&der).map_err(text)?),
-        SignAlg::ES384 => Box::new(josekit::jws::ES384.signer_from_der(&der).map_err(text)?),
-        SignAlg::EdDSA => Box::new(josekit::jws::EdDSA.signer_from_der(&der).map_err(text)?),
-    };
-    signer.sign(message).map_err(text)
+    let pkey = key.pkey();
+    let mut signer = match digest(alg) {
+        Some(md) => Signer::new(md, pkey),
+        None => Signer::new_without_digest(pkey),
+    }
+    .map_err(text)?;
+    if alg == SignAlg::PS256 {
+        pss(&mut signer).map_err(text)?;
+    }
+    let signature = signer.sign_oneshot_to_vec(message).map_err(text)?;
+    match ec_len(alg) {
+        // JWS wants R || S, each left-padded to the curve size (RFC 7518 §3.4).
+        Some(n) => {
+            let sig = EcdsaSig::from_der(&signature).map_err(text)?;
+            let n = i32::try_from(n).map_err(text)?;
+            let mut out = sig.r().to_vec_padded(n).map_err(text)?;
+            out.extend(sig.s().to_vec_padded(n).map_err(text)?);
+            Ok(out)
+        }
+        None => Ok(signature),
+    }
 }
 
 /// Checks `signature` over `message` with `key`.
@@ -34,15 +55,68 @@ pub(crate) fn verify(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), String> {
-    let der = key.spki_der().map_err(text)?;
-    let verifier: Box<dyn JwsVerifier> = match alg {
-        SignAlg::RS256 => Box::new(josekit::jws::RS256.verifier_from_der(&der).map_err(text)?),
-        SignAlg::PS256 => Box::new(josekit::jws::PS256.verifier_from_der(&der).map_err(text)?),
-        SignAlg::ES256 => Box::new(josekit::jws::ES256.verifier_from_der(&der).map_err(text)?),
-        SignAlg::ES384 => Box::new(josekit::jws::ES384.verifier_from_der(&der).map_err(text)?),
-        SignAlg::EdDSA => Box::new(josekit::jws::EdDSA.verifier_from_der(&der).map_err(text)?),
+    let der;
+    let signature = match ec_len(alg) {
+        Some(n) => {
+            if signature.len() != 2 * n {
+                return Err(format!(
+                    "an {alg} signature is {} bytes (R || S), not {}",
+                    2 * n,
+                    signature.len()
+                ));
+            }
+            let r = BigNum::from_slice(&signature[..n]).map_err(text)?;
+            let s = BigNum::from_slice(&signature[n..]).map_err(text)?;
+            der = EcdsaSig::from_private_components(r, s)
+                .and_then(|sig| sig.to_der())
+                .map_err(text)?;
+            &der[..]
+        }
+        None => signature,
     };
-    verifier.verify(message, signature).map_err(text)
+    let pkey = key.pkey();
+    let mut verifier = match digest(alg) {
+        Some(md) => Verifier::new(md, pkey),
+        None => Verifier::new_without_digest(pkey),
+    }
+    .map_err(text)?;
+    if alg == SignAlg::PS256 {
+        verifier
+            .set_rsa_padding(Padding::PKCS1_PSS)
+            .and_then(|()| verifier.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH))
+            .and_then(|()| verifier.set_rsa_mgf1_md(MessageDigest::sha256()))
+            .map_err(text)?;
+    }
+    match verifier.verify_oneshot(signature, message) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("the signature does not match".into()),
+        Err(e) => Err(text(e)),
+    }
+}
+
+/// The message digest of `alg`; `None` for EdDSA, which hashes internally.
+fn digest(alg: SignAlg) -> Option<MessageDigest> {
+    match alg {
+        SignAlg::RS256 | SignAlg::PS256 | SignAlg::ES256 => Some(MessageDigest::sha256()),
+        SignAlg::ES384 => Some(MessageDigest::sha384()),
+        SignAlg::EdDSA => None,
+    }
+}
+
+/// Size of R and of S in a JWS ECDSA signature.
+fn ec_len(alg: SignAlg) -> Option<usize> {
+    match alg {
+        SignAlg::ES256 => Some(32),
+        SignAlg::ES384 => Some(48),
+        SignAlg::RS256 | SignAlg::PS256 | SignAlg::EdDSA => None,
+    }
+}
+
+/// RSASSA-PSS with SHA-256, MGF1 with SHA-256 and a 32-byte salt (RFC 7518 §3.5).
+fn pss(signer: &mut Signer<'_>) -> Result<(), openssl::error::ErrorStack> {
+    signer.set_rsa_padding(Padding::PKCS1_PSS)?;
+    signer.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)?;
+    signer.set_rsa_mgf1_md(MessageDigest::sha256())
 }
 
 fn content(enc: ContentEnc) -> &'static dyn JweContentEncryption {
@@ -179,4 +253,77 @@ pub(crate) fn decrypt_content(
     content(enc)
         .decrypt(cek, Some(iv), ciphertext, aad, Some(tag))
         .map_err(text)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use josekit::jws::{JwsSigner, JwsVerifier};
+
+    use super::*;
+    use crate::keys::KeyKind;
+
+    /// The JWS signature primitives agree with josekit's, both ways, for every
+    /// algorithm (ECDSA as fixed-size R || S, PSS with a digest-length salt).
+    #[test]
+    fn signatures_interoperate_with_josekit() {
+        let cases = [
+            (SignAlg::RS256, KeyKind::RSA2048),
+            (SignAlg::PS256, KeyKind::RSA2048),
+            (SignAlg::ES256, KeyKind::P256),
+            (SignAlg::ES384, KeyKind::P384),
+            (SignAlg::EdDSA, KeyKind::Ed25519),
+        ];
+        for (alg, kind) in cases {
+            let key = PrivateKey::generate(kind).unwrap();
+            let public = key.public_key().unwrap();
+            let der = key.pkcs8_der().unwrap();
+            let spki = public.spki_der().unwrap();
+            let (theirs, verifier): (Box<dyn JwsSigner>, Box<dyn JwsVerifier>) = match alg {
+                SignAlg::RS256 => (
+                    Box::new(josekit::jws::RS256.signer_from_der(&der).unwrap()),
+                    Box::new(josekit::jws::RS256.verifier_from_der(&spki).unwrap()),
+                ),
+                SignAlg::PS256 => (
+                    Box::new(josekit::jws::PS256.signer_from_der(&der).unwrap()),
+                    Box::new(josekit::jws::PS256.verifier_from_der(&spki).unwrap()),
+                ),
+                SignAlg::ES256 => (
+                    Box::new(josekit::jws::ES256.signer_from_der(&der).unwrap()),
+                    Box::new(josekit::jws::ES256.verifier_from_der(&spki).unwrap()),
+                ),
+                SignAlg::ES384 => (
+                    Box::new(josekit::jws::ES384.signer_from_der(&der).unwrap()),
+                    Box::new(josekit::jws::ES384.verifier_from_der(&spki).unwrap()),
+                ),
+                SignAlg::EdDSA => (
+                    Box::new(josekit::jws::EdDSA.signer_from_der(&der).unwrap()),
+                    Box::new(josekit::jws::EdDSA.verifier_from_der(&spki).unwrap()),
+                ),
+            };
+            // Enough rounds for ECDSA values with leading zero bytes to occur.
+            for i in 0..64 {
+                let message = format!("eyJhbGciOiJFUzI1NiJ9.{i}");
+                let ours = sign(alg, &key, message.as_bytes()).unwrap();
+                verifier
+                    .verify(message.as_bytes(), &ours)
+                    .unwrap_or_else(|e| panic!("{alg}: josekit refuses ours: {e}"));
+                let sig = theirs.sign(message.as_bytes()).unwrap();
+                verify(alg, &public, message.as_bytes(), &sig)
+                    .unwrap_or_else(|e| panic!("{alg}: we refuse josekit's: {e}"));
+                assert!(verify(alg, &public, b"other", &sig).is_err(), "{alg}");
+            }
+        }
+    }
+
+    #[test]
+    fn ecdsa_signatures_of_the_wrong_size_are_refused() {
+        let key = PrivateKey::generate(KeyKind::P256).unwrap();
+        let public = key.public_key().unwrap();
+        let sig = sign(SignAlg::ES256, &key, b"m").unwrap();
+        assert_eq!(sig.len(), 64);
+        let e = verify(SignAlg::ES256, &public, b"m", &sig[..63]).unwrap_err();
+        assert!(e.contains("64"), "{e}");
+        assert!(verify(SignAlg::ES256, &public, b"m", &[]).is_err());
+    }
 }

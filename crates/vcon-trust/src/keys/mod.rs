@@ -413,6 +413,10 @@ impl PublicKey {
         self.pkey.public_key_to_pem().map_err(backend)
     }
 
+    pub(crate) fn pkey(&self) -> &PKey<Public> {
+        &self.pkey
+    }
+
     /// The public JWK (RFC 7517), with `kid` when known.
     pub fn to_jwk(&self) -> Result<serde_json::Map<String, serde_json::Value>, KeyError> {
         jwk::public_to_jwk(&self.pkey, self.kind, self.kid.as_deref())

@@ -2,6 +2,7 @@
 //! validating `x5c` chains to trust anchors ([`chain`]).
 
 pub mod chain;
+mod spki;
 
 use std::fmt;
 use std::path::Path;
@@ -132,6 +133,11 @@ impl Certificate {
 
     /// The certified public key.
     pub fn public_key(&self) -> Result<PublicKey, KeyError> {
+        if let Ok((_, cert)) = X509Certificate::from_der(&self.der)
+            && let Some(pkey) = spki::public_pkey(cert.public_key())
+        {
+            return PublicKey::from_pkey(pkey);
+        }
         let x509 = openssl::x509::X509::from_der(&self.der).map_err(crate::keys::backend)?;
         PublicKey::from_pkey(x509.public_key().map_err(crate::keys::backend)?)
     }
