@@ -45,6 +45,10 @@ pub struct ServerConfig {
     pub conserver: ConserverConfig,
     /// The embedded store.
     pub store: StoreConfig,
+    /// Processing chains: links, storages, chains, retries (see
+    /// `vcon_pipeline::PipelineConfig`). Chains from `conserver.config_file`
+    /// are added to these.
+    pub pipeline: vcon_pipeline::PipelineConfig,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +63,7 @@ impl Default for ServerConfig {
             validation: ValidationConfig::default(),
             conserver: ConserverConfig::default(),
             store: StoreConfig::default(),
+            pipeline: vcon_pipeline::PipelineConfig::default(),
         }
     }
 }
@@ -296,6 +301,11 @@ pub enum ConfigError {
         /// Why.
         reason: String,
     },
+    /// The `[pipeline]` section (or the conserver config it imports) is
+    /// inconsistent: a chain names an unknown link, a list feeds two
+    /// chains, a link's options are wrong.
+    #[error("pipeline: {0}")]
+    Pipeline(String),
 }
 
 impl ServerConfig {

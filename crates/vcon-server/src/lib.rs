@@ -55,6 +55,7 @@ pub mod limits;
 pub mod logging;
 pub mod metrics;
 pub mod openapi;
+pub mod pipeline_setup;
 pub mod problem;
 pub mod routes;
 pub mod server;

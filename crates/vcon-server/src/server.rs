@@ -13,11 +13,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::HeaderName;
 use tokio::net::TcpListener;
+use vcon_pipeline::WorkerPool;
 use vcon_store::{Backend, SqliteConfig, StoreConfig, StoreError};
 
 use crate::auth::{self, Auth, AuthError, IngressKeys, TokenHash, TokenSources};
-use crate::config::{ConserverValidation, ServerConfig};
+use crate::config::{ConfigError, ConserverValidation, ServerConfig};
 use crate::ingest::{Ingestor, Validation};
+use crate::pipeline_setup;
 use crate::routes;
 use crate::state::{AppState, Shared, VersionInfo, WorkerFlag};
 
@@ -49,6 +51,9 @@ pub enum ServeError {
     /// A blocking start-up task failed.
     #[error("start-up task failed: {0}")]
     Task(String),
+    /// The configuration (or the pipeline it describes) cannot be used.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
 }
 
 /// A started server: store open, workers running, router built; not yet
@@ -58,6 +63,7 @@ pub struct Server {
     state: AppState,
     router: Router,
     backend: Backend,
+    pool: Option<WorkerPool>,
     workers: Arc<WorkerFlag>,
     generated_admin_token: Option<String>,
 }
@@ -74,8 +80,13 @@ impl std::fmt::Debug for Server {
 impl Server {
     /// Opens the store in `config.data_dir`, finds or creates the admin
     /// token, reads the conserver tokens and keys, installs the metrics
-    /// recorder and builds the router.
+    /// recorder, starts the processing chains (after their health checks)
+    /// and builds the router.
     pub async fn start(config: ServerConfig, tokens: TokenSources) -> Result<Self, ServeError> {
+        let plan = pipeline_setup::plan(&config)?;
+        for warning in &plan.warnings {
+            tracing::warn!(%warning, "conserver config: not mapped");
+        }
         let store_config = StoreConfig::Sqlite(SqliteConfig {
             durability: config.store.durability,
             readers: config.store.readers,
@@ -89,7 +100,9 @@ impl Server {
             .await
             .map_err(|e| ServeError::Task(e.to_string()))??;
         let (auth, generated_admin_token) = build_auth(&config, &tokens)?;
-        let workers = Arc::new(WorkerFlag::new(false));
+        let metrics = crate::metrics::install();
+        let pool = pipeline_setup::start(&plan, &backend).await?;
+        let workers = Arc::new(WorkerFlag::new(pool.is_some()));
         let state = AppState::new(Shared {
             store: Arc::clone(&backend.store),
             queue: Arc::clone(&backend.queue),
@@ -100,9 +113,12 @@ impl Server {
             },
             native_validation: Validation::Core(Box::new(config.validation_options())),
             conserver_validation: conserver_validation(&config),
-            metrics: crate::metrics::install(),
+            metrics,
             conserver_config_file: config.conserver.config_file.clone(),
-            workers: None,
+            pipeline_config: serde_json::to_value(&plan.config).unwrap_or_default(),
+            workers: pool
+                .is_some()
+                .then(|| Arc::clone(&workers) as Arc<dyn crate::state::WorkerStatus>),
             version: VersionInfo::default(),
             draining: AtomicBool::new(false),
             openapi: Default::default(),
@@ -113,6 +129,7 @@ impl Server {
             state,
             router,
             backend,
+            pool,
             workers,
             generated_admin_token,
         })
@@ -176,6 +193,14 @@ impl Server {
             }
         };
         self.workers.set(false);
+        if let Some(pool) = self.pool {
+            let report = pool.shutdown_within(grace).await;
+            tracing::info!(
+                drained = report.drained,
+                requeued = report.stats.requeued,
+                "processing workers stopped"
+            );
+        }
         let closed = self.backend.store.shutdown().await;
         tracing::info!("store closed; bye");
         result?;

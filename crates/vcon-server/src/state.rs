@@ -89,6 +89,8 @@ pub struct Shared {
     pub metrics: Option<PrometheusHandle>,
     /// The conserver `config.yml` behind `GET`/`POST /config`.
     pub conserver_config_file: Option<PathBuf>,
+    /// The pipeline in force, as JSON (`GET /config` without a conserver file).
+    pub pipeline_config: serde_json::Value,
     /// The workers, when a pipeline runs.
     pub workers: Option<Arc<dyn WorkerStatus>>,
     /// Version reported by `/version` and `/health`.

@@ -227,3 +227,59 @@ async fn serves_on_a_socket_and_shuts_down_gracefully() {
     let again = Server::start(config, tokens).await.unwrap();
     again.state().store.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn chains_process_what_the_api_queues() {
+    let pipeline = vcon_pipeline::PipelineConfig::from_toml(
+        "idle_poll_ms = 10\n\
+         [links.support]\ntype = \"tag\"\noptions = { tags = [\"support\"] }\n\
+         [chains.main]\ningress = [\"default\"]\nlinks = [\"support\"]\negress = [\"processed\"]\n",
+    )
+    .unwrap();
+    let t = start(move |c| c.pipeline = pipeline).await;
+    let app = t.server.router();
+    let ready = send(&app, public("/ready")).await;
+    assert_eq!(ready.json()["workers"], true);
+
+    let uuid = new_uuid();
+    let post = native(Method::POST, "/v1/vcons?ingress=default")
+        .header("content-type", "application/vcon")
+        .body(Body::from(strict_vcon(
+            &uuid,
+            "+12345678901",
+            "please tag me",
+        )))
+        .unwrap();
+    assert_eq!(send(&app, post).await.status, 201);
+
+    // Wait (bounded) until the chain has pushed the uuid to its egress list.
+    let mut popped = serde_json::json!([]);
+    for _ in 0..500 {
+        let r = send(
+            &app,
+            conserver(Method::GET, "/vcon/egress?egress_list=processed")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        popped = r.json();
+        if popped != serde_json::json!([]) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(popped, serde_json::json!([uuid]));
+    let tagged = send(
+        &app,
+        native(Method::GET, "/v1/search?tag=support")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(tagged.json()["items"][0]["uuid"], uuid);
+    assert_eq!(
+        tagged.json()["items"][0]["revision"],
+        2,
+        "the link's change was stored"
+    );
+}

@@ -187,7 +187,8 @@ pub async fn post_dlq_reprocess(
     Ok(axum::Json(moved).into_response())
 }
 
-/// The conserver configuration (`config.yml` as JSON; `{}` when none is set).
+/// The conserver configuration (`config.yml` as JSON; without one, the
+/// `[pipeline]` configuration in force).
 #[utoipa::path(
     get, path = "/config", tag = "conserver",
     responses(
@@ -198,7 +199,7 @@ pub async fn post_dlq_reprocess(
 )]
 pub async fn get_config(State(state): State<AppState>) -> Result<Response, ApiError> {
     let Some(path) = state.conserver_config_file.clone() else {
-        return Ok(axum::Json(serde_json::json!({})).into_response());
+        return Ok(axum::Json(&state.pipeline_config).into_response());
     };
     let text = tokio::fs::read_to_string(&path).await.map_err(|e| {
         tracing::error!(path = %path.display(), error = %e, "reading the conserver config");
