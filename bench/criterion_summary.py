@@ -27,6 +27,7 @@ DOCS_PER_ITERATION = {"realistic": 1000}
 GROUP = re.compile(r"^(realistic|inline_\d+mib)(-cpu)?$")
 ORDER = [
     "serde_json_value",
+    "serde_json_borrowed",
     "parse",
     "validate",
     "parse_validate",

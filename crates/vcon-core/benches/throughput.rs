@@ -16,6 +16,9 @@
 //! Functions in every group:
 //!
 //! * `serde_json_value`: `serde_json::from_slice::<Value>` (the baseline);
+//! * `serde_json_borrowed`: `serde_json::from_slice` into a borrowed tree
+//!   (`support/borrowed.rs`: no hashing, strings borrowed): what a zero-copy
+//!   reader could cost, for comparison only;
 //! * `parse`: `vcon_core::read::read` (bounded reader: depth, duplicates, form);
 //! * `validate`: `validate_object` on an already parsed object;
 //! * `parse_validate`: `validate_bytes` (what `vcon validate` does per file);
@@ -91,6 +94,13 @@ fn run_group<M: Measurement>(g: &mut BenchmarkGroup<'_, M>, docs: &[Vec<u8>], le
             for d in docs {
                 let v: Result<Value, _> = serde_json::from_slice(black_box(d));
                 black_box(v.ok());
+            }
+        });
+    });
+    g.bench_function("serde_json_borrowed", |b| {
+        b.iter(|| {
+            for d in docs {
+                black_box(support::borrowed::parse(black_box(d)).ok());
             }
         });
     });
