@@ -8,6 +8,7 @@
 use crate::cli::Spec;
 
 pub mod amend;
+pub mod bench_server;
 pub mod decrypt;
 pub mod encrypt;
 pub mod hash;
@@ -36,6 +37,7 @@ pub const ALL: &[Spec] = &[
     redact::SPEC,
     amend::SPEC,
     lineage::SPEC,
+    bench_server::SPEC,
 ];
 
 #[cfg(test)]

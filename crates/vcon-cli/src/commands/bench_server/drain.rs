@@ -1,0 +1,134 @@
+//! `--chain-drain`: after the ingest phase has queued vCons on an ingress
+//! list, watch the list drain (and the egress list fill) through the
+//! conserver's list routes, which both servers answer:
+//! `GET /stats/queue?list_name=L` (public) and `GET /vcon/count?egress_list=L`.
+//!
+//! The drain is over when the ingress list is empty and, with an egress
+//! list, when it holds every queued vCon, or has stopped growing for
+//! `settle` (a sampler or a filter drops some). The end time is the moment
+//! the last change was seen, so the settling wait is not counted.
+//! vcon serve counts leased (in-flight) items in the depth; the conserver's
+//! `LLEN` does not, which the settling wait covers.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use indicatif::ProgressBar;
+
+use super::client::{Conn, Target, encode_query_value};
+use super::report::DrainReport;
+
+/// What to watch and for how long.
+pub struct Watch<'a> {
+    /// The server.
+    pub target: &'a Target,
+    /// The ingress list the vCons were queued on.
+    pub ingress: &'a str,
+    /// The chain's egress list, if it has one.
+    pub egress: Option<&'a str>,
+    /// vCons queued.
+    pub queued: u64,
+    /// When the first request of the ingest phase was sent.
+    pub started: Instant,
+    /// When the last answer of the ingest phase came.
+    pub ingest_done: Instant,
+    /// Give up this long after `ingest_done`.
+    pub timeout: Duration,
+    /// How long nothing may change before the drain counts as over.
+    pub settle: Duration,
+    /// Time between two looks.
+    pub poll: Duration,
+}
+
+/// Watches the drain; see the module documentation.
+pub async fn watch(w: &Watch<'_>, progress: &ProgressBar) -> Result<DrainReport> {
+    let mut conn = Conn::new(&w.target.authority);
+    let depth_path = format!("/stats/queue?list_name={}", encode_query_value(w.ingress));
+    let mut last: Option<(u64, Option<u64>)> = None;
+    let mut last_change = w.ingest_done;
+    let (complete, left, egressed) = loop {
+        let depth = depth_of(&mut conn, w.target, &depth_path).await?;
+        let egressed = match w.egress {
+            Some(list) => Some(count_of(&mut conn, w.target, list).await?),
+            None => None,
+        };
+        let now = Instant::now();
+        if last != Some((depth, egressed)) {
+            last = Some((depth, egressed));
+            last_change = now;
+        }
+        progress.set_position(w.queued.saturating_sub(depth));
+        let all_out = egressed.is_some_and(|n| n >= w.queued);
+        if depth == 0 && (all_out || now.duration_since(last_change) >= w.settle) {
+            break (true, depth, egressed);
+        }
+        if now.duration_since(w.ingest_done) >= w.timeout {
+            break (false, depth, egressed);
+        }
+        tokio::time::sleep(w.poll).await;
+    };
+    let dead_letters = depth_of(
+        &mut conn,
+        w.target,
+        &format!(
+            "/stats/queue?list_name={}",
+            encode_query_value(&format!("DLQ:{}", w.ingress))
+        ),
+    )
+    .await
+    .ok();
+    let end = if complete {
+        last_change.max(w.ingest_done)
+    } else {
+        Instant::now()
+    };
+    let seconds = end.duration_since(w.started).as_secs_f64();
+    Ok(DrainReport {
+        ingress: w.ingress.to_owned(),
+        egress: w.egress.map(str::to_owned),
+        queued: w.queued,
+        egressed,
+        left,
+        dead_letters,
+        seconds,
+        drain_seconds: end.duration_since(w.ingest_done).as_secs_f64(),
+        vcons_per_sec: if seconds > 0.0 {
+            w.queued as f64 / seconds
+        } else {
+            0.0
+        },
+        complete,
+    })
+}
+
+/// `GET /stats/queue`: `{"list_name": ..., "depth": N}`.
+async fn depth_of(conn: &mut Conn, target: &Target, path: &str) -> Result<u64> {
+    let answer = conn.send(target.get_list(path)?).await?;
+    if !answer.status.is_success() {
+        bail!(
+            "GET {path}: {} {}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body)
+        );
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(&answer.body).with_context(|| format!("GET {path}: not JSON"))?;
+    value
+        .get("depth")
+        .and_then(serde_json::Value::as_u64)
+        .with_context(|| format!("GET {path}: no `depth` number in the answer"))
+}
+
+/// `GET /vcon/count?egress_list=L`: a number.
+async fn count_of(conn: &mut Conn, target: &Target, list: &str) -> Result<u64> {
+    let path = format!("/vcon/count?egress_list={}", encode_query_value(list));
+    let answer = conn.send(target.get_list(&path)?).await?;
+    if !answer.status.is_success() {
+        bail!(
+            "GET {path}: {} {}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body)
+        );
+    }
+    serde_json::from_slice::<u64>(&answer.body).with_context(|| format!("GET {path}: not a number"))
+}
