@@ -271,10 +271,10 @@ pub(crate) fn index_fields(object: &Map<String, Value>, max_text: usize) -> Inde
         if let Some(k) = kind {
             term(TermKind::DialogType, k);
         }
-        if kind == Some("text") {
-            if let Some(body) = decoded_text(dialog) {
-                text.push(&body);
-            }
+        if kind == Some("text")
+            && let Some(body) = decoded_text(dialog)
+        {
+            text.push(&body);
         }
     }
     for analysis in array(object, "analysis") {

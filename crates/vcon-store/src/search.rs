@@ -57,11 +57,12 @@ impl Order {
 #[serde(transparent)]
 pub struct Cursor(String);
 
-/// What a cursor holds: the sort key and uuid of the last item returned.
+/// What a cursor holds: the sort key and uuid of the last item returned
+/// (the key is backend-defined: a row number, a time in milliseconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CursorKey {
     pub order: Order,
-    pub key_ms: i64,
+    pub key: i64,
     pub uuid: VconUuid,
 }
 
@@ -77,7 +78,7 @@ impl Cursor {
     }
 
     pub(crate) fn encode(key: &CursorKey) -> Self {
-        let plain = format!("1{}{}:{}", key.order.tag(), key.key_ms, key.uuid);
+        let plain = format!("1{}{}:{}", key.order.tag(), key.key, key.uuid);
         Self(URL_SAFE_NO_PAD.encode(plain))
     }
 
@@ -101,13 +102,9 @@ impl Cursor {
         let (key, uuid) = rest
             .split_once(':')
             .ok_or(bad("not a cursor of this store"))?;
-        let key_ms = key.parse().map_err(|_| bad("not a cursor of this store"))?;
+        let key = key.parse().map_err(|_| bad("not a cursor of this store"))?;
         let uuid = VconUuid::parse(uuid).map_err(|_| bad("not a cursor of this store"))?;
-        Ok(CursorKey {
-            order,
-            key_ms,
-            uuid,
-        })
+        Ok(CursorKey { order, key, uuid })
     }
 }
 

@@ -3,6 +3,8 @@
 //! writes were acknowledged; reopening finds every acknowledged write and
 //! redelivers what was leased and not acknowledged.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers, not only #[test] fns
+
 mod support;
 
 use std::process::Command;

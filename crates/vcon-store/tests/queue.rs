@@ -1,6 +1,8 @@
 //! Queues: lease, ack, nack, timeout redelivery, dead letters, reprocess,
 //! egress pops, counts, and put_and_enqueue.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers, not only #[test] fns
+
 mod support;
 
 use std::time::Duration;
@@ -23,7 +25,7 @@ async fn put_and_enqueue_stores_and_queues_once() {
     // A retried request with the same bytes is not queued again.
     let again = t
         .store
-        .put_and_enqueue(record_n(1), &[a.clone()])
+        .put_and_enqueue(record_n(1), std::slice::from_ref(&a))
         .await
         .unwrap();
     assert_eq!(again.status, PutStatus::AlreadyStored);
@@ -34,7 +36,7 @@ async fn put_and_enqueue_stores_and_queues_once() {
     v["subject"] = "other".into();
     assert!(
         t.store
-            .put_and_enqueue(record(&v), &[a.clone()])
+            .put_and_enqueue(record(&v), std::slice::from_ref(&a))
             .await
             .is_err()
     );
@@ -174,12 +176,12 @@ async fn ack_and_forward_moves_along_a_chain_atomically() {
     let t = open();
     let (l1, l2, egress) = (list("link1"), list("link2"), list("egress"));
     t.store
-        .put_and_enqueue(record_n(1), &[l1.clone()])
+        .put_and_enqueue(record_n(1), std::slice::from_ref(&l1))
         .await
         .unwrap();
     let a = t.store.lease(&l1, 1, VIS).await.unwrap();
     t.store
-        .ack_and_forward(&[a[0].id], &[l2.clone()])
+        .ack_and_forward(&[a[0].id], std::slice::from_ref(&l2))
         .await
         .unwrap();
     let b = t.store.lease(&l2, 1, VIS).await.unwrap();
@@ -187,13 +189,13 @@ async fn ack_and_forward_moves_along_a_chain_atomically() {
     // A lost lease forwards nothing.
     let r = t
         .store
-        .ack_and_forward(&[a[0].id], &[l2.clone()])
+        .ack_and_forward(&[a[0].id], std::slice::from_ref(&l2))
         .await
         .unwrap();
     assert_eq!(r.lost.len(), 1);
     assert_eq!(t.store.stats(&l2).await.unwrap().depth(), 1);
     t.store
-        .ack_and_forward(&[b[0].id], &[egress.clone()])
+        .ack_and_forward(&[b[0].id], std::slice::from_ref(&egress))
         .await
         .unwrap();
     // Egress lists are popped by clients, oldest first.

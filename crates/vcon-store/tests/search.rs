@@ -1,6 +1,8 @@
 //! Listing and search: cursor paging, each filter, full text, signed and
 //! encrypted forms, re-indexing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers, not only #[test] fns
+
 mod support;
 
 use std::collections::HashSet;

@@ -1,6 +1,8 @@
 //! Puts, replaces, deletes and reads: idempotence, conflicts, If-Match,
 //! bytes kept exactly, concurrency.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers, not only #[test] fns
+
 mod support;
 
 use std::collections::HashSet;

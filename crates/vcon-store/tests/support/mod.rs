@@ -1,5 +1,5 @@
 //! Shared helpers: vCon bytes in each form and stores in temporary directories.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 

@@ -5,6 +5,7 @@
 //! `writer` (group commit), `vcon_writes` and `queue_writes` (what the
 //! writer runs), `readers` (the read pool) and `reads` (read queries).
 
+mod checkpointer;
 pub(crate) mod config;
 mod queue_writes;
 mod readers;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 
+use self::checkpointer::Checkpointer;
 use self::config::SqliteConfig;
 use self::readers::Readers;
 use self::vcon_writes::PutMode;
@@ -69,6 +71,7 @@ pub struct SqliteStore {
     clock: Arc<dyn Clock>,
     max_vcon_bytes: usize,
     writer: Mutex<Option<JoinHandle<()>>>,
+    checkpointer: Mutex<Option<Checkpointer>>,
     path: PathBuf,
 }
 
@@ -108,6 +111,7 @@ impl SqliteStore {
             max_batch: config.max_batch.max(1),
             _lock: lock,
         };
+        let checkpointer = Checkpointer::start(&path, config.busy_timeout)?;
         let handle = std::thread::Builder::new()
             .name("vcon-store-writer".to_owned())
             .spawn(move || writer.run(rx))
@@ -118,6 +122,7 @@ impl SqliteStore {
             clock: config.clock,
             max_vcon_bytes: config.max_vcon_bytes,
             writer: Mutex::new(Some(handle)),
+            checkpointer: Mutex::new(Some(checkpointer)),
             path,
         }))
     }
@@ -305,6 +310,10 @@ impl Store for SqliteStore {
     }
 
     async fn shutdown(&self) -> Result<(), StoreError> {
+        let checkpointer = self.checkpointer.lock().ok().and_then(|mut c| c.take());
+        if let Some(c) = checkpointer {
+            let _ = tokio::task::spawn_blocking(move || c.stop()).await;
+        }
         let (done, finished) = oneshot::channel();
         if self.tx.send(Msg::Shutdown(done)).await.is_ok() {
             let _ = finished.await;

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::rows::{
-    DEAD_COLUMNS, META_COLUMNS, dead_letter_from_row, form_name, kind_code, list_at, meta_from_row,
+    DEAD_COLUMNS, META_COLUMNS, dead_letter_from_row, form_name, list_at, meta_from_row, term_token,
 };
 use super::schema::sql_error;
 use crate::error::StoreError;
@@ -53,22 +53,29 @@ impl rusqlite::ToSql for Param {
     }
 }
 
-/// The WHERE clause of a query's filters (without the cursor).
+/// The WHERE clause of a query's filters (without the cursor). Exact-match
+/// terms and words are ANDed into one FTS5 query on `vcon_index`.
 fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
     let mut sql = String::from(" WHERE 1 = 1");
     let mut params = Vec::new();
+    // A date filter never matches a vCon without created_at (sort_ms is then stored_ms).
+    if q.created_from.is_some() || q.created_to.is_some() {
+        sql.push_str(" AND created_ms IS NOT NULL");
+    }
     if let Some(from) = q.created_from {
-        sql.push_str(" AND created_ms >= ?");
+        sql.push_str(" AND sort_ms >= ?");
         params.push(Param::Int(from.timestamp_millis()));
     }
     if let Some(to) = q.created_to {
-        sql.push_str(" AND created_ms < ?");
+        sql.push_str(" AND sort_ms < ?");
         params.push(Param::Int(to.timestamp_millis()));
     }
+    let mut matches: Vec<String> = Vec::new();
     let mut term = |kind: TermKind, value: &str| {
-        sql.push_str(" AND id IN (SELECT vcon FROM terms WHERE kind = ? AND value = ?)");
-        params.push(Param::Int(kind_code(kind)));
-        params.push(Param::Text(kind.normalize(value)));
+        matches.push(format!(
+            "keys : {}",
+            term_token(kind, &kind.normalize(value))
+        ));
     };
     for (kind, value) in [
         (TermKind::Tel, &q.tel),
@@ -88,8 +95,11 @@ fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
         }
     }
     if let Some(m) = q.text.as_deref().and_then(fts_query) {
-        sql.push_str(" AND id IN (SELECT rowid FROM vcon_text WHERE vcon_text MATCH ?)");
-        params.push(Param::Text(m));
+        matches.push(format!("text : ({m})"));
+    }
+    if !matches.is_empty() {
+        sql.push_str(" AND id IN (SELECT rowid FROM vcon_index WHERE vcon_index MATCH ?)");
+        params.push(Param::Text(matches.join(" AND ")));
     }
     if let Some(form) = q.form {
         sql.push_str(" AND form = ?");
@@ -123,10 +133,12 @@ pub(super) fn fts_query(text: &str) -> Option<String> {
 /// A page of results.
 pub(super) fn search(conn: &Connection, q: &SearchQuery) -> Result<Page, StoreError> {
     let (mut sql, mut params) = filters(q);
-    let key = if q.order.by_created() {
-        "sort_ms"
+    // Stored order is arrival order, the row id: unique, so no tie-break.
+    // Created order ties are broken by uuid.
+    let (key, tie) = if q.order.by_created() {
+        ("sort_ms", true)
     } else {
-        "stored_ms"
+        ("id", false)
     };
     let (cmp, dir) = if q.order.descending() {
         ("<", "DESC")
@@ -135,25 +147,31 @@ pub(super) fn search(conn: &Connection, q: &SearchQuery) -> Result<Page, StoreEr
     };
     if let Some(c) = &q.cursor {
         let k = c.decode(q.order)?;
-        sql.push_str(&format!(" AND ({key}, uuid) {cmp} (?, ?)"));
-        params.push(Param::Int(k.key_ms));
-        params.push(Param::Text(k.uuid.as_str().to_owned()));
+        if tie {
+            sql.push_str(&format!(" AND ({key}, uuid) {cmp} (?, ?)"));
+            params.push(Param::Int(k.key));
+            params.push(Param::Text(k.uuid.as_str().to_owned()));
+        } else {
+            sql.push_str(&format!(" AND {key} {cmp} ?"));
+            params.push(Param::Int(k.key));
+        }
     }
     let limit = q.effective_limit();
+    let tie_order = if tie {
+        format!(", uuid {dir}")
+    } else {
+        String::new()
+    };
     let full = format!(
-        "SELECT {META_COLUMNS} FROM vcons{sql} ORDER BY {key} {dir}, uuid {dir} LIMIT {}",
+        "SELECT {META_COLUMNS}, id FROM vcons{sql} ORDER BY {key} {dir}{tie_order} LIMIT {}",
         u64::from(limit) + 1
     );
     let rows = conn
         .prepare_cached(&full)
         .and_then(|mut s| {
             s.query_map(params_from_iter(params.iter()), |r| {
-                let sort: i64 = r.get(10)?;
-                let stored: i64 = r.get(5)?;
-                Ok((
-                    meta_from_row(r)?,
-                    if q.order.by_created() { sort } else { stored },
-                ))
+                let key: i64 = if tie { r.get(10)? } else { r.get(11)? };
+                Ok((meta_from_row(r)?, key))
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
         })
@@ -161,14 +179,14 @@ pub(super) fn search(conn: &Connection, q: &SearchQuery) -> Result<Page, StoreEr
     let more = rows.len() > limit as usize;
     let mut items = Vec::with_capacity(rows.len().min(limit as usize));
     let mut last_key = None;
-    for (meta, key_ms) in rows.into_iter().take(limit as usize) {
-        last_key = Some(key_ms);
+    for (meta, key) in rows.into_iter().take(limit as usize) {
+        last_key = Some(key);
         items.push(meta);
     }
     let next = match (more, items.last(), last_key) {
-        (true, Some(last), Some(key_ms)) => Some(Cursor::encode(&CursorKey {
+        (true, Some(last), Some(key)) => Some(Cursor::encode(&CursorKey {
             order: q.order,
-            key_ms,
+            key,
             uuid: last.uuid.clone(),
         })),
         _ => None,

@@ -2,6 +2,7 @@
 //! integer codes of [`TermKind`] in the `terms` table.
 
 use rusqlite::Row;
+use sha2::{Digest, Sha256};
 use vcon_core::Form;
 
 use crate::clock::to_datetime;
@@ -14,8 +15,8 @@ use crate::record::VconMeta;
 pub(super) const META_COLUMNS: &str =
     "uuid, form, etag, revision, created_ms, stored_ms, updated_ms, size, gzipped, tenant, sort_ms";
 
-/// The stored code of a term kind. Codes are part of the schema: never renumber.
-pub(super) fn kind_code(kind: TermKind) -> i64 {
+/// The code of a term kind, hashed into its token. Codes are part of the schema: never renumber.
+fn kind_code(kind: TermKind) -> i64 {
     match kind {
         TermKind::Tel => 1,
         TermKind::Mailto => 2,
@@ -84,4 +85,20 @@ pub(super) fn dead_letter_from_row(row: &Row<'_>) -> rusqlite::Result<DeadLetter
         error: row.get(4)?,
         failed_at: to_datetime(row.get(5)?),
     })
+}
+
+/// The `keys` token of a term: `k` + the first 8 bytes of SHA-256(kind code,
+/// normalised value) in hex. Two different terms share a token with
+/// probability about n²/2⁶⁵ for n distinct terms (under 10⁻⁷ for 10⁶).
+pub(super) fn term_token(kind: TermKind, normalized: &str) -> String {
+    let mut h = Sha256::new();
+    h.update([u8::try_from(kind_code(kind)).unwrap_or(0)]);
+    h.update(normalized.as_bytes());
+    let digest = h.finalize();
+    let mut out = String::with_capacity(17);
+    out.push('k');
+    for b in &digest[..8] {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
 }

@@ -13,7 +13,8 @@ pub(super) const SCHEMA_VERSION: i64 = 1;
 
 /// Migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 const MIGRATIONS: &[&str] = &[r"
--- One row per vCon. `body` is last so that listing reads no overflow pages.
+-- One row per vCon; id order is arrival order. `body` is last so that
+-- listing reads no overflow pages.
 CREATE TABLE vcons (
     id          INTEGER PRIMARY KEY,
     uuid        TEXT    NOT NULL UNIQUE,
@@ -29,23 +30,18 @@ CREATE TABLE vcons (
     tenant      TEXT,
     body        BLOB    NOT NULL
 );
-CREATE INDEX vcons_by_stored  ON vcons (stored_ms, uuid);
 CREATE INDEX vcons_by_created ON vcons (sort_ms, uuid);
-CREATE INDEX vcons_by_created_at ON vcons (created_ms) WHERE created_ms IS NOT NULL;
 
--- Exact-match search terms; kind codes are TermKind's (see terms.rs).
-CREATE TABLE terms (
-    kind  INTEGER NOT NULL,
-    value TEXT    NOT NULL,
-    vcon  INTEGER NOT NULL,
-    PRIMARY KEY (kind, value, vcon)
-) WITHOUT ROWID;
-CREATE INDEX terms_by_vcon ON terms (vcon);
-
--- Full text (subject, text dialogs, transcripts); rowid = vcons.id. Contentless:
--- the text is not stored twice, rows can still be deleted.
-CREATE VIRTUAL TABLE vcon_text USING fts5 (
-    text, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
+-- The search index, rowid = vcons.id. `text`: subject, text dialogs and
+-- transcripts. `keys`: one token per exact-match term (party tel, mailto,
+-- name, uuid; tags; dialog types), `k` + 16 hex digits of SHA-256(kind code,
+-- value). FTS5 writes are log-structured, so a put touches a few pages
+-- rather than one B-tree leaf per term. Contentless: nothing is stored
+-- twice; rows can still be deleted. detail=column: token and column queries, no phrases.
+CREATE VIRTUAL TABLE vcon_index USING fts5 (
+    text, keys,
+    content = '', contentless_delete = 1, detail = column,
+    tokenize = 'unicode61 remove_diacritics 2'
 );
 
 -- Queue items. leased = 1: in flight until visible_ms; leased = 0: ready from visible_ms.
@@ -129,7 +125,8 @@ pub(super) fn open_writer(path: &Path, config: &SqliteConfig) -> Result<Connecti
          PRAGMA foreign_keys = OFF;
          PRAGMA cache_size = -{};
          PRAGMA temp_store = MEMORY;
-         PRAGMA wal_autocheckpoint = 4000;",
+         PRAGMA journal_size_limit = 67108864;
+         PRAGMA wal_autocheckpoint = 0;",
         config.cache_kib
     ))
     .map_err(|e| open_error(path, e))?;

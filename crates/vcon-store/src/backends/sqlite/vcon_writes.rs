@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::queue_writes::enqueue;
-use super::rows::{META_COLUMNS, form_name, kind_code, meta_from_row};
+use super::rows::{META_COLUMNS, form_name, meta_from_row, term_token};
 use super::schema::sql_error;
 use crate::error::StoreError;
 use crate::ids::{Etag, ListName, VconUuid};
@@ -165,39 +165,33 @@ fn update_row(conn: &Connection, id: i64, r: &VconRecord, now: i64) -> Result<()
     Ok(())
 }
 
-/// Writes the terms and full text of vCon row `id`.
+/// Writes the search row of vCon row `id`.
 pub(super) fn insert_index(
     conn: &Connection,
     id: i64,
     index: &IndexFields,
 ) -> Result<(), StoreError> {
-    let err = |e| sql_error(format!("index vCon row {id}"), e);
-    if !index.terms.is_empty() {
-        let mut stmt = conn
-            .prepare_cached("INSERT OR IGNORE INTO terms (kind, value, vcon) VALUES (?1, ?2, ?3)")
-            .map_err(err)?;
-        for t in &index.terms {
-            stmt.execute(params![kind_code(t.kind), t.value, id])
-                .map_err(err)?;
+    if index.terms.is_empty() && index.text.is_empty() {
+        return Ok(());
+    }
+    let mut keys = String::with_capacity(index.terms.len() * 18);
+    for t in &index.terms {
+        if !keys.is_empty() {
+            keys.push(' ');
         }
+        keys.push_str(&term_token(t.kind, &t.value));
     }
-    if !index.text.is_empty() {
-        conn.prepare_cached("INSERT INTO vcon_text (rowid, text) VALUES (?1, ?2)")
-            .and_then(|mut s| s.execute(params![id, index.text]))
-            .map_err(err)?;
-    }
+    conn.prepare_cached("INSERT INTO vcon_index (rowid, text, keys) VALUES (?1, ?2, ?3)")
+        .and_then(|mut s| s.execute(params![id, index.text, keys]))
+        .map_err(|e| sql_error(format!("index vCon row {id}"), e))?;
     Ok(())
 }
 
-/// Removes the terms and full text of vCon row `id`.
+/// Removes the search row of vCon row `id`.
 pub(super) fn delete_index(conn: &Connection, id: i64) -> Result<(), StoreError> {
-    let err = |e| sql_error(format!("unindex vCon row {id}"), e);
-    conn.prepare_cached("DELETE FROM terms WHERE vcon = ?1")
+    conn.prepare_cached("DELETE FROM vcon_index WHERE rowid = ?1")
         .and_then(|mut s| s.execute([id]))
-        .map_err(err)?;
-    conn.prepare_cached("DELETE FROM vcon_text WHERE rowid = ?1")
-        .and_then(|mut s| s.execute([id]))
-        .map_err(err)?;
+        .map_err(|e| sql_error(format!("unindex vCon row {id}"), e))?;
     Ok(())
 }
 
