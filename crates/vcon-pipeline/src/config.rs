@@ -205,6 +205,47 @@ impl RetryConfig {
 }
 
 impl PipelineConfig {
+    /// An example with one instance of every link and storage type of this
+    /// build (their own example options) and one chain using them, as TOML.
+    /// Generated from the registry, so it cannot drift from the code.
+    pub fn example_toml() -> String {
+        let mut config = Self::default();
+        let mut chain = ChainConfig {
+            ingress: vec!["default".into()],
+            links: Vec::new(),
+            storages: Vec::new(),
+            egress: vec!["processed".into()],
+            timeout_secs: default_timeout(),
+            enabled: true,
+            concurrency: 4,
+            retry: None,
+        };
+        for kind in crate::registry::LINKS {
+            let name = format!("my_{}", kind.name);
+            chain.links.push(name.clone());
+            config.links.insert(
+                name,
+                LinkDef {
+                    kind: kind.name.into(),
+                    options: without_nulls((kind.example)()),
+                },
+            );
+        }
+        for kind in crate::registry::STORAGES {
+            let name = format!("my_{}", kind.name);
+            chain.storages.push(name.clone());
+            config.storages.insert(
+                name,
+                StorageDef {
+                    kind: kind.name.into(),
+                    options: without_nulls((kind.example)()),
+                },
+            );
+        }
+        config.chains.insert("main".into(), chain);
+        toml::to_string(&config).unwrap_or_default()
+    }
+
     /// Parses the section from TOML text (the section's own contents, not
     /// the whole server file).
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
@@ -286,6 +327,19 @@ impl PipelineConfig {
             }
         }
         Ok(())
+    }
+}
+
+/// TOML has no null: options left unset are dropped from examples.
+fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 

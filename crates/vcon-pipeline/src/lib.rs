@@ -78,6 +78,7 @@ pub mod pool;
 pub mod registry;
 pub mod storage;
 pub mod storages;
+mod worker;
 
 pub use config::{ChainConfig, LinkDef, PipelineConfig, RetryConfig, StorageDef};
 pub use document::{DocError, Effects, VconDoc};

@@ -93,3 +93,27 @@ retry = { max_attempts = 2, initial_backoff_ms = 10, multiplier = 3.0, max_backo
     assert_eq!(c, again);
     assert_eq!(c.chains["c"].retry.unwrap().backoff(2).as_millis(), 30);
 }
+
+#[test]
+fn the_generated_example_names_every_type_and_parses_back() {
+    let text = PipelineConfig::example_toml();
+    let config = PipelineConfig::from_toml(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    for kind in vcon_pipeline::registry::LINKS {
+        assert!(
+            config.links.values().any(|l| l.kind == kind.name),
+            "{} missing",
+            kind.name
+        );
+    }
+    for kind in vcon_pipeline::registry::STORAGES {
+        assert!(
+            config.storages.values().any(|s| s.kind == kind.name),
+            "{} missing",
+            kind.name
+        );
+    }
+    assert_eq!(
+        config.chains["main"].links.len(),
+        vcon_pipeline::registry::LINKS.len()
+    );
+}
