@@ -1,7 +1,8 @@
 //! `--chain-drain`: after the ingest phase has queued vCons on an ingress
 //! list, watch the list drain (and the egress list fill) through the
-//! conserver's list routes, which both servers answer:
-//! `GET /stats/queue?list_name=L` (public) and `GET /vcon/count?egress_list=L`.
+//! conserver's public `GET /stats/queue?list_name=L`, which both servers
+//! answer. (Not `GET /vcon/count`: the conserver routes it to
+//! `GET /vcon/{vcon_uuid}` first and answers 422.)
 //!
 //! The drain is over when the ingress list is empty and, with an egress
 //! list, when it holds every queued vCon, or has stopped growing for
@@ -24,8 +25,9 @@ pub struct Watch<'a> {
     pub target: &'a Target,
     /// The ingress list the vCons were queued on.
     pub ingress: &'a str,
-    /// The chain's egress list, if it has one.
-    pub egress: Option<&'a str>,
+    /// The chain's egress list, if it has one, and its depth before the
+    /// ingest phase (items left by earlier runs).
+    pub egress: Option<(&'a str, u64)>,
     /// vCons queued.
     pub queued: u64,
     /// When the first request of the ingest phase was sent.
@@ -43,13 +45,17 @@ pub struct Watch<'a> {
 /// Watches the drain; see the module documentation.
 pub async fn watch(w: &Watch<'_>, progress: &ProgressBar) -> Result<DrainReport> {
     let mut conn = Conn::new(&w.target.authority);
-    let depth_path = format!("/stats/queue?list_name={}", encode_query_value(w.ingress));
+    let depth_path = stats_path(w.ingress);
     let mut last: Option<(u64, Option<u64>)> = None;
     let mut last_change = w.ingest_done;
     let (complete, left, egressed) = loop {
         let depth = depth_of(&mut conn, w.target, &depth_path).await?;
         let egressed = match w.egress {
-            Some(list) => Some(count_of(&mut conn, w.target, list).await?),
+            Some((list, before)) => Some(
+                depth_of(&mut conn, w.target, &stats_path(list))
+                    .await?
+                    .saturating_sub(before),
+            ),
             None => None,
         };
         let now = Instant::now();
@@ -70,10 +76,7 @@ pub async fn watch(w: &Watch<'_>, progress: &ProgressBar) -> Result<DrainReport>
     let dead_letters = depth_of(
         &mut conn,
         w.target,
-        &format!(
-            "/stats/queue?list_name={}",
-            encode_query_value(&format!("DLQ:{}", w.ingress))
-        ),
+        &stats_path(&format!("DLQ:{}", w.ingress)),
     )
     .await
     .ok();
@@ -85,7 +88,7 @@ pub async fn watch(w: &Watch<'_>, progress: &ProgressBar) -> Result<DrainReport>
     let seconds = end.duration_since(w.started).as_secs_f64();
     Ok(DrainReport {
         ingress: w.ingress.to_owned(),
-        egress: w.egress.map(str::to_owned),
+        egress: w.egress.map(|(list, _)| list.to_owned()),
         queued: w.queued,
         egressed,
         left,
@@ -99,6 +102,16 @@ pub async fn watch(w: &Watch<'_>, progress: &ProgressBar) -> Result<DrainReport>
         },
         complete,
     })
+}
+
+/// The depth of `list` now (`GET /stats/queue`).
+pub async fn depth_now(target: &Target, list: &str) -> Result<u64> {
+    depth_of(&mut Conn::new(&target.authority), target, &stats_path(list)).await
+}
+
+/// The path of `GET /stats/queue` for `list`.
+fn stats_path(list: &str) -> String {
+    format!("/stats/queue?list_name={}", encode_query_value(list))
 }
 
 /// `GET /stats/queue`: `{"list_name": ..., "depth": N}`.
@@ -117,18 +130,4 @@ async fn depth_of(conn: &mut Conn, target: &Target, path: &str) -> Result<u64> {
         .get("depth")
         .and_then(serde_json::Value::as_u64)
         .with_context(|| format!("GET {path}: no `depth` number in the answer"))
-}
-
-/// `GET /vcon/count?egress_list=L`: a number.
-async fn count_of(conn: &mut Conn, target: &Target, list: &str) -> Result<u64> {
-    let path = format!("/vcon/count?egress_list={}", encode_query_value(list));
-    let answer = conn.send(target.get_list(&path)?).await?;
-    if !answer.status.is_success() {
-        bail!(
-            "GET {path}: {} {}",
-            answer.status,
-            String::from_utf8_lossy(&answer.body)
-        );
-    }
-    serde_json::from_slice::<u64>(&answer.body).with_context(|| format!("GET {path}: not a number"))
 }

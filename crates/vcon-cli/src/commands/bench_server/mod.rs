@@ -51,8 +51,8 @@ Modes (--mode):
   mixed   the same seeding, then GETs with --read-percent probability, else POSTs.
 
 Chain throughput (--chain-drain, needs one --ingress list): posts --requests vCons onto the
-ingress list, then polls `GET /stats/queue?list_name=LIST` (and `GET /vcon/count` of
---egress) until the list is empty and the egress list is full or has stopped changing for
+ingress list, then polls `GET /stats/queue?list_name=LIST` (and that of --egress)
+until the list is empty and the egress list is full or has stopped changing for
 --settle. Reports vCons per second through the chain, first post to last vCon processed.
 A chain that drops vCons (a sampler) still empties its ingress list: give no --egress,
 or expect the egress count below the queued count.
@@ -120,8 +120,7 @@ pub struct Args {
     /// Measure a chain: queue on the --ingress list and wait until it is drained.
     #[arg(long, requires = "ingress", conflicts_with = "duration")]
     chain_drain: bool,
-    /// With --chain-drain: the chain's egress list to watch (`GET /vcon/count`).
-    /// Note: the conserver's /vcon/count needs the token; reading it does not pop.
+    /// With --chain-drain: the chain's egress list to watch (its depth; nothing is popped).
     #[arg(long, requires = "chain_drain", value_name = "LIST")]
     egress: Option<String>,
     /// With --chain-drain: give up waiting this long after the last post.
@@ -291,6 +290,10 @@ impl Args {
             load::run(phase(mix, Stop::After(warmup), &read_paths, false), &bar).await?;
             bar.finish_and_clear();
         }
+        let egress_before = match (&self.egress, self.chain_drain) {
+            (Some(list), true) => Some((list.as_str(), drain::depth_now(&target, list).await?)),
+            _ => None,
+        };
         let name = self.mode.name();
         let bar = self.bar(name, stop);
         let measured = load::run(phase(mix, stop, &read_paths, false), &bar).await?;
@@ -304,7 +307,7 @@ impl Args {
                 let watch = drain::Watch {
                     target: &target,
                     ingress,
-                    egress: self.egress.as_deref(),
+                    egress: egress_before,
                     queued,
                     started: measured.started,
                     ingest_done,

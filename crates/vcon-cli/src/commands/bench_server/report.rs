@@ -161,7 +161,7 @@ pub struct DrainReport {
     pub egress: Option<String>,
     /// vCons queued (2xx answers of the ingest phase).
     pub queued: u64,
-    /// Items on the egress list at the end.
+    /// Items added to the egress list (its depth at the end less that before).
     pub egressed: Option<u64>,
     /// Items left on the ingress list at the end (0 unless timed out).
     pub left: u64,
