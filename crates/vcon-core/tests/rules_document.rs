@@ -357,6 +357,19 @@ fn r36_attachment_party_start_dialog() {
     ] {
         has(&r, "R-36", Error, p);
     }
+    // Lenient accepts the conserver's bare attachments with warnings...
+    let lenient = validate_object(
+        doc.as_object().unwrap(),
+        &Options::with_profile(Profile::Lenient),
+    );
+    for p in [
+        "/attachments/0/party",
+        "/attachments/0/start",
+        "/attachments/0/dialog",
+    ] {
+        has(&lenient, "R-36", Warning, p);
+    }
+    // ...but wrong values stay errors under both profiles.
     let mut doc = base();
     doc["attachments"][0]["start"] = json!("2024-01-01");
     doc["attachments"][0]["dialog"] = json!(4);

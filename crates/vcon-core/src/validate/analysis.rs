@@ -164,7 +164,7 @@ fn index_problem(item: &Value, len: usize) -> Option<String> {
 fn check_attachment(ctx: &mut Ctx<'_>, i: usize, a: &Map<String, Value>, dialogs: usize) {
     let parties = ctx.party_count();
     match member(a, "party") {
-        None => ctx.error(
+        None => ctx.missing_in_the_wild(
             "R-36",
             format!("/attachments/{i}/party"),
             "attachment has no `party` (the index of the party that contributed it)",
@@ -187,7 +187,7 @@ fn check_attachment(ctx: &mut Ctx<'_>, i: usize, a: &Map<String, Value>, dialogs
         },
     }
     match member(a, "start") {
-        None => ctx.error(
+        None => ctx.missing_in_the_wild(
             "R-36",
             format!("/attachments/{i}/start"),
             "attachment has no `start` (when it was exchanged)",
@@ -203,7 +203,7 @@ fn check_attachment(ctx: &mut Ctx<'_>, i: usize, a: &Map<String, Value>, dialogs
         ),
     }
     match member(a, "dialog") {
-        None => ctx.error(
+        None => ctx.missing_in_the_wild(
             "R-36",
             format!("/attachments/{i}/dialog"),
             "attachment has no `dialog` (the index of the dialog it relates to)",

@@ -248,7 +248,9 @@ pub(crate) fn validate_unsigned(ctx: &mut Ctx<'_>, object: &Map<String, Value>) 
 /// Rules that the lenient profile reports as warnings instead of errors:
 /// exactly what the draft's appendix examples and legacy upgrades break.
 /// (One more difference: the `redacted: {}` leftover of A.2 and A.3 is an
-/// R-43 error under strict and an R-44 note under lenient; see `analysis`.)
+/// R-43 error under strict and an R-44 note under lenient; see `analysis`.
+/// Attachments without `party`, `start` or `dialog`, as the conserver writes
+/// them, are R-36 warnings under lenient: see `Ctx::missing_in_the_wild`.)
 const LENIENT_DOWNGRADES: &[&str] = &["R-3", "R-15"];
 
 /// Shared state of one validation run.
@@ -305,6 +307,22 @@ impl<'a> Ctx<'a> {
             } else {
                 Severity::Error
             };
+        self.push(rule, severity, pointer.into(), message.into());
+    }
+
+    /// A required member missing where producers in the wild (the reference
+    /// conserver among them) leave it out: an error under strict, a warning
+    /// under lenient. Wrong values of the same member stay errors.
+    pub(crate) fn missing_in_the_wild(
+        &mut self,
+        rule: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        let severity = match self.options.profile {
+            Profile::Strict => Severity::Error,
+            Profile::Lenient => Severity::Warning,
+        };
         self.push(rule, severity, pointer.into(), message.into());
     }
 
