@@ -175,4 +175,32 @@ pub trait Queue: Send + Sync {
     /// Moves up to `max` dead letters of `list`, oldest first, back to the
     /// tail of `list` with a fresh attempt count; returns how many moved.
     async fn dlq_reprocess(&self, list: &ListName, max: u32) -> Result<u64, StoreError>;
+
+    /// A counter that grows whenever items may have become ready on some
+    /// list (a committed enqueue, forward, nack or reprocess), so that idle
+    /// workers can wait instead of polling. `None` when the backend cannot
+    /// tell; then poll. Items also become ready by time alone (nack delays,
+    /// lease timeouts), so wait with a timeout:
+    ///
+    /// ```no_run
+    /// # async fn worker(queue: std::sync::Arc<dyn vcon_store::Queue>, list: vcon_store::ListName) {
+    /// use std::time::Duration;
+    /// let mut ready = queue.ready_signal();
+    /// loop {
+    ///     if let Some(r) = ready.as_mut() { r.borrow_and_update(); } // before leasing: no missed wake-up
+    ///     let leases = queue.lease(&list, 10, Duration::from_secs(60)).await.unwrap_or_default();
+    ///     if leases.is_empty() {
+    ///         match ready.as_mut() {
+    ///             Some(r) => { let _ = tokio::time::timeout(Duration::from_secs(1), r.changed()).await; }
+    ///             None => tokio::time::sleep(Duration::from_millis(100)).await,
+    ///         }
+    ///         continue;
+    ///     }
+    ///     // ... process, then ack ...
+    /// }
+    /// # }
+    /// ```
+    fn ready_signal(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
 }

@@ -222,3 +222,26 @@ async fn limits_are_enforced() {
     let l = t.store.lease(&q, 1, VIS).await.unwrap().remove(0);
     assert!(l.last_error.unwrap().len() <= vcon_store::MAX_ERROR_BYTES);
 }
+
+#[tokio::test]
+async fn ready_signal_moves_when_items_may_be_ready() {
+    let t = open();
+    let q = list("default");
+    let mut ready = t.store.ready_signal().unwrap();
+    ready.borrow_and_update();
+    assert!(t.store.lease(&q, 1, VIS).await.unwrap().is_empty());
+    assert!(
+        !ready.has_changed().unwrap(),
+        "an empty lease readies nothing"
+    );
+    t.store
+        .put_and_enqueue(record_n(1), std::slice::from_ref(&q))
+        .await
+        .unwrap();
+    assert!(ready.has_changed().unwrap());
+    ready.borrow_and_update();
+    let l = t.store.lease(&q, 1, VIS).await.unwrap().remove(0);
+    assert!(!ready.has_changed().unwrap());
+    t.store.nack(&l.id, Duration::ZERO, "again").await.unwrap();
+    assert!(ready.has_changed().unwrap());
+}

@@ -22,7 +22,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use self::checkpointer::Checkpointer;
 use self::config::SqliteConfig;
@@ -72,6 +72,7 @@ pub struct SqliteStore {
     max_vcon_bytes: usize,
     writer: Mutex<Option<JoinHandle<()>>>,
     checkpointer: Mutex<Option<Checkpointer>>,
+    ready: Arc<watch::Sender<u64>>,
     path: PathBuf,
 }
 
@@ -104,11 +105,13 @@ impl SqliteStore {
         queue_writes::release_all_leases(&conn, config.clock.now_ms())?;
         let readers = Readers::new(path.clone(), config.clone());
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
+        let ready = Arc::new(watch::Sender::new(0));
         let writer = Writer {
             conn,
             clock: Arc::clone(&config.clock),
             durability: config.durability,
             max_batch: config.max_batch.max(1),
+            ready: Arc::clone(&ready),
             _lock: lock,
         };
         let checkpointer = Checkpointer::start(&path, config.busy_timeout)?;
@@ -123,6 +126,7 @@ impl SqliteStore {
             max_vcon_bytes: config.max_vcon_bytes,
             writer: Mutex::new(Some(handle)),
             checkpointer: Mutex::new(Some(checkpointer)),
+            ready,
             path,
         }))
     }
@@ -497,5 +501,9 @@ impl Queue for SqliteStore {
             Reply::Count(n) => Ok(n),
             other => Err(unexpected("dlq_reprocess", &other)),
         }
+    }
+
+    fn ready_signal(&self) -> Option<watch::Receiver<u64>> {
+        Some(self.ready.subscribe())
     }
 }

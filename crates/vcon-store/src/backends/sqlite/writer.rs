@@ -8,7 +8,7 @@ use std::fs::File;
 use std::sync::Arc;
 
 use rusqlite::{Connection, TransactionBehavior};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::config::Durability;
 use super::queue_writes as qw;
@@ -70,6 +70,16 @@ pub(super) enum Op {
 }
 
 impl Op {
+    /// Whether committing this write may make queue items ready.
+    fn readies_items(&self) -> bool {
+        match self {
+            Self::Put { lists, .. } => !lists.is_empty(),
+            Self::Ack { forward, .. } => !forward.is_empty(),
+            Self::Enqueue { .. } | Self::Nack { .. } | Self::DlqReprocess { .. } => true,
+            _ => false,
+        }
+    }
+
     /// Whether losing this write in a power cut would lose an acknowledged
     /// fact. Leases are not: a lost lease is an item delivered again.
     fn must_sync(&self) -> bool {
@@ -102,6 +112,8 @@ pub(super) struct Writer {
     pub clock: Arc<dyn Clock>,
     pub durability: Durability,
     pub max_batch: usize,
+    /// Bumped after each commit that may have made queue items ready.
+    pub ready: Arc<watch::Sender<u64>>,
     /// Held for as long as the thread runs: keeps other stores out of the directory.
     pub _lock: File,
 }
@@ -127,7 +139,11 @@ impl Writer {
             if !batch.is_empty() {
                 let must_sync = batch.iter().any(|(op, _)| op.must_sync());
                 synced = self.set_sync(must_sync, synced);
+                let readies = batch.iter().any(|(op, _)| op.readies_items());
                 let results = self.commit(&mut batch);
+                if readies && results.iter().any(Result::is_ok) {
+                    self.ready.send_modify(|n| *n = n.wrapping_add(1));
+                }
                 for ((_, reply), result) in batch.drain(..).zip(results) {
                     // A caller that gave up waiting is not an error.
                     let _ = reply.send(result);
