@@ -331,7 +331,7 @@ impl ServerConfig {
                 message: e.message().trim().to_owned(),
             }
         })?;
-        config.check()?;
+        config.check().map_err(|e| locate(e, text, path))?;
         Ok(config)
     }
 
@@ -478,6 +478,9 @@ impl ServerConfig {
                 "is not a valid HTTP header name",
             ));
         }
+        self.pipeline
+            .check()
+            .map_err(|e| ConfigError::Pipeline(e.to_string()))?;
         Ok(())
     }
 
@@ -538,6 +541,31 @@ fn invalid(key: &'static str, reason: &str) -> ConfigError {
     ConfigError::Invalid {
         key,
         reason: reason.to_owned(),
+    }
+}
+
+/// Gives a pipeline error the line of the table it is about, when the
+/// message starts with its dotted path (`chains.main: ...`).
+fn locate(e: ConfigError, text: &str, path: &Path) -> ConfigError {
+    let ConfigError::Pipeline(message) = &e else {
+        return e;
+    };
+    let Some(at) = message.split([':', ' ']).next().filter(|a| a.contains('.')) else {
+        return e;
+    };
+    let header = format!("[pipeline.{at}]");
+    let found = text
+        .lines()
+        .position(|l| l.trim() == header)
+        .or_else(|| text.lines().position(|l| l.contains(at)));
+    match found {
+        Some(index) => ConfigError::Parse {
+            path: path.to_owned(),
+            line: index + 1,
+            column: 1,
+            message: format!("pipeline: {message}"),
+        },
+        None => e,
     }
 }
 
@@ -648,6 +676,14 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn pipeline_errors_point_at_their_table() {
+        let text = "listen = \"127.0.0.1:1\"\n\n[pipeline.chains.main]\ningress = [\"a\"]\nlinks = [\"nope\"]\n";
+        let e = ServerConfig::from_toml(text, Path::new("x.toml")).unwrap_err();
+        assert!(matches!(e, ConfigError::Parse { line: 3, .. }), "{e}");
+        assert!(e.to_string().contains("link `nope` is not defined"), "{e}");
     }
 
     #[test]

@@ -63,4 +63,4 @@ pub mod state;
 
 pub use config::ServerConfig;
 pub use problem::{ApiError, Problem};
-pub use server::{ServeError, Server, shutdown_signal};
+pub use server::{ServeError, Server, run, shutdown_signal};

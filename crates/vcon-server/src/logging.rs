@@ -1,6 +1,8 @@
 //! Structured logs to standard error through `tracing`: text for people,
 //! JSON for collectors (`--log-format json`).
 
+use std::io::IsTerminal as _;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -15,6 +17,7 @@ pub fn init(format: LogFormat, filter: &str) {
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(env_filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let installed = match format {
         LogFormat::Text => builder.try_init(),

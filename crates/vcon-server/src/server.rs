@@ -297,30 +297,68 @@ fn ingress_auth_of_file(
         .unwrap_or_default())
 }
 
-/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// Runs the server to completion on a new multi-thread tokio runtime:
+/// starts it, binds `config.listen`, calls `on_start` with the server and
+/// the bound address (to show a generated admin token), then serves until
+/// SIGINT or SIGTERM and shuts down in order. For the `vcon serve` command.
+pub fn run(
+    config: ServerConfig,
+    tokens: TokenSources,
+    on_start: impl FnOnce(&Server, std::net::SocketAddr),
+) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("vcon-serve")
+        .build()
+        .map_err(|source| ServeError::Io {
+            context: "starting the tokio runtime".into(),
+            source,
+        })?;
+    runtime.block_on(async move {
+        let server = Server::start(config, tokens).await?;
+        let listener = server.bind().await?;
+        let addr = listener.local_addr().map_err(|source| ServeError::Io {
+            context: "reading the bound address".into(),
+            source,
+        })?;
+        let signal = shutdown_signal();
+        on_start(&server, addr);
+        server.serve(listener, signal).await
+    })
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM. The handlers are
+/// installed when this is called, not when the future is first polled, so
+/// a signal that arrives in between is not lost (nor does it kill the process).
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => tracing::info!("SIGTERM received"),
+                        _ = int.recv() => tracing::info!("SIGINT received"),
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM/SIGINT; stop with SIGKILL");
+                    std::future::pending::<()>().await;
+                }
             }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                tracing::error!(error = %e, "cannot listen for Ctrl-C");
                 std::future::pending::<()>().await;
             }
+            tracing::info!("Ctrl-C received");
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("SIGINT received"),
-        () = term => tracing::info!("SIGTERM received"),
     }
 }

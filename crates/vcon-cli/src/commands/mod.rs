@@ -17,6 +17,7 @@ pub mod lineage;
 pub mod migrate;
 pub mod new;
 pub mod redact;
+pub mod serve;
 pub mod show;
 pub mod sign;
 pub mod validate;
@@ -38,6 +39,7 @@ pub const ALL: &[Spec] = &[
     amend::SPEC,
     lineage::SPEC,
     bench_server::SPEC,
+    serve::SPEC,
 ];
 
 #[cfg(test)]

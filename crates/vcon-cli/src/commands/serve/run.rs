@@ -1,0 +1,124 @@
+//! What `vcon serve` does when the `server` feature is on.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use vcon_server::auth::TokenSources;
+use vcon_server::config::{ConfigError, DEFAULT_CONFIG_TOML, LogFormat, ServerConfig};
+use vcon_server::pipeline_setup;
+
+use super::{Args, LogFormatArg};
+use crate::cli::{Ctx, Status};
+use crate::output::Style;
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Runs the command.
+pub fn run(args: Args, ctx: &Ctx) -> Result<Status> {
+    if args.print_config {
+        std::io::stdout().write_all(DEFAULT_CONFIG_TOML.as_bytes())?;
+        return Ok(Status::Ok);
+    }
+    let loaded = load(&args);
+    if args.check_config {
+        return Ok(check(&args, loaded, ctx));
+    }
+    let config = match loaded {
+        Ok(c) => c,
+        Err(e) => return Ok(config_failed(&args, &e, ctx)),
+    };
+    vcon_server::logging::init(config.log_format, &config.log_filter);
+    let tokens = TokenSources::from_env(&env);
+    let hash_file = config.admin_token_hash_path();
+    vcon_server::run(config, tokens, |server, addr| {
+        if let Some(token) = server.generated_admin_token() {
+            show_admin_token(ctx, token, &hash_file);
+        }
+        eprintln!("vcon serve: listening on http://{addr} (OpenAPI at /openapi.json)");
+    })
+    .context("vcon serve")?;
+    Ok(Status::Ok)
+}
+
+/// The configuration: defaults, the file, the environment, then the flags.
+fn load(args: &Args) -> Result<ServerConfig, ConfigError> {
+    let mut config = ServerConfig::load(args.config.as_deref(), &env)?;
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(dir) = &args.data_dir {
+        config.data_dir = dir.clone();
+    }
+    if let Some(f) = args.log_format {
+        config.log_format = match f {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        };
+    }
+    config.check()?;
+    Ok(config)
+}
+
+fn name_of(args: &Args) -> String {
+    args.config.as_deref().map_or_else(
+        || "(defaults and environment)".to_owned(),
+        |p| p.display().to_string(),
+    )
+}
+
+fn config_failed(args: &Args, e: &ConfigError, ctx: &Ctx) -> Status {
+    let label = ctx.err.paint(Style::Red, "config error");
+    let at = match e {
+        // Parse errors name the file, line and column themselves.
+        ConfigError::Parse { .. } | ConfigError::Io { .. } => String::new(),
+        _ => format!("{}: ", name_of(args)),
+    };
+    eprintln!("vcon serve: {label}: {at}{e}");
+    Status::IoError
+}
+
+/// `--check-config`: the file, the environment and the chains (built
+/// without a store); 0 when usable, 2 otherwise.
+fn check(args: &Args, loaded: Result<ServerConfig, ConfigError>, ctx: &Ctx) -> Status {
+    let config = match loaded {
+        Ok(c) => c,
+        Err(e) => return config_failed(args, &e, ctx),
+    };
+    let plan = match pipeline_setup::plan(&config) {
+        Ok(p) => p,
+        Err(e) => return config_failed(args, &e, ctx),
+    };
+    for w in &plan.warnings {
+        let label = ctx.err.paint(Style::Yellow, "warning");
+        eprintln!("vcon serve: {label}: {w}");
+    }
+    if let Err(e) = pipeline_setup::check_build(&plan) {
+        return config_failed(args, &e, ctx);
+    }
+    println!(
+        "{}: OK ({} chain{}, listen {}, data in {})",
+        name_of(args),
+        plan.config.chains.len(),
+        if plan.config.chains.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        config.listen,
+        config.data_dir.display()
+    );
+    Status::Ok
+}
+
+fn show_admin_token(ctx: &Ctx, token: &str, hash_file: &Path) {
+    let title = ctx.err.paint(Style::Yellow, "admin token created");
+    eprintln!(
+        "vcon serve: {title} (shown this once; only its SHA-256 is kept, in {}):\n\n    {token}\n\n\
+         Send it as `Authorization: Bearer TOKEN` (/v1) or `x-conserver-api-token: TOKEN` (conserver API).\n\
+         Lost it? Delete that file and restart, or set VCON_ADMIN_TOKEN.\n",
+        hash_file.display()
+    );
+}
