@@ -28,9 +28,7 @@ const PRODUCERS: u64 = 8;
 /// A time-ordered UUIDv8 as core-03 recommends (one per millisecond from a
 /// fixed start), and a caller number spread over ten million.
 fn vcon_bytes(n: u64) -> Vec<u8> {
-    let uuid = vcon_core::id::uuid8_from_parts(1_780_000_000_000 + n, 0, 0x9dd8_dd37_220d_739c)
-        .hyphenated()
-        .to_string();
+    let uuid = uuid_of(n).to_string();
     let caller = n.wrapping_mul(0x9e37_79b9_7f4a_7c15) % 10_000_000;
     serde_json::to_vec(&json!({
         "uuid": uuid, "vcon": "0.4.0", "created_at": "2026-01-02T03:04:05Z",
@@ -46,6 +44,10 @@ fn vcon_bytes(n: u64) -> Vec<u8> {
                          "start": "2026-01-02T03:04:05Z", "party": 0, "dialog": 0}]
     }))
     .unwrap_or_default()
+}
+
+fn uuid_of(n: u64) -> vcon_store::VconUuid {
+    vcon_core::id::uuid8_from_parts(1_780_000_000_000 + n, 0, 0x9dd8_dd37_220d_739c).into()
 }
 
 fn record(n: u64) -> VconRecord {
@@ -162,6 +164,14 @@ fn fixed_runs(rt: &tokio::runtime::Runtime) {
             pct(0.50).as_secs_f64() * 1e3,
             pct(0.99).as_secs_f64() * 1e3,
         );
+        if durability == Durability::Process {
+            let (elapsed, reads) = rt.block_on(read_run(&store, 40_000, 160_000));
+            eprintln!(
+                "{durability:?}: {reads} gets by {PRODUCERS} readers in {:.2} s = {:.0} reads/s",
+                elapsed.as_secs_f64(),
+                reads as f64 / elapsed.as_secs_f64()
+            );
+        }
         rt.block_on(async { store.shutdown().await.unwrap_or_else(|e| panic!("{e}")) });
     }
     for durability in [Durability::Full, Durability::Process] {
@@ -175,6 +185,29 @@ fn fixed_runs(rt: &tokio::runtime::Runtime) {
         );
         rt.block_on(async { store.shutdown().await.unwrap_or_else(|e| panic!("{e}")) });
     }
+}
+
+/// `total` gets of the first `stored` vCons by 8 concurrent readers.
+async fn read_run(store: &Arc<SqliteStore>, stored: u64, total: u64) -> (Duration, u64) {
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for p in 0..PRODUCERS {
+        let store = Arc::clone(store);
+        tasks.push(tokio::spawn(async move {
+            for i in 0..total / PRODUCERS {
+                let n = (i * PRODUCERS + p).wrapping_mul(7919) % stored;
+                let got = store
+                    .get(&uuid_of(n))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert!(got.is_some(), "vCon {n} missing");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    (start.elapsed(), total / PRODUCERS * PRODUCERS)
 }
 
 /// Loads `n` vCons on `link0`, then times three links (two workers each)

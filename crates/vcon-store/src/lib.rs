@@ -39,7 +39,7 @@ mod search;
 mod store;
 
 pub use backends::sqlite::config::{Durability, SqliteConfig};
-pub use backends::sqlite::{MAX_LEASE, SqliteStore};
+pub use backends::sqlite::{MAX_FORWARD, MAX_LEASE, SqliteStore};
 pub use backends::{Backend, StoreConfig, open};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{NameError, RecordError, StoreError};
@@ -49,5 +49,7 @@ pub use queue::{AckReport, DeadLetter, Lease, LeaseId, MAX_ERROR_BYTES, Queue, Q
 pub use record::{
     DEFAULT_MAX_VCON_BYTES, PutOutcome, PutStatus, RecordOptions, StoredVcon, VconMeta, VconRecord,
 };
-pub use search::{Cursor, MAX_PAGE, Order, Page, SearchQuery, TagFilter};
+pub use search::{
+    Cursor, MAX_PAGE, MAX_QUERY_TEXT_BYTES, MAX_TAG_FILTERS, Order, Page, SearchQuery, TagFilter,
+};
 pub use store::Store;

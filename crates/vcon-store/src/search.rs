@@ -6,12 +6,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use vcon_core::Form;
 
-use crate::error::NameError;
+use crate::error::{NameError, StoreError};
 use crate::ids::VconUuid;
 use crate::record::VconMeta;
 
 /// Largest page a store returns.
 pub const MAX_PAGE: u32 = 1000;
+
+/// Longest value of a search filter (and of its free text), in bytes.
+pub const MAX_QUERY_TEXT_BYTES: usize = 4096;
+
+/// Most tag filters in one query.
+pub const MAX_TAG_FILTERS: usize = 32;
 
 /// The order of a listing. Ties are broken by uuid, so the order is total
 /// and paging never skips nor repeats a vCon.
@@ -222,6 +228,41 @@ impl SearchQuery {
             || self.text.is_some()
             || self.form.is_some()
             || self.tenant.is_some()
+    }
+
+    /// Refuses queries too large to be reasonable: free text over
+    /// [`MAX_QUERY_TEXT_BYTES`], more than [`MAX_TAG_FILTERS`] tags, or any
+    /// single value over [`MAX_QUERY_TEXT_BYTES`].
+    pub fn check(&self) -> Result<(), StoreError> {
+        let values = [
+            &self.tel,
+            &self.mailto,
+            &self.name,
+            &self.party_uuid,
+            &self.dialog_type,
+            &self.text,
+            &self.tenant,
+        ];
+        let too_long = values
+            .iter()
+            .filter_map(|v| v.as_deref())
+            .any(|v| v.len() > MAX_QUERY_TEXT_BYTES)
+            || self.tags.iter().any(|t| {
+                t.name.len() + t.value.as_deref().map_or(0, str::len) > MAX_QUERY_TEXT_BYTES
+            });
+        if too_long {
+            return Err(StoreError::Invalid {
+                what: "search query",
+                reason: format!("a value is longer than {MAX_QUERY_TEXT_BYTES} bytes"),
+            });
+        }
+        if self.tags.len() > MAX_TAG_FILTERS {
+            return Err(StoreError::Invalid {
+                what: "search query",
+                reason: format!("{} tag filters, at most {MAX_TAG_FILTERS}", self.tags.len()),
+            });
+        }
+        Ok(())
     }
 
     /// The page size to use: `limit`, 50 when 0, at most [`MAX_PAGE`].

@@ -310,3 +310,24 @@ async fn reindex_rebuilds_every_entry() {
     };
     assert_eq!(uuids(t.store.as_ref(), q).await, [uuid(299)]);
 }
+
+#[tokio::test]
+async fn oversized_queries_are_refused() {
+    let t = open();
+    let long = SearchQuery {
+        text: Some("a".repeat(vcon_store::MAX_QUERY_TEXT_BYTES + 1)),
+        ..Default::default()
+    };
+    assert!(matches!(
+        t.store.search(&long).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    let many = SearchQuery {
+        tags: vec![TagFilter::parse("a"); vcon_store::MAX_TAG_FILTERS + 1],
+        ..Default::default()
+    };
+    assert!(matches!(
+        t.store.count(&many).await,
+        Err(StoreError::Invalid { .. })
+    ));
+}

@@ -292,3 +292,27 @@ async fn concurrent_puts_are_all_stored_once() {
     }
     assert_eq!(seen.len(), 800);
 }
+
+#[tokio::test]
+async fn open_from_config_gives_one_store_seen_two_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let config: vcon_store::StoreConfig = serde_json::from_value(serde_json::json!({
+        "backend": "sqlite", "dir": dir.path(), "durability": "process", "readers": 2
+    }))
+    .unwrap();
+    let backend = vcon_store::open(config).unwrap();
+    let ingress = list("default");
+    backend
+        .store
+        .put_and_enqueue(record_n(1), std::slice::from_ref(&ingress))
+        .await
+        .unwrap();
+    let leases = backend
+        .queue
+        .lease(&ingress, 1, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(leases[0].uuid, uuid(1));
+    backend.store.health().await.unwrap();
+    backend.store.shutdown().await.unwrap();
+}

@@ -37,8 +37,12 @@ use crate::record::{PutOutcome, RecordOptions, StoredVcon, VconMeta, VconRecord}
 use crate::search::{MAX_PAGE, Page, SearchQuery};
 use crate::store::Store;
 
-/// Most items one `lease` or `pop` call returns.
+/// Most items one `lease` or `pop` call returns, and most uuids or leases
+/// one `enqueue` or `ack` call takes.
 pub const MAX_LEASE: usize = 10_000;
+
+/// Most lists one write enqueues on or forwards to.
+pub const MAX_FORWARD: usize = 64;
 
 /// The database file name inside the data directory.
 const DB_FILE: &str = "vcon.db";
@@ -223,6 +227,7 @@ impl Store for SqliteStore {
         record: VconRecord,
         lists: &[ListName],
     ) -> Result<PutOutcome, StoreError> {
+        check_max("enqueue lists", lists.len(), MAX_FORWARD)?;
         self.put_with(record, lists, PutMode::Create).await
     }
 
@@ -235,6 +240,7 @@ impl Store for SqliteStore {
         let mode = PutMode::Replace {
             if_match: if_match.cloned(),
         };
+        check_max("enqueue lists", lists.len(), MAX_FORWARD)?;
         self.put_with(record, lists, mode).await
     }
 
@@ -268,11 +274,13 @@ impl Store for SqliteStore {
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<Page, StoreError> {
+        query.check()?;
         let query = query.clone();
         self.readers.run(move |c| reads::search(c, &query)).await
     }
 
     async fn count(&self, query: &SearchQuery) -> Result<u64, StoreError> {
+        query.check()?;
         let query = query.clone();
         self.readers.run(move |c| reads::count(c, &query)).await
     }
@@ -353,6 +361,7 @@ fn reindex_fields(
 #[async_trait]
 impl Queue for SqliteStore {
     async fn enqueue(&self, list: &ListName, uuids: &[VconUuid]) -> Result<(), StoreError> {
+        check_max("enqueue uuids", uuids.len(), MAX_LEASE)?;
         if uuids.is_empty() {
             return Ok(());
         }
@@ -396,6 +405,8 @@ impl Queue for SqliteStore {
         leases: &[LeaseId],
         to: &[ListName],
     ) -> Result<AckReport, StoreError> {
+        check_max("ack leases", leases.len(), MAX_LEASE)?;
+        check_max("forward lists", to.len(), MAX_FORWARD)?;
         if leases.is_empty() {
             return Ok(AckReport::default());
         }
