@@ -48,6 +48,7 @@ pub async fn watch(w: &Watch<'_>, progress: &ProgressBar) -> Result<DrainReport>
     let depth_path = stats_path(w.ingress);
     let mut last: Option<(u64, Option<u64>)> = None;
     let mut last_change = w.ingest_done;
+    let mut backlog = None;
     let (complete, left, egressed) = loop {
         let depth = depth_of(&mut conn, w.target, &depth_path).await?;
         let egressed = match w.egress {
@@ -59,6 +60,7 @@ pub async fn watch(w: &Watch<'_>, progress: &ProgressBar) -> Result<DrainReport>
             None => None,
         };
         let now = Instant::now();
+        backlog.get_or_insert(depth);
         if last != Some((depth, egressed)) {
             last = Some((depth, egressed));
             last_change = now;
@@ -86,6 +88,8 @@ pub async fn watch(w: &Watch<'_>, progress: &ProgressBar) -> Result<DrainReport>
         Instant::now()
     };
     let seconds = end.duration_since(w.started).as_secs_f64();
+    let drain_seconds = end.duration_since(w.ingest_done).as_secs_f64();
+    let backlog = backlog.unwrap_or(0);
     Ok(DrainReport {
         ingress: w.ingress.to_owned(),
         egress: w.egress.map(|(list, _)| list.to_owned()),
@@ -94,7 +98,13 @@ pub async fn watch(w: &Watch<'_>, progress: &ProgressBar) -> Result<DrainReport>
         left,
         dead_letters,
         seconds,
-        drain_seconds: end.duration_since(w.ingest_done).as_secs_f64(),
+        drain_seconds,
+        backlog,
+        backlog_per_sec: if drain_seconds > 0.0 {
+            backlog.saturating_sub(left) as f64 / drain_seconds
+        } else {
+            0.0
+        },
         vcons_per_sec: if seconds > 0.0 {
             w.queued as f64 / seconds
         } else {

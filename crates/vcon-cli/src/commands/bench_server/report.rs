@@ -171,6 +171,10 @@ pub struct DrainReport {
     pub seconds: f64,
     /// From the end of the ingest phase to the last vCon processed.
     pub drain_seconds: f64,
+    /// Items on the ingress list when the last post was answered.
+    pub backlog: u64,
+    /// `backlog / drain_seconds`: the chain alone, with no ingest beside it.
+    pub backlog_per_sec: f64,
     /// `queued / seconds`: vCons through the chain per second.
     pub vcons_per_sec: f64,
     /// Whether the drain ended before `--drain-timeout`.
@@ -232,7 +236,7 @@ impl RunReport {
         }
         if let Some(d) = &self.drain {
             out.push_str(&format!(
-                "\nchain ({} → {}): {} vCons queued, processed in {:.2} s ({:.2} s after the last post){}\n  throughput  {:.0} vCons/s through the chain\n  left on the ingress list {}{}{}\n",
+                "\nchain ({} → {}): {} vCons queued, processed in {:.2} s ({:.2} s after the last post){}\n  throughput  {:.0} vCons/s through the chain, first post to last processed\n  backlog     {} on the ingress list after the last post, drained at {:.0} vCons/s\n  left on the ingress list {}{}{}\n",
                 d.ingress,
                 d.egress.as_deref().unwrap_or("-"),
                 d.queued,
@@ -240,6 +244,8 @@ impl RunReport {
                 d.drain_seconds,
                 if d.complete { "" } else { " — TIMED OUT" },
                 d.vcons_per_sec,
+                d.backlog,
+                d.backlog_per_sec,
                 d.left,
                 d.egressed
                     .map(|n| format!(", on the egress list {n}"))
