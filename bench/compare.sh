@@ -17,7 +17,10 @@
 #      walk, file reading, parsing, validation, output to /dev/null) with
 #      hyperfine (RUNS runs after one warm-up, so the page cache is warm), with
 #      the default parallelism and with --jobs 1;
-#   6. prints the rates and the ratios (target: vcon validate >= 30x Python).
+#   6. prints the rates and the ratios (target: vcon validate >= 30x Python):
+#      wall-clock (mean and fastest run) and per CPU-second (user + system of the
+#      vcon process, all threads; process_time of Python), the latter being the
+#      fair comparison when other jobs share the machine.
 #
 # Environment: COUNT (30000), SEED (1), RUNS (5), PY_ROUNDS (3),
 # VENV (bench/.venv), CORPUS (bench/corpus/realistic), PY312 (pyenv's 3.12.1),
@@ -110,13 +113,18 @@ count = int(sys.argv[3])
 print(f"corpus: {count} realistic vCons, {py['bytes']:,} bytes ({py['bytes'] // count} bytes average)")
 print(f"cores: {os.cpu_count()}")
 print(f"python {py['python']} vcon {py['vcon_version']} Vcon.validate_json, texts in memory: "
-      f"{py['rate']:,.0f} vCons/s (best of {len(py['rounds_seconds'])}: {py['best_seconds']:.3f} s; "
-      f"library verdicts: {py['valid']} valid, {py['invalid']} invalid)")
+      f"{py['rate']:,.0f} vCons/s wall (best of {len(py['rounds_seconds'])}: {py['best_seconds']:.3f} s), "
+      f"{py['cpu_rate']:,.0f} vCons per CPU-second; "
+      f"library verdicts: {py['valid']} valid, {py['invalid']} invalid")
 for r in hf["results"]:
-    rate = count / r["mean"]
-    ratio = rate / py["rate"]
+    rate, best = count / r["mean"], count / r["min"]
+    cpu = (r.get("user") or 0) + (r.get("system") or 0)
+    cpu_rate = count / cpu if cpu else float("nan")
+    ratio, ratio_best, ratio_cpu = rate / py["rate"], best / py["rate"], cpu_rate / py["cpu_rate"]
     verdict = "MET" if ratio >= 30 else "MISSED"
-    print(f"{r['command']}: mean {r['mean']:.3f} s (min {r['min']:.3f} s) -> {rate:,.0f} vCons/s, "
-          f"{rate * py['bytes'] / count / 1048576:,.1f} MiB/s, {ratio:.1f}x Python"
+    print(f"{r['command']}: mean {r['mean']:.3f} s (min {r['min']:.3f} s) -> {rate:,.0f} vCons/s "
+          f"({rate * py['bytes'] / count / 1048576:,.1f} MiB/s), {ratio:.1f}x Python; "
+          f"fastest run {best:,.0f} vCons/s, {ratio_best:.1f}x; "
+          f"CPU {cpu:.3f} s (user+sys) -> {cpu_rate:,.0f} vCons per CPU-second, {ratio_cpu:.1f}x Python's"
           + (f"  [target >= 30x: {verdict}]" if r["command"] == "vcon validate DIR" else ""))
 EOF
