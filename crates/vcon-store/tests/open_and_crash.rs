@@ -145,6 +145,19 @@ async fn acknowledged_writes_survive_a_crash() {
     assert_eq!(stats.in_flight, 0);
     let extra = store.count(&Default::default()).await.unwrap() - 200;
     assert_eq!(stats.ready, 180 + extra);
+    // Every stored vCon is searchable, also those whose index rows were
+    // still waiting when the process died (re-indexed from their bytes).
+    let all = store.count(&Default::default()).await.unwrap();
+    let by_text = vcon_store::SearchQuery {
+        text: Some("hello".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.count(&by_text).await.unwrap(), all);
+    let one = vcon_store::SearchQuery {
+        tel: Some("+15550000123".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.search(&one).await.unwrap().items[0].uuid, uuid(123));
     let leases = store
         .lease(&q, 1000, Duration::from_secs(30))
         .await

@@ -7,6 +7,7 @@
 
 mod checkpointer;
 pub(crate) mod config;
+mod index_writer;
 mod queue_writes;
 mod readers;
 mod reads;
@@ -17,6 +18,7 @@ mod writer;
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -26,6 +28,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use self::checkpointer::Checkpointer;
 use self::config::SqliteConfig;
+use self::index_writer::PendingIndex;
 use self::readers::Readers;
 use self::vcon_writes::PutMode;
 use self::writer::{Msg, Op, Reply, Writer};
@@ -77,6 +80,8 @@ pub struct SqliteStore {
     writer: Mutex<Option<JoinHandle<()>>>,
     checkpointer: Mutex<Option<Checkpointer>>,
     ready: Arc<watch::Sender<u64>>,
+    /// vCons stored but not yet in the search index (see `index_writer`).
+    pending_index: Arc<AtomicUsize>,
     path: PathBuf,
 }
 
@@ -107,6 +112,8 @@ impl SqliteStore {
         let path = config.dir.join(DB_FILE);
         let conn = schema::open_writer(&path, &config)?;
         queue_writes::release_all_leases(&conn, config.clock.now_ms())?;
+        let pending_count = Arc::new(AtomicUsize::new(0));
+        let pending = PendingIndex::recover(&conn, Arc::clone(&pending_count))?;
         let readers = Readers::new(path.clone(), config.clone());
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
         let ready = Arc::new(watch::Sender::new(0));
@@ -116,6 +123,7 @@ impl SqliteStore {
             durability: config.durability,
             max_batch: config.max_batch.max(1),
             ready: Arc::clone(&ready),
+            pending,
             _lock: lock,
         };
         let checkpointer = Checkpointer::start(&path, config.busy_timeout)?;
@@ -131,6 +139,7 @@ impl SqliteStore {
             writer: Mutex::new(Some(handle)),
             checkpointer: Mutex::new(Some(checkpointer)),
             ready,
+            pending_index: pending_count,
             path,
         }))
     }
@@ -149,6 +158,22 @@ impl SqliteStore {
         answer.await.map_err(|_| StoreError::Closed {
             reason: Some("the writer stopped before answering".to_owned()),
         })?
+    }
+
+    /// Before a search that uses the index, has the writer index every
+    /// vCon stored so far, so that searches see every acknowledged write.
+    async fn index_barrier(&self, query: &SearchQuery) -> Result<(), StoreError> {
+        let uses_index = query.tel.is_some()
+            || query.mailto.is_some()
+            || query.name.is_some()
+            || query.party_uuid.is_some()
+            || query.dialog_type.is_some()
+            || !query.tags.is_empty()
+            || query.text.is_some();
+        if uses_index && self.pending_index.load(Ordering::Acquire) > 0 {
+            self.write(Op::FlushIndex).await?;
+        }
+        Ok(())
     }
 
     fn check_size(&self, record: &VconRecord) -> Result<(), StoreError> {
@@ -275,12 +300,14 @@ impl Store for SqliteStore {
 
     async fn search(&self, query: &SearchQuery) -> Result<Page, StoreError> {
         query.check()?;
+        self.index_barrier(query).await?;
         let query = query.clone();
         self.readers.run(move |c| reads::search(c, &query)).await
     }
 
     async fn count(&self, query: &SearchQuery) -> Result<u64, StoreError> {
         query.check()?;
+        self.index_barrier(query).await?;
         let query = query.clone();
         self.readers.run(move |c| reads::count(c, &query)).await
     }

@@ -9,10 +9,11 @@ use super::config::{Durability, SqliteConfig};
 use crate::error::StoreError;
 
 /// The schema version this code writes and reads.
-pub(super) const SCHEMA_VERSION: i64 = 1;
+pub(super) const SCHEMA_VERSION: i64 = 2;
 
 /// Migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 -- One row per vCon; id order is arrival order. `body` is last so that
 -- listing reads no overflow pages.
 CREATE TABLE vcons (
@@ -66,7 +67,12 @@ CREATE TABLE dead_letters (
     failed_ms INTEGER NOT NULL
 );
 CREATE INDEX dead_by_list ON dead_letters (list, id);
-"];
+",
+    r"
+-- Rows whose search row is not written yet (see index_writer.rs).
+CREATE TABLE index_pending (id INTEGER PRIMARY KEY);
+",
+];
 
 /// Maps a SQLite error to a store error naming the operation.
 pub(super) fn sql_error(op: impl std::fmt::Display, e: rusqlite::Error) -> StoreError {

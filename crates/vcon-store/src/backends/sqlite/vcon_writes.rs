@@ -31,14 +31,16 @@ fn stored_meta(conn: &Connection, uuid: &VconUuid) -> Result<Option<(i64, VconMe
     .map_err(|e| sql_error(format!("read vCon {uuid}"), e))
 }
 
-/// Stores a record as `mode` says and, when the bytes changed, enqueues it on `lists`.
+/// Stores a record as `mode` says and, when the bytes changed, enqueues it
+/// on `lists`. Returns the outcome and, when the row must be (re)indexed,
+/// its id: it is then in `index_pending` and has no search row.
 pub(super) fn put(
     conn: &Connection,
     record: &VconRecord,
     lists: &[ListName],
     mode: &PutMode,
     now: i64,
-) -> Result<PutOutcome, StoreError> {
+) -> Result<(PutOutcome, Option<i64>), StoreError> {
     let existing = stored_meta(conn, &record.uuid)?;
     if let PutMode::Replace {
         if_match: Some(expected),
@@ -53,12 +55,15 @@ pub(super) fn put(
             });
         }
     }
-    let outcome = match existing {
+    let (outcome, id) = match existing {
         Some((_, meta)) if meta.etag == record.etag => {
-            return Ok(PutOutcome {
-                status: PutStatus::AlreadyStored,
-                meta,
-            });
+            return Ok((
+                PutOutcome {
+                    status: PutStatus::AlreadyStored,
+                    meta,
+                },
+                None,
+            ));
         }
         Some((_, meta)) if matches!(mode, PutMode::Create) => {
             return Err(StoreError::Conflict {
@@ -69,9 +74,9 @@ pub(super) fn put(
         }
         Some((id, meta)) => {
             update_row(conn, id, record, now)?;
-            delete_index(conn, id)?;
-            insert_index(conn, id, &record.index)?;
-            PutOutcome {
+            unindex(conn, id)?;
+            set_pending(conn, id)?;
+            let outcome = PutOutcome {
                 status: PutStatus::Replaced,
                 meta: meta_of(
                     record,
@@ -79,21 +84,44 @@ pub(super) fn put(
                     meta.stored_at.timestamp_millis(),
                     now,
                 ),
-            }
+            };
+            (outcome, id)
         }
         None => {
             let id = insert_row(conn, record, now)?;
-            insert_index(conn, id, &record.index)?;
-            PutOutcome {
+            set_pending(conn, id)?;
+            let outcome = PutOutcome {
                 status: PutStatus::Created,
                 meta: meta_of(record, 1, now, now),
-            }
+            };
+            (outcome, id)
         }
     };
     for list in lists {
         enqueue(conn, list, std::slice::from_ref(&record.uuid), now)?;
     }
-    Ok(outcome)
+    Ok((outcome, Some(id)))
+}
+
+/// Marks row `id` as waiting for its search row.
+fn set_pending(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT OR IGNORE INTO index_pending (id) VALUES (?1)")
+        .and_then(|mut s| s.execute([id]))
+        .map_err(|e| sql_error(format!("mark vCon row {id} for indexing"), e))?;
+    Ok(())
+}
+
+/// Removes what row `id` has in the index: its pending mark if it has one
+/// (then it has no search row), else its search row.
+fn unindex(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    let was_pending = conn
+        .prepare_cached("DELETE FROM index_pending WHERE id = ?1")
+        .and_then(|mut s| s.execute([id]))
+        .map_err(|e| sql_error(format!("unindex vCon row {id}"), e))?;
+    if was_pending == 0 {
+        delete_index(conn, id)?;
+    }
+    Ok(())
 }
 
 fn meta_of(record: &VconRecord, revision: u64, stored: i64, updated: i64) -> VconMeta {
@@ -220,7 +248,7 @@ pub(super) fn delete(
             current: Some(meta.etag),
         });
     }
-    delete_index(conn, id)?;
+    unindex(conn, id)?;
     conn.prepare_cached("DELETE FROM vcons WHERE id = ?1")
         .and_then(|mut s| s.execute([id]))
         .map_err(|e| sql_error(format!("delete vCon {uuid}"), e))?;
@@ -240,6 +268,13 @@ pub(super) fn reindex(
         .map_err(|e| sql_error(format!("reindex vCon row {id}"), e))?;
     if current.as_deref() != Some(etag.as_str()) {
         return Ok(false);
+    }
+    let pending: Option<i64> = conn
+        .prepare_cached("SELECT id FROM index_pending WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+        .map_err(|e| sql_error(format!("reindex vCon row {id}"), e))?;
+    if pending.is_some() {
+        return Ok(true); // indexed from fresh fields by the next flush
     }
     delete_index(conn, id)?;
     insert_index(conn, id, index)?;

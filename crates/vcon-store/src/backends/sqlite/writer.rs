@@ -11,6 +11,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::config::Durability;
+use super::index_writer::PendingIndex;
 use super::queue_writes as qw;
 use super::schema::sql_error;
 use super::vcon_writes::{self as vw, PutMode};
@@ -66,6 +67,8 @@ pub(super) enum Op {
     Reindex {
         items: Vec<(i64, Etag, IndexFields)>,
     },
+    /// Index everything waiting before answering (searches send it).
+    FlushIndex,
     Ping,
 }
 
@@ -83,7 +86,7 @@ impl Op {
     /// Whether losing this write in a power cut would lose an acknowledged
     /// fact. Leases are not: a lost lease is an item delivered again.
     fn must_sync(&self) -> bool {
-        !matches!(self, Self::Lease { .. } | Self::Ping)
+        !matches!(self, Self::Lease { .. } | Self::Ping | Self::FlushIndex)
     }
 }
 
@@ -114,6 +117,8 @@ pub(super) struct Writer {
     pub max_batch: usize,
     /// Bumped after each commit that may have made queue items ready.
     pub ready: Arc<watch::Sender<u64>>,
+    /// Search fields of committed rows, waiting to be indexed in a batch.
+    pub pending: PendingIndex,
     /// Held for as long as the thread runs: keeps other stores out of the directory.
     pub _lock: File,
 }
@@ -140,9 +145,31 @@ impl Writer {
                 let must_sync = batch.iter().any(|(op, _)| op.must_sync());
                 synced = self.set_sync(must_sync, synced);
                 let readies = batch.iter().any(|(op, _)| op.readies_items());
-                let results = self.commit(&mut batch);
+                let mut results = self.commit(&mut batch);
                 if readies && results.iter().any(Result::is_ok) {
                     self.ready.send_modify(|n| *n = n.wrapping_add(1));
+                }
+                let barrier = batch.iter().any(|(op, _)| matches!(op, Op::FlushIndex));
+                if barrier || self.pending.is_full() {
+                    synced = self.set_sync(false, synced);
+                    let flushed = if barrier {
+                        self.pending.flush_all(&mut self.conn)
+                    } else {
+                        self.pending.flush_some(&mut self.conn)
+                    };
+                    // A failed flush leaves the fields waiting; a search that
+                    // asked for it hears why.
+                    if let Err(e) = flushed {
+                        for ((op, _), r) in batch.iter().zip(results.iter_mut()) {
+                            if matches!(op, Op::FlushIndex) {
+                                *r = Err(StoreError::Backend {
+                                    backend: "sqlite",
+                                    op: "index waiting vCons".to_owned(),
+                                    message: e.to_string(),
+                                });
+                            }
+                        }
+                    }
                 }
                 for ((_, reply), result) in batch.drain(..).zip(results) {
                     // A caller that gave up waiting is not an error.
@@ -150,6 +177,7 @@ impl Writer {
                 }
             }
             if let Some(done) = shutdown {
+                let _ = self.pending.flush_all(&mut self.conn);
                 let _ = self
                     .conn
                     .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;");
@@ -192,26 +220,35 @@ impl Writer {
             Err(e) => return fail_all(batch.len(), "begin a write transaction", &e),
         };
         let mut results = Vec::with_capacity(batch.len());
-        for (op, _) in batch.iter() {
+        let mut to_index = Vec::new();
+        for (op, _) in batch.iter_mut() {
             let result = match tx.savepoint() {
-                Ok(mut sp) => {
-                    let r = execute(&sp, op, now);
-                    if r.is_ok() {
-                        match sp.commit() {
-                            Ok(()) => r,
-                            Err(e) => Err(sql_error("release savepoint", e)),
+                Ok(mut sp) => match execute(&sp, op, now) {
+                    Ok((reply, index_id)) => match sp.commit() {
+                        Ok(()) => {
+                            if let (Some(id), Op::Put { record, .. }) = (index_id, op) {
+                                to_index.push((id, std::mem::take(&mut record.index)));
+                            }
+                            Ok(reply)
                         }
-                    } else {
+                        Err(e) => Err(sql_error("release savepoint", e)),
+                    },
+                    Err(e) => {
                         let _ = sp.rollback();
-                        r
+                        Err(e)
                     }
-                }
+                },
                 Err(e) => Err(sql_error("open savepoint", e)),
             };
             results.push(result);
         }
         match tx.commit() {
-            Ok(()) => results,
+            Ok(()) => {
+                for (id, fields) in to_index {
+                    self.pending.add(id, fields);
+                }
+                results
+            }
             Err(e) => fail_all(batch.len(), "commit", &e),
         }
     }
@@ -229,13 +266,26 @@ fn fail_all(n: usize, what: &str, e: &rusqlite::Error) -> Vec<Result<Reply, Stor
         .collect()
 }
 
-fn execute(conn: &Connection, op: &Op, now: i64) -> Result<Reply, StoreError> {
+/// Runs one operation; for a put, also returns the row id to index.
+fn execute(conn: &Connection, op: &Op, now: i64) -> Result<(Reply, Option<i64>), StoreError> {
+    if let Op::Put {
+        record,
+        lists,
+        mode,
+    } = op
+    {
+        return vw::put(conn, record, lists, mode, now).map(|(o, id)| (Reply::Put(o), id));
+    }
+    execute_other(conn, op, now).map(|r| (r, None))
+}
+
+fn execute_other(conn: &Connection, op: &Op, now: i64) -> Result<Reply, StoreError> {
     match op {
-        Op::Put {
-            record,
-            lists,
-            mode,
-        } => vw::put(conn, record, lists, mode, now).map(Reply::Put),
+        Op::Put { .. } => Err(StoreError::Backend {
+            backend: "sqlite",
+            op: "put".to_owned(),
+            message: "internal: put reached the generic path".to_owned(),
+        }),
         Op::Delete { uuid, if_match } => vw::delete(conn, uuid, if_match.as_ref()).map(Reply::Flag),
         Op::Enqueue { list, uuids } => qw::enqueue(conn, list, uuids, now).map(|()| Reply::Unit),
         Op::Lease {
@@ -265,6 +315,6 @@ fn execute(conn: &Connection, op: &Op, now: i64) -> Result<Reply, StoreError> {
             }
             Ok(Reply::Count(n))
         }
-        Op::Ping => Ok(Reply::Unit),
+        Op::Ping | Op::FlushIndex => Ok(Reply::Unit),
     }
 }

@@ -1,0 +1,128 @@
+//! Deferred indexing: the search rows of newly stored vCons are written in
+//! batches of [`INDEX_BATCH`], not one small FTS5 transaction per commit.
+//!
+//! FTS5 pays per transaction (a new segment, its structure record, merge
+//! work): written with every group commit of a few puts, the index cost
+//! about two thirds of the writer's time. So a put commits the vCon row, its
+//! queue items and its id in `index_pending`; the writer keeps the extracted
+//! fields in memory and indexes them later in one transaction, when
+//! [`INDEX_BATCH`] are waiting, when a search asks for it (so searches still
+//! see every acknowledged write), or at shutdown.
+//!
+//! Invariant, kept by doing every transition in one transaction: a vCon row
+//! is either in `index_pending` (no search row yet) or has its search row,
+//! never both. After a crash, `index_pending` says what to index again from
+//! the stored bytes ([`PendingIndex::recover`]).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rusqlite::{Connection, params};
+
+use super::schema::sql_error;
+use super::vcon_writes::insert_index;
+use crate::error::StoreError;
+use crate::index::{IndexFields, extract};
+use crate::record::RecordOptions;
+
+/// How many vCons are indexed in one transaction.
+pub(super) const INDEX_BATCH: usize = 256;
+
+/// Indexing also starts when the waiting text passes this many bytes.
+const MAX_PENDING_TEXT: usize = 8 * 1024 * 1024;
+
+/// Search fields waiting to be indexed, by vCon row id. `index_pending` is
+/// the authority: an entry whose id left it (the vCon was deleted) is dropped.
+pub(super) struct PendingIndex {
+    entries: BTreeMap<i64, IndexFields>,
+    text_bytes: usize,
+    /// Entries waiting, shared with readers so a search knows whether to ask for a flush.
+    count: Arc<AtomicUsize>,
+}
+
+impl PendingIndex {
+    /// The vCons left unindexed by the previous process, re-extracted from their bytes.
+    pub fn recover(conn: &Connection, count: Arc<AtomicUsize>) -> Result<Self, StoreError> {
+        let mut pending = Self {
+            entries: BTreeMap::new(),
+            text_bytes: 0,
+            count,
+        };
+        let rows: Vec<(i64, Vec<u8>)> = conn
+            .prepare("SELECT v.id, v.body FROM index_pending p JOIN vcons v ON v.id = p.id")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .and_then(|rows| rows.collect())
+            })
+            .map_err(|e| sql_error("read vCons left unindexed", e))?;
+        let options = RecordOptions {
+            max_bytes: usize::MAX,
+            ..RecordOptions::default()
+        };
+        for (id, body) in rows {
+            let fields = extract(&body, &options)
+                .map(|x| x.index)
+                .unwrap_or_default();
+            pending.add(id, fields);
+        }
+        Ok(pending)
+    }
+
+    /// Records the fields of a committed row.
+    pub fn add(&mut self, id: i64, fields: IndexFields) {
+        self.text_bytes += fields.text.len();
+        if let Some(old) = self.entries.insert(id, fields) {
+            self.text_bytes = self.text_bytes.saturating_sub(old.text.len());
+        }
+        self.count.store(self.entries.len(), Ordering::Release);
+    }
+
+    /// Whether enough is waiting to index now.
+    pub fn is_full(&self) -> bool {
+        self.entries.len() >= INDEX_BATCH || self.text_bytes >= MAX_PENDING_TEXT
+    }
+
+    /// Whether nothing is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Indexes up to [`INDEX_BATCH`] waiting vCons in one transaction; on
+    /// failure they stay waiting.
+    pub fn flush_some(&mut self, conn: &mut Connection) -> Result<(), StoreError> {
+        let ids: Vec<i64> = self.entries.keys().take(INDEX_BATCH).copied().collect();
+        let tx = conn
+            .transaction()
+            .map_err(|e| sql_error("begin an index transaction", e))?;
+        {
+            let mut unpend = tx
+                .prepare_cached("DELETE FROM index_pending WHERE id = ?1")
+                .map_err(|e| sql_error("index pending vCons", e))?;
+            for id in &ids {
+                let was_pending = unpend
+                    .execute(params![id])
+                    .map_err(|e| sql_error(format!("index vCon row {id}"), e))?;
+                if let (1, Some(fields)) = (was_pending, self.entries.get(id)) {
+                    insert_index(&tx, *id, fields)?;
+                }
+            }
+        }
+        tx.commit().map_err(|e| sql_error("commit the index", e))?;
+        for id in ids {
+            if let Some(f) = self.entries.remove(&id) {
+                self.text_bytes = self.text_bytes.saturating_sub(f.text.len());
+            }
+        }
+        self.count.store(self.entries.len(), Ordering::Release);
+        Ok(())
+    }
+
+    /// Indexes everything waiting.
+    pub fn flush_all(&mut self, conn: &mut Connection) -> Result<(), StoreError> {
+        while !self.is_empty() {
+            self.flush_some(conn)?;
+        }
+        Ok(())
+    }
+}
