@@ -39,7 +39,12 @@ impl Limiter {
 /// `timeout` or `unavailable` problem when the deadline passes first.
 pub async fn limit(State(limiter): State<Limiter>, request: Request, next: Next) -> Response {
     let deadline = Instant::now() + limiter.timeout;
-    let permit = match timeout_at(deadline, Arc::clone(&limiter.slots).acquire_owned()).await {
+    let slot = match Arc::clone(&limiter.slots).try_acquire_owned() {
+        // The common case: a slot is free, no timer needed to wait for it.
+        Ok(permit) => Ok(Ok(permit)),
+        Err(_) => timeout_at(deadline, Arc::clone(&limiter.slots).acquire_owned()).await,
+    };
+    let permit = match slot {
         Ok(Ok(permit)) => permit,
         Ok(Err(_)) => {
             return ApiError::Unavailable("the server is stopping".into()).into_response();

@@ -87,13 +87,22 @@ pub async fn track(request: Request, next: Next) -> Response {
     in_flight.increment(1.0);
     let response = next.run(request).await;
     in_flight.decrement(1.0);
+    let elapsed = start.elapsed();
+    let status = response.status().as_u16();
+    tracing::debug!(
+        method = method.as_str(),
+        route,
+        status,
+        micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
     let labels = [
         ("method", method.as_str().to_owned()),
         ("route", route),
-        ("status", response.status().as_u16().to_string()),
+        ("status", status.to_string()),
     ];
     metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
-    metrics::histogram!(HTTP_DURATION, &labels).record(start.elapsed().as_secs_f64());
+    metrics::histogram!(HTTP_DURATION, &labels).record(elapsed.as_secs_f64());
     response
 }
 

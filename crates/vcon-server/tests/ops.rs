@@ -283,3 +283,95 @@ async fn chains_process_what_the_api_queues() {
         "the link's change was stored"
     );
 }
+
+#[tokio::test]
+async fn shutdown_drains_a_request_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        data_dir: dir.path().join("data"),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..ServerConfig::default()
+    };
+    let tokens = TokenSources {
+        admin_token: Some(ADMIN.into()),
+        ..TokenSources::default()
+    };
+    let server = Server::start(config.clone(), tokens.clone()).await.unwrap();
+    let listener = server.bind().await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve(listener, async {
+        let _ = stopped.await;
+    }));
+
+    // A POST whose body is only half sent when shutdown begins.
+    let uuid = new_uuid();
+    let body = strict_vcon(&uuid, "+12345678901", "in flight");
+    let (first, second) = body.as_bytes().split_at(body.len() / 2);
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /v1/vcons HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {ADMIN}\r\n\
+         Content-Type: application/vcon\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(first).await.unwrap();
+    s.flush().await.unwrap();
+    // Wait (bounded) until the server has the request, then ask it to stop.
+    let state_probe = http_get(addr, "/ready").await;
+    assert!(state_probe.starts_with("HTTP/1.1 200"), "{state_probe}");
+    stop.send(()).unwrap();
+    tokio::task::yield_now().await;
+    s.write_all(second).await.unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).await.unwrap();
+    assert!(
+        reply.starts_with("HTTP/1.1 201"),
+        "the request in flight finished: {reply}"
+    );
+    serving.await.unwrap().unwrap();
+
+    // It is on disk: a new server on the same directory has it.
+    let again = Server::start(config, tokens).await.unwrap();
+    let get = native(Method::GET, &format!("/v1/vcons/{uuid}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&again.router(), get).await.status, 200);
+    again.state().store.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_request_that_cannot_finish_in_time_is_503() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServerConfig {
+        data_dir: dir.path().join("data"),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..ServerConfig::default()
+    };
+    config.limits.max_concurrent_requests = 1;
+    config.limits.request_timeout_secs = 0.3;
+    let tokens = TokenSources {
+        admin_token: Some(ADMIN.into()),
+        ..TokenSources::default()
+    };
+    let server = Server::start(config, tokens).await.unwrap();
+    let listener = server.bind().await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve(listener, async {
+        let _ = stopped.await;
+    }));
+    // A POST that never sends its body holds the only slot until its timeout.
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /v1/vcons HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {ADMIN}\r\n\
+         Content-Type: application/vcon\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).await.unwrap();
+    assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
+    assert!(reply.contains("urn:vconkit:problem:timeout"), "{reply}");
+    stop.send(()).unwrap();
+    serving.await.unwrap().unwrap();
+}
