@@ -35,6 +35,10 @@ pub struct ServerConfig {
     /// Which logs to write, in `tracing-subscriber` filter syntax
     /// (`info`, `vcon_server=debug,info`). Env: `VCON_LOG`, else `RUST_LOG`.
     pub log_filter: String,
+    /// Browser origins allowed to call the APIs (CORS): `["*"]` for any,
+    /// as the conserver allows; empty (the default) sends no CORS headers.
+    /// Env: `VCON_CORS_ALLOW_ORIGINS` (comma-separated).
+    pub cors_allow_origins: Vec<String>,
     /// Request limits.
     pub limits: LimitsConfig,
     /// Authentication of the native API.
@@ -58,6 +62,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("vcon-data"),
             log_format: LogFormat::Text,
             log_filter: "info".to_owned(),
+            cors_allow_origins: Vec::new(),
             limits: LimitsConfig::default(),
             auth: AuthConfig::default(),
             validation: ValidationConfig::default(),
@@ -380,6 +385,14 @@ impl ServerConfig {
         if let Some(v) = env("VCON_LOG").or_else(|| env("RUST_LOG")) {
             self.log_filter = v;
         }
+        if let Some(v) = env("VCON_CORS_ALLOW_ORIGINS") {
+            self.cors_allow_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         if let Some(v) = env("VCON_MAX_BODY_BYTES") {
             self.limits.max_body_bytes = parse_env("VCON_MAX_BODY_BYTES", &v)?;
         }
@@ -458,6 +471,17 @@ impl ServerConfig {
         ] {
             if !(secs.is_finite() && secs > 0.0 && secs < 1e9) {
                 return Err(invalid(key, "must be a positive number of seconds"));
+            }
+        }
+        for origin in &self.cors_allow_origins {
+            let ok = origin == "*"
+                || ((origin.starts_with("http://") || origin.starts_with("https://"))
+                    && axum::http::HeaderValue::from_str(origin).is_ok());
+            if !ok {
+                return Err(invalid(
+                    "cors_allow_origins",
+                    "each origin is `*` or scheme://host[:port], such as https://console.example.com",
+                ));
             }
         }
         if self.store.readers == 0 {

@@ -375,3 +375,58 @@ async fn a_request_that_cannot_finish_in_time_is_503() {
     stop.send(()).unwrap();
     serving.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn cors_is_off_by_default_and_answers_preflights_when_configured() {
+    let t = start(|_| {}).await;
+    let r = send(
+        &t.server.router(),
+        Request::get("/health")
+            .header("origin", "https://ui.example")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(r.header("access-control-allow-origin").is_none());
+
+    let t = start(|c| c.cors_allow_origins = vec!["https://ui.example".into()]).await;
+    let app = t.server.router();
+    let preflight = Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/v1/vcons")
+        .header("origin", "https://ui.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
+        .body(Body::empty())
+        .unwrap();
+    let r = send(&app, preflight).await;
+    assert!(r.status.is_success(), "{:?}", r.status);
+    assert_eq!(
+        r.header("access-control-allow-origin").as_deref(),
+        Some("https://ui.example")
+    );
+    let get = native(Method::GET, "/v1/vcons")
+        .header("origin", "https://ui.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(&app, get)
+            .await
+            .header("access-control-allow-origin")
+            .as_deref(),
+        Some("https://ui.example")
+    );
+    let other = Request::get("/health")
+        .header("origin", "https://evil.example")
+        .body(Body::empty())
+        .unwrap();
+    assert!(
+        send(&app, other)
+            .await
+            .header("access-control-allow-origin")
+            .is_none()
+    );
+}

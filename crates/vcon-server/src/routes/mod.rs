@@ -21,6 +21,7 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::ServerConfig;
@@ -59,14 +60,41 @@ pub fn build(state: AppState, config: &ServerConfig) -> Router {
         config.limits.max_concurrent_requests,
         Duration::from_secs_f64(config.limits.request_timeout_secs),
     );
-    router
+    let router = router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
         .layer(from_fn_with_state(limiter, limit))
         .layer(from_fn(crate::metrics::track))
-        .layer(from_fn(version_headers))
-        .with_state(state)
+        .layer(from_fn(version_headers));
+    // Outermost, so that preflight requests are answered before auth.
+    match cors(&config.cors_allow_origins) {
+        Some(layer) => router.layer(layer).with_state(state),
+        None => router.with_state(state),
+    }
+}
+
+/// The CORS layer for `origins` (`*` for any); `None` when empty.
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods(AllowMethods::mirror_request())
+            .allow_headers(AllowHeaders::mirror_request())
+            .expose_headers([
+                axum::http::header::ETAG,
+                axum::http::header::LOCATION,
+                axum::http::header::RETRY_AFTER,
+            ]),
+    )
 }
 
 /// The conserver's routes: those behind its token, and the two that are not.
