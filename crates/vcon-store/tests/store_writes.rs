@@ -316,3 +316,44 @@ async fn open_from_config_gives_one_store_seen_two_ways() {
     backend.store.health().await.unwrap();
     backend.store.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn head_get_many_and_tenants() {
+    let t = open();
+    let acme = RecordOptions {
+        tenant: Some("acme".into()),
+        ..RecordOptions::default()
+    };
+    let r1 = VconRecord::from_bytes(bytes(&vcon(1)), &acme).unwrap();
+    assert_eq!(r1.tenant(), Some("acme"));
+    t.store.put(r1).await.unwrap();
+    t.store.put(record_n(2)).await.unwrap();
+    let head = t.store.head(&uuid(1)).await.unwrap().unwrap();
+    assert_eq!(head.tenant.as_deref(), Some("acme"));
+    assert_eq!(head.size, bytes(&vcon(1)).len() as u64);
+    let many = t
+        .store
+        .get_many(&[uuid(2), uuid(3), uuid(1)])
+        .await
+        .unwrap();
+    let found: Vec<_> = many
+        .iter()
+        .map(|g| g.as_ref().map(|g| g.meta.uuid.clone()))
+        .collect();
+    assert_eq!(found, [Some(uuid(2)), None, Some(uuid(1))]);
+    let q = vcon_store::SearchQuery {
+        tenant: Some("acme".into()),
+        ..Default::default()
+    };
+    let page = t.store.search(&q).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].uuid, uuid(1));
+    let bad = RecordOptions {
+        tenant: Some(String::new()),
+        ..RecordOptions::default()
+    };
+    assert!(matches!(
+        VconRecord::from_bytes(bytes(&vcon(1)), &bad),
+        Err(RecordError::Tenant { .. })
+    ));
+}
