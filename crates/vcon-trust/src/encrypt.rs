@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use vcon_core::Form;
 use vcon_core::read::{ReadLimits, read};
 
-use crate::error::EncryptError;
+use crate::error::{EncryptError, EnvelopeError};
 use crate::jose::{b64, backend, jws};
 use crate::keys::{KeyError, PublicKey};
 use crate::x509::Certificate;
@@ -82,9 +82,23 @@ pub fn encrypt(
     if doc.form != Some(Form::Signed) {
         return Err(EncryptError::NotSigned { found: doc.form });
     }
-    jws::parse(&doc.object)?;
+    let parsed = jws::parse(&doc.object)?;
     let uuid = jws::innermost_uuid(&doc.object, &options.limits, 8)
         .map_err(|reason| EncryptError::MissingUuid { reason })?;
+    // The uuid goes to the unprotected header, which [`crate::decrypt`] checks
+    // against every signature's: refuse what could not be decrypted back.
+    for sig in &parsed.signatures {
+        if let Some(h) = sig.str_member("uuid")?
+            && h != uuid
+        {
+            return Err(EnvelopeError {
+                pointer: format!("{}/header/uuid", sig.pointer()),
+                reason: format!("`{h}` differs from the payload vCon's uuid `{uuid}`"),
+                rule: "R-39",
+            }
+            .into());
+        }
+    }
     if recipients.is_empty() {
         return Err(EncryptError::NoRecipients);
     }
@@ -177,4 +191,40 @@ pub fn encrypt(
         object,
         uuid,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::keys::{KeyKind, PrivateKey};
+    use crate::{DecryptOptions, SignOptions, Signer, decrypt, sign};
+
+    /// Found by the `envelope` fuzz target: a signed vCon whose header uuid
+    /// differs from its payload's was encrypted, and `decrypt` then refused
+    /// the result (R-41 uuid check). It is refused up front now.
+    #[test]
+    fn a_header_uuid_that_differs_from_the_payload_is_refused() {
+        let key = PrivateKey::generate(KeyKind::P256).unwrap();
+        let vcon =
+            serde_json::json!({"uuid": "019f15a6-a752-826f-b9a2-279e0d16bc46", "parties": []});
+        let signed = sign(
+            vcon.as_object().unwrap(),
+            &[Signer::new(key.clone())],
+            &SignOptions::default(),
+        )
+        .unwrap();
+        let to = [Recipient::new(key.public_key().unwrap())];
+        let sealed = encrypt(&signed.bytes, &to, &EncryptOptions::default()).unwrap();
+        decrypt(&sealed.bytes, &key, &DecryptOptions::default()).unwrap();
+
+        let mut object = signed.object.clone();
+        object["signatures"][0]["header"]["uuid"] = "another".into();
+        let bytes = serde_json::to_vec(&object).unwrap();
+        let e = encrypt(&bytes, &to, &EncryptOptions::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/signatures/0/header/uuid: `another` differs from the payload vCon's uuid `019f15a6-a752-826f-b9a2-279e0d16bc46` (R-39)"
+        );
+    }
 }
