@@ -1,33 +1,61 @@
-//! Cost of the trust operations on a small vCon (about 0.5 KB):
+//! Cost of the trust operations, next to the bare OpenSSL primitives measured
+//! in the same process (the `primitive` group), so that the ratio holds even on
+//! a noisy machine:
 //!
 //! ```text
-//! cargo bench -p vcon-trust --bench trust
+//! cargo bench -p vcon-trust --bench trust                 # everything (~6 minutes)
+//! VCON_BENCH_CLOCK=cpu cargo bench -p vcon-trust --bench trust   # on-CPU time, groups `*-cpu`
+//! cargo bench -p vcon-trust --bench trust -- small/        # one group
+//! python3 bench/trust_interop.py summary target/criterion  # rates and ratios
 //! ```
 //!
-//! * `sign/RS256`, `sign/ES256`: [`vcon_trust::sign`] with an x5c chain
-//!   (includes setting `updated_at` and serialising);
-//! * `verify/RS256_strict_chain`: [`vcon_trust::verify`] of an RS256 signature
-//!   through a three-level v3 chain (webpki + link checks);
-//! * `verify/ES256_public_key`: verification with a bare public key;
-//! * `encrypt/RSA-OAEP+A256CBC-HS512`, `decrypt/RSA-OAEP+A256CBC-HS512`:
-//!   one recipient; `encrypt/ECDH-ES+A256KW+A256GCM`,
-//!   `decrypt/ECDH-ES+A256KW+A256GCM` likewise.
+//! Groups (ids are `group/operation_variant`):
 //!
-//! Not measured yet; no numbers are claimed.
+//! * `primitive`: the OpenSSL operation alone on the same bytes as the
+//!   small-vCon case — RSA-2048 PKCS#1 v1.5 / SHA-256 sign and verify of the
+//!   JWS signing input, ECDSA P-256 / SHA-256, Ed25519; AES-256-GCM and
+//!   AES-256-CBC + HMAC-SHA-512 over 1 MiB; SHA-256 over the 1 MB signing input.
+//! * `small` (a vCon of about 0.5 KB): [`vcon_trust::sign`] with an x5c chain
+//!   (`sign_RS256_x5c`, `sign_ES256_x5c`, `sign_EdDSA_x5c`) or a bare key
+//!   (`sign_RS256_bare`, what the PyPI `vcon` library does);
+//!   [`vcon_trust::verify`] through a three-level v3 chain under the strict
+//!   policy (`verify_RS256_chain`, `verify_ES256_chain`: x5c leaf + intermediate
+//!   to the root anchor), or of a signature without certificate (as the PyPI
+//!   library writes) with a given public key (`verify_RS256_key`,
+//!   `verify_ES256_key`, `verify_EdDSA_key`);
+//!   [`vcon_trust::encrypt`] / [`vcon_trust::decrypt`] of the signed vCon to
+//!   one recipient (`RSA-OAEP+A256CBC-HS512`, `ECDH-ES+A256KW+A256GCM`).
+//! * `1MB`: the same on a vCon with a 1 MB text dialog (throughput in bytes of
+//!   the unsigned vCon, or of the signed vCon for encrypt/decrypt).
+//!
+//! The small vCon is also what `bench/trust_interop.py` signs with the PyPI
+//! library (keep the two in step).
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use std::hint::black_box;
+// The on-CPU clock of vcon-core's benches (one implementation for both crates).
+#[path = "../../vcon-core/benches/support/cputime.rs"]
+mod cputime;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use serde_json::json;
+use std::hint::black_box;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use criterion::measurement::{Measurement, WallTime};
+use criterion::{Criterion, Throughput};
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private};
+use openssl::symm::Cipher;
+use serde_json::{Map, Value, json};
 use vcon_trust::keys::{KeyKind, PrivateKey, TestPki, TestPkiOptions};
 use vcon_trust::{
     ContentEnc, DecryptOptions, EncryptOptions, KeyAlg, Recipient, SignOptions, Signer,
     VerifyOptions, decrypt, encrypt, sign, verify,
 };
 
-fn unsigned() -> serde_json::Map<String, serde_json::Value> {
+/// The small vCon (also in bench/trust_interop.py).
+fn small() -> Map<String, Value> {
     json!({
         "uuid": "019f15a6-a752-826f-b9a2-279e0d16bc46",
         "created_at": "2026-06-29T23:11:19Z",
@@ -40,6 +68,15 @@ fn unsigned() -> serde_json::Map<String, serde_json::Value> {
     .clone()
 }
 
+/// The small vCon with a dialog body of 1,000,000 bytes of text.
+fn large() -> Map<String, Value> {
+    let mut v = small();
+    let line = "Hello Bob, about your order. ";
+    let body: String = line.repeat(1_000_000 / line.len() + 1)[..1_000_000].to_owned();
+    v["dialog"][0]["body"] = Value::String(body);
+    v
+}
+
 fn pki(kind: KeyKind) -> TestPki {
     TestPki::generate(&TestPkiOptions {
         key_kind: kind,
@@ -48,48 +85,168 @@ fn pki(kind: KeyKind) -> TestPki {
     .unwrap()
 }
 
-fn bench(c: &mut Criterion) {
-    let vcon = unsigned();
-    let rsa = pki(KeyKind::RSA2048);
-    let ec = pki(KeyKind::P256);
-    let rsa_signer = [Signer::with_chain(rsa.leaf_key.clone(), rsa.chain())];
-    let ec_signer = [Signer::with_chain(ec.leaf_key.clone(), ec.chain())];
+/// What a JWS signs for this vCon with an RS256-style protected header.
+fn signing_input(vcon: &Map<String, Value>) -> Vec<u8> {
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(vcon).unwrap());
+    format!("eyJhbGciOiJSUzI1NiJ9.{payload}").into_bytes()
+}
+
+fn pkey(key: &PrivateKey) -> PKey<Private> {
+    PKey::private_key_from_pem(&key.to_pem().unwrap()).unwrap()
+}
+
+/// The bare OpenSSL operations.
+fn primitives<M: Measurement>(c: &mut Criterion<M>, keys: &Keys, suffix: &str) {
+    let input = signing_input(&small());
+    let mut g = c.benchmark_group(format!("primitive{suffix}"));
+    for (name, key, md) in [
+        ("rsa2048", &keys.rsa, MessageDigest::sha256()),
+        ("ecdsap256", &keys.ec, MessageDigest::sha256()),
+    ] {
+        let k = pkey(&key.leaf_key);
+        let sig = {
+            let mut s = openssl::sign::Signer::new(md, &k).unwrap();
+            s.sign_oneshot_to_vec(&input).unwrap()
+        };
+        g.bench_function(format!("sign_{name}"), |b| {
+            b.iter(|| {
+                let mut s = openssl::sign::Signer::new(md, &k).unwrap();
+                s.sign_oneshot_to_vec(black_box(&input)).unwrap()
+            })
+        });
+        g.bench_function(format!("verify_{name}"), |b| {
+            b.iter(|| {
+                let mut v = openssl::sign::Verifier::new(md, &k).unwrap();
+                assert!(v.verify_oneshot(black_box(&sig), &input).unwrap());
+            })
+        });
+    }
+    let k = pkey(&keys.ed.leaf_key);
+    let sig = openssl::sign::Signer::new_without_digest(&k)
+        .unwrap()
+        .sign_oneshot_to_vec(&input)
+        .unwrap();
+    g.bench_function("sign_ed25519", |b| {
+        b.iter(|| {
+            let mut s = openssl::sign::Signer::new_without_digest(&k).unwrap();
+            s.sign_oneshot_to_vec(black_box(&input)).unwrap()
+        })
+    });
+    g.bench_function("verify_ed25519", |b| {
+        b.iter(|| {
+            let mut v = openssl::sign::Verifier::new_without_digest(&k).unwrap();
+            assert!(v.verify_oneshot(black_box(&sig), &input).unwrap());
+        })
+    });
+
+    let mib = vec![0x5a_u8; 1 << 20];
+    let key = [7_u8; 32];
+    let mac_key = PKey::hmac(&[9_u8; 32]).unwrap();
+    g.throughput(Throughput::Bytes(mib.len() as u64));
+    g.bench_function("aes256gcm_1MiB", |b| {
+        b.iter(|| {
+            let mut tag = [0_u8; 16];
+            openssl::symm::encrypt_aead(
+                Cipher::aes_256_gcm(),
+                &key,
+                Some(&[1; 12]),
+                b"aad",
+                black_box(&mib),
+                &mut tag,
+            )
+            .unwrap()
+        })
+    });
+    g.bench_function("aes256cbc_hmacsha512_1MiB", |b| {
+        b.iter(|| {
+            let ct = openssl::symm::encrypt(
+                Cipher::aes_256_cbc(),
+                &key,
+                Some(&[1; 16]),
+                black_box(&mib),
+            )
+            .unwrap();
+            let mut s = openssl::sign::Signer::new(MessageDigest::sha512(), &mac_key).unwrap();
+            s.update(&ct).unwrap();
+            s.sign_to_vec().unwrap()
+        })
+    });
+    let large_input = signing_input(&large());
+    g.throughput(Throughput::Bytes(large_input.len() as u64));
+    g.bench_function("sha256_1MB_signing_input", |b| {
+        b.iter(|| openssl::sha::sha256(black_box(&large_input)))
+    });
+    g.finish();
+}
+
+struct Keys {
+    rsa: TestPki,
+    ec: TestPki,
+    ed: TestPki,
+}
+
+/// sign, verify, encrypt and decrypt of `vcon` in group `group`.
+fn operations<M: Measurement>(
+    c: &mut Criterion<M>,
+    keys: &Keys,
+    group: &str,
+    vcon: &Map<String, Value>,
+    full: bool,
+) {
     let options = SignOptions::default();
+    let with_chain = |p: &TestPki| [Signer::with_chain(p.leaf_key.clone(), p.chain())];
+    let rsa = with_chain(&keys.rsa);
+    let ec = with_chain(&keys.ec);
+    let ed = with_chain(&keys.ed);
+    let rsa_bare = [Signer::new(keys.rsa.leaf_key.clone())];
+    let unsigned_len = serde_json::to_vec(vcon).unwrap().len() as u64;
 
-    let mut g = c.benchmark_group("sign");
-    g.bench_function("RS256", |b| {
-        b.iter(|| sign(black_box(&vcon), &rsa_signer, &options).unwrap())
-    });
-    g.bench_function("ES256", |b| {
-        b.iter(|| sign(black_box(&vcon), &ec_signer, &options).unwrap())
-    });
-    g.finish();
+    let mut g = c.benchmark_group(group);
+    g.throughput(Throughput::Bytes(unsigned_len));
+    let mut signers: Vec<(&str, &[Signer])> = vec![("RS256_x5c", &rsa), ("RS256_bare", &rsa_bare)];
+    if full {
+        signers.extend([("ES256_x5c", &ec[..]), ("EdDSA_x5c", &ed[..])]);
+    }
+    for (name, signer) in &signers {
+        g.bench_function(format!("sign_{name}"), |b| {
+            b.iter(|| sign(black_box(vcon), signer, &options).unwrap())
+        });
+    }
 
-    let rs_signed = sign(&vcon, &rsa_signer, &options).unwrap().bytes;
-    let es_signed = sign(&vcon, &ec_signer, &options).unwrap().bytes;
-    let by_chain = VerifyOptions::with_anchors(vec![rsa.root_cert.clone()]);
-    let by_key = VerifyOptions::with_public_keys(vec![ec.leaf_key.public_key().unwrap()]);
-    let mut g = c.benchmark_group("verify");
-    g.bench_function("RS256_strict_chain", |b| {
-        b.iter(|| verify(black_box(&rs_signed), &by_chain).unwrap())
-    });
-    g.bench_function("ES256_public_key", |b| {
-        b.iter(|| verify(black_box(&es_signed), &by_key).unwrap())
-    });
-    g.finish();
+    let signed = |s: &[Signer]| sign(vcon, s, &options).unwrap().bytes;
+    let bare = |p: &TestPki| signed(&[Signer::new(p.leaf_key.clone())]);
+    let (rs, es) = (signed(&rsa), signed(&ec));
+    let (rs_bare, es_bare, ed_bare) = (bare(&keys.rsa), bare(&keys.ec), bare(&keys.ed));
+    let chain = |p: &TestPki| VerifyOptions::with_anchors(vec![p.root_cert.clone()]);
+    let key = |p: &TestPki| VerifyOptions::with_public_keys(vec![p.leaf_key.public_key().unwrap()]);
+    let mut cases = vec![
+        ("RS256_chain", &rs, chain(&keys.rsa)),
+        ("RS256_key", &rs_bare, key(&keys.rsa)),
+    ];
+    if full {
+        cases.extend([
+            ("ES256_chain", &es, chain(&keys.ec)),
+            ("ES256_key", &es_bare, key(&keys.ec)),
+            ("EdDSA_key", &ed_bare, key(&keys.ed)),
+        ]);
+    }
+    for (name, bytes, o) in &cases {
+        g.bench_function(format!("verify_{name}"), |b| {
+            b.iter(|| verify(black_box(bytes), o).unwrap())
+        });
+    }
 
-    let rsa_rcpt = PrivateKey::generate(KeyKind::RSA2048).unwrap();
-    let ec_rcpt = PrivateKey::generate(KeyKind::P256).unwrap();
+    g.throughput(Throughput::Bytes(rs.len() as u64));
     let cases = [
         (
             "RSA-OAEP+A256CBC-HS512",
-            &rsa_rcpt,
+            &keys.rsa.leaf_key,
             KeyAlg::RsaOaep,
             ContentEnc::A256CbcHs512,
         ),
         (
             "ECDH-ES+A256KW+A256GCM",
-            &ec_rcpt,
+            &keys.ec.leaf_key,
             KeyAlg::EcdhEsA256kw,
             ContentEnc::A256Gcm,
         ),
@@ -100,16 +257,48 @@ fn bench(c: &mut Criterion) {
             enc,
             ..EncryptOptions::default()
         };
-        c.bench_function(&format!("encrypt/{name}"), |b| {
-            b.iter(|| encrypt(black_box(&rs_signed), &to, &eo).unwrap())
+        g.bench_function(format!("encrypt_{name}"), |b| {
+            b.iter(|| encrypt(black_box(&rs), &to, &eo).unwrap())
         });
-        let sealed = encrypt(&rs_signed, &to, &eo).unwrap().bytes;
+        let sealed = encrypt(&rs, &to, &eo).unwrap().bytes;
         let d = DecryptOptions::default();
-        c.bench_function(&format!("decrypt/{name}"), |b| {
+        g.bench_function(format!("decrypt_{name}"), |b| {
             b.iter(|| decrypt(black_box(&sealed), key, &d).unwrap())
         });
     }
+    g.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+fn run<M: Measurement>(c: &mut Criterion<M>, suffix: &str) {
+    let keys = Keys {
+        rsa: pki(KeyKind::RSA2048),
+        ec: pki(KeyKind::P256),
+        ed: pki(KeyKind::Ed25519),
+    };
+    primitives(c, &keys, suffix);
+    operations(c, &keys, &format!("small{suffix}"), &small(), true);
+    operations(c, &keys, &format!("1MB{suffix}"), &large(), false);
+}
+
+/// Wall-clock time by default; with `VCON_BENCH_CLOCK=cpu`, the benchmark
+/// thread's on-CPU time (vcon-core's `benches/support/cputime.rs`), in groups
+/// suffixed `-cpu`: on a shared machine it leaves out the time spent waiting
+/// for a core.
+fn main() {
+    let config = |c: Criterion<WallTime>| {
+        c.sample_size(30)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(4))
+    };
+    if std::env::var("VCON_BENCH_CLOCK").is_ok_and(|v| v == "cpu") {
+        let mut c = config(Criterion::default())
+            .with_measurement(cputime::CpuTime)
+            .configure_from_args();
+        run(&mut c, "-cpu");
+        c.final_summary();
+    } else {
+        let mut c = config(Criterion::default()).configure_from_args();
+        run(&mut c, "");
+        c.final_summary();
+    }
+}
