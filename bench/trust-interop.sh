@@ -23,7 +23,8 @@
 #    the bare OpenSSL primitives (cargo bench -p vcon-trust --bench trust);
 # 6. prints a summary; exits 1 if an interop check failed.
 #
-# Environment: VENV, PY312, OUT, ROUNDS (5), N (200), RUNS (20 hyperfine runs), BENCH (1).
+# Environment: VENV, PY312, OUT, ROUNDS (5), N (200), RUNS (20 hyperfine runs), BENCH (1),
+# CLOCK (cpu: criterion measures the bench thread's on-CPU time; `wall` for wall-clock).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +35,7 @@ ROUNDS=${ROUNDS:-5}
 N=${N:-200}
 RUNS=${RUNS:-20}
 BENCH=${BENCH:-1}
+CLOCK=${CLOCK:-cpu}
 HELPER="$ROOT/bench/trust_interop.py"
 if [[ -z "${PY312:-}" ]]; then
     if command -v pyenv >/dev/null 2>&1; then
@@ -159,10 +161,11 @@ fi
 
 if [[ "$BENCH" != 0 ]]; then
     say "Speed: library criterion benches next to the bare OpenSSL primitives (uptime: $(uptime))"
-    cargo bench --quiet -p vcon-trust --bench trust -- \
-        '^(primitive/(sign|verify)_rsa2048|primitive/sha256_1MB_signing_input|(small|1MB)/(sign_RS256_bare|sign_RS256_x5c|verify_RS256_key|verify_RS256_chain))$' \
+    VCON_BENCH_CLOCK=$CLOCK cargo bench --quiet -p vcon-trust --bench trust -- \
+        '^(primitive[-a-z]*/(sign|verify)_rsa2048|primitive[-a-z]*/sha256_1MB_signing_input|(small|1MB)[-a-z]*/(sign_RS256_bare|sign_RS256_x5c|verify_RS256_key|verify_RS256_chain))$' \
         >"$OUT/criterion.txt" 2>&1
-    python3 "$HELPER" summary "$ROOT/target/criterion" "$OUT/python-time.json"
+    python3 "$HELPER" summary "$ROOT/target/criterion" "$OUT/python-time.json" \
+        $([[ $CLOCK == cpu ]] && echo --cpu)
 fi
 
 say "Summary"

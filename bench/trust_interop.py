@@ -8,7 +8,7 @@ summary of the criterion results of `cargo bench -p vcon-trust --bench trust`.
   python trust_interop.py py-sign OUT_DIR [KEY_PEM]    # the library signs the small and 1 MB vCons
   python trust_interop.py py-verify SIGNED PUB_OR_CERT # the library verifies (exit 0/1)
   python trust_interop.py py-time ROUNDS N             # its sign/verify speed, JSON
-  python3 trust_interop.py summary CRITERION_DIR [PY_TIME_JSON]   # no library needed
+  python3 trust_interop.py summary CRITERION_DIR [PY_TIME_JSON] [--cpu]  # no library needed
 
 The library's API (read from its source, vcon/vcon.py): `Vcon.build_from_json`,
 `Vcon.sign(private_key)` writes `signatures = [{"protected", "signature"}]` and
@@ -167,10 +167,12 @@ def typical_ns(path):
     return (est.get("slope") or est["mean"])["point_estimate"]
 
 
-def summary(criterion_dir, py_json=None):
-    """Prints a Markdown table: vconkit vs the bare primitive (and vs Python)."""
+def summary(criterion_dir, py_json=None, suffix=""):
+    """Prints a Markdown table: vconkit vs the bare primitive (and vs Python).
+    `suffix` is "-cpu" for the groups of VCON_BENCH_CLOCK=cpu."""
+
     def t(group, bench):
-        p = os.path.join(criterion_dir, group, bench, "new", "estimates.json")
+        p = os.path.join(criterion_dir, group + suffix, bench, "new", "estimates.json")
         return typical_ns(p) if os.path.exists(p) else None
 
     py = json.load(open(py_json)) if py_json else None
@@ -242,8 +244,8 @@ def main(argv):
         py_verify(*args)
     elif cmd == "py-time" and len(args) == 2:
         py_time(int(args[0]), int(args[1]))
-    elif cmd == "summary" and len(args) in (1, 2):
-        summary(*args)
+    elif cmd == "summary" and 1 <= len([a for a in args if a != "--cpu"]) <= 2:
+        summary(*[a for a in args if a != "--cpu"], suffix="-cpu" if "--cpu" in args else "")
     else:
         sys.exit(__doc__)
 

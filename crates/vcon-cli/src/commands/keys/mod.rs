@@ -28,6 +28,10 @@ Keys and certificates for the trust commands (sign, verify, encrypt, decrypt).
 
 Run `vcon keys generate --help` or `vcon keys show --help` for details.
 
+Examples:
+  vcon keys generate --out-dir pki/
+  vcon keys show --format json pki/chain.pem
+
 Exit status:
   0  done
   1  (show) the file holds no key or certificate this tool reads
