@@ -79,7 +79,7 @@ Exit status:
 /// `vcon bench-server` arguments.
 #[derive(Debug, Parser)]
 #[command(
-    about = "Load-test a vCon server (vcon serve or the conserver): ingest, reads, chain throughput",
+    about = "Load-test a vCon server (vcon serve, the conserver): ingest, reads, chains",
     long_about = LONG_ABOUT
 )]
 pub struct Args {
