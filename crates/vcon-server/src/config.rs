@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod env;
+
 /// The commented default configuration, printed by `--print-config`.
 /// A test checks that it parses to [`ServerConfig::default`].
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("config/default.toml");
@@ -361,92 +363,6 @@ impl ServerConfig {
         Ok(config)
     }
 
-    /// Applies the environment variables named on each field.
-    pub fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        if let Some(v) = env("VCON_LISTEN") {
-            self.listen = parse_env("VCON_LISTEN", &v)?;
-        }
-        if let Some(v) = env("VCON_DATA_DIR") {
-            self.data_dir = PathBuf::from(v);
-        }
-        if let Some(v) = env("VCON_LOG_FORMAT") {
-            self.log_format = match v.as_str() {
-                "text" => LogFormat::Text,
-                "json" => LogFormat::Json,
-                _ => {
-                    return Err(env_error(
-                        "VCON_LOG_FORMAT",
-                        &v,
-                        "expected `text` or `json`",
-                    ));
-                }
-            };
-        }
-        if let Some(v) = env("VCON_LOG").or_else(|| env("RUST_LOG")) {
-            self.log_filter = v;
-        }
-        if let Some(v) = env("VCON_CORS_ALLOW_ORIGINS") {
-            self.cors_allow_origins = v
-                .split(',')
-                .map(str::trim)
-                .filter(|o| !o.is_empty())
-                .map(str::to_owned)
-                .collect();
-        }
-        if let Some(v) = env("VCON_MAX_BODY_BYTES") {
-            self.limits.max_body_bytes = parse_env("VCON_MAX_BODY_BYTES", &v)?;
-        }
-        if let Some(v) = env("VCON_REQUEST_TIMEOUT_SECS") {
-            self.limits.request_timeout_secs = parse_env("VCON_REQUEST_TIMEOUT_SECS", &v)?;
-        }
-        if let Some(v) = env("VCON_MAX_CONCURRENT_REQUESTS") {
-            self.limits.max_concurrent_requests = parse_env("VCON_MAX_CONCURRENT_REQUESTS", &v)?;
-        }
-        if let Some(v) = env("VCON_AUTH") {
-            self.auth.enabled = match v.to_ascii_lowercase().as_str() {
-                "on" | "true" | "1" | "yes" => true,
-                "off" | "false" | "0" | "no" => false,
-                _ => return Err(env_error("VCON_AUTH", &v, "expected `on` or `off`")),
-            };
-        }
-        if let Some(v) = env("VCON_VALIDATION_PROFILE") {
-            self.validation.profile = match v.as_str() {
-                "strict" => ProfileName::Strict,
-                "lenient" => ProfileName::Lenient,
-                _ => {
-                    return Err(env_error(
-                        "VCON_VALIDATION_PROFILE",
-                        &v,
-                        "expected `strict` or `lenient`",
-                    ));
-                }
-            };
-        }
-        if let Some(v) = env("VCON_DURABILITY") {
-            self.store.durability = match v.as_str() {
-                "full" => vcon_store::Durability::Full,
-                "process" => vcon_store::Durability::Process,
-                _ => {
-                    return Err(env_error(
-                        "VCON_DURABILITY",
-                        &v,
-                        "expected `full` or `process`",
-                    ));
-                }
-            };
-        }
-        if let Some(v) = env("API_ROOT_PATH") {
-            self.conserver.root_path = v;
-        }
-        if let Some(v) = env("CONSERVER_HEADER_NAME") {
-            self.conserver.header_name = v;
-        }
-        if let Some(v) = env("CONSERVER_CONFIG_FILE") {
-            self.conserver.config_file = Some(PathBuf::from(v));
-        }
-        Ok(())
-    }
-
     /// Checks what the types cannot: ranges, header names, the root path.
     pub fn check(&self) -> Result<(), ConfigError> {
         let l = &self.limits;
@@ -543,24 +459,6 @@ impl ServerConfig {
     }
 }
 
-fn parse_env<T: std::str::FromStr>(var: &'static str, value: &str) -> Result<T, ConfigError>
-where
-    T::Err: std::fmt::Display,
-{
-    value
-        .trim()
-        .parse()
-        .map_err(|e: T::Err| env_error(var, value, &e.to_string()))
-}
-
-fn env_error(var: &'static str, value: &str, reason: &str) -> ConfigError {
-    ConfigError::Env {
-        var,
-        value: value.to_owned(),
-        reason: reason.to_owned(),
-    }
-}
-
 fn invalid(key: &'static str, reason: &str) -> ConfigError {
     ConfigError::Invalid {
         key,
@@ -609,10 +507,6 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 mod tests {
     use super::*;
 
-    fn no_env(_: &str) -> Option<String> {
-        None
-    }
-
     #[test]
     fn printed_default_config_parses_to_the_defaults() {
         let parsed =
@@ -653,31 +547,6 @@ mod tests {
             ),
             "{e}"
         );
-    }
-
-    #[test]
-    fn environment_overrides_the_file() {
-        let env = |k: &str| match k {
-            "VCON_LISTEN" => Some("0.0.0.0:9999".to_owned()),
-            "VCON_DATA_DIR" => Some("/tmp/elsewhere".to_owned()),
-            "VCON_AUTH" => Some("off".to_owned()),
-            "API_ROOT_PATH" => Some("/conserver".to_owned()),
-            _ => None,
-        };
-        let mut c = ServerConfig::from_toml("listen = \"127.0.0.1:1\"\n", Path::new("x")).unwrap();
-        c.apply_env(&env).unwrap();
-        assert_eq!(c.listen.port(), 9999);
-        assert_eq!(c.data_dir, PathBuf::from("/tmp/elsewhere"));
-        assert!(!c.auth.enabled);
-        assert_eq!(c.conserver.root_path, "/conserver");
-    }
-
-    #[test]
-    fn bad_environment_value_names_the_variable() {
-        let env = |k: &str| (k == "VCON_LOG_FORMAT").then(|| "xml".to_owned());
-        let e = ServerConfig::load(None, &env).unwrap_err();
-        assert!(e.to_string().contains("VCON_LOG_FORMAT"), "{e}");
-        assert!(ServerConfig::load(None, &no_env).is_ok());
     }
 
     #[test]
