@@ -11,6 +11,8 @@
 //!   2,000 vCons onto a chain of a tag and a webhook to a counting receiver
 //!   run by the test, 8 workers; every vCon reaches the webhook once, the
 //!   egress list once, and is stored tagged.
+//! * `bench_server_drives_vcon_serve`: `vcon bench-server` ingest, reads and
+//!   a chain drain against it, checked through the JSON report.
 //!
 //! No timed assertions: waits poll with generous deadlines that only
 //! protect against a hang.
@@ -346,5 +348,87 @@ concurrency = 8
         assert_eq!(status, 200);
         assert!(tagged(&stored, "once"), "vCon {uuid} not tagged");
     }
+    serve.stop();
+}
+
+/// `vcon bench-server` against a real `vcon serve`: ingest on the native
+/// API, reads on the conserver routes, and a chain drain, as JSON reports.
+#[test]
+fn bench_server_drives_vcon_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("vcon.toml");
+    std::fs::write(
+        &config,
+        r#"
+[pipeline]
+idle_poll_ms = 20
+[pipeline.links.mark]
+type = "tag"
+options = { tags = ["bench"] }
+[pipeline.chains.bench]
+ingress = ["bench_in"]
+links = ["mark"]
+egress = ["bench_out"]
+concurrency = 4
+"#,
+    )
+    .unwrap();
+    let serve = Serve::start(
+        &dir.path().join("data"),
+        &config,
+        dir.path().join("serve.log"),
+    );
+    let url = format!("http://{}", serve.addr);
+    let bench = |args: &[&str]| -> serde_json::Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vcon"))
+            .args(["bench-server", "--format", "json", "--url"])
+            .arg(&url)
+            .args(["--token", durability_support::TOKEN, "--concurrency", "4"])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str(&text).unwrap()
+    };
+
+    let ingest = bench(&["--requests", "300"]);
+    assert_eq!(ingest["phases"][0]["phase"], "ingest");
+    assert_eq!(ingest["phases"][0]["successes"], 300);
+    assert_eq!(ingest["phases"][0]["statuses"]["201"], 300);
+
+    let read = bench(&[
+        "--api",
+        "conserver",
+        "--mode",
+        "read",
+        "--read-set",
+        "50",
+        "--requests",
+        "200",
+    ]);
+    assert_eq!(read["phases"][0]["phase"], "seed");
+    assert_eq!(read["phases"][1]["statuses"]["200"], 200);
+
+    let drain = bench(&[
+        "--chain-drain",
+        "--ingress",
+        "bench_in",
+        "--egress",
+        "bench_out",
+        "--requests",
+        "200",
+    ]);
+    let d = &drain["drain"];
+    assert_eq!(d["queued"], 200);
+    assert_eq!(d["egressed"], 200);
+    assert_eq!(d["left"], 0);
+    assert_eq!(d["dead_letters"], 0);
+    assert_eq!(d["complete"], true);
     serve.stop();
 }
