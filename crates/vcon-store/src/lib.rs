@@ -15,17 +15,38 @@
 //! Records are made with [`VconRecord::from_bytes`], which reads the vCon
 //! with `vcon-core` and extracts its search fields once, on the caller's
 //! task. Both traits are object-safe (`Arc<dyn Store>`, `Arc<dyn Queue>`).
+//! The embedded backend ([`SqliteStore`]) and the reasons for its design
+//! (group commit, durability levels, batched FTS5 indexing, schema) are
+//! described in the crate's `README.md`.
 //!
 //! ```
-//! use vcon_store::{RecordOptions, VconRecord, TermKind};
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use std::time::Duration;
+//! use vcon_store::{open, ListName, RecordOptions, SearchQuery, SqliteConfig, StoreConfig, VconRecord};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let backend = open(StoreConfig::Sqlite(SqliteConfig::in_dir(dir.path()))).unwrap();
 //!
 //! let bytes = br#"{"uuid":"019f15a6-a752-826f-b9a2-279e0d16bc46",
 //!   "created_at":"2026-01-02T03:04:05Z", "subject":"Refund request",
 //!   "parties":[{"tel":"tel:+1-555-123-0001","name":"Alice"}],
 //!   "dialog":[{"type":"text","parties":[0],"encoding":"none","body":"I want my money back"}]}"#;
 //! let record = VconRecord::from_bytes(bytes.to_vec(), &RecordOptions::default()).unwrap();
-//! assert!(record.index().terms.iter().any(|t| t.kind == TermKind::Tel && t.value == "+15551230001"));
-//! assert!(record.index().text.contains("money back"));
+//! let ingress = ListName::new("default").unwrap();
+//! backend.store.put_and_enqueue(record, &[ingress.clone()]).await.unwrap();
+//!
+//! // Found by a party's number, however it is written, and by its words.
+//! let q = SearchQuery { tel: Some("+15551230001".into()), text: Some("money".into()), ..Default::default() };
+//! let page = backend.store.search(&q).await.unwrap();
+//! assert_eq!(page.items[0].uuid.as_str(), "019f15a6-a752-826f-b9a2-279e0d16bc46");
+//!
+//! // A worker takes it from the list, reads the bytes exactly as received, and acknowledges.
+//! let lease = backend.queue.lease(&ingress, 10, Duration::from_secs(60)).await.unwrap().remove(0);
+//! let stored = backend.store.get(&lease.uuid).await.unwrap().unwrap();
+//! assert_eq!(&stored.bytes[..], &bytes[..]);
+//! backend.queue.ack(&[lease.id]).await.unwrap();
+//! backend.store.shutdown().await.unwrap();
+//! # });
 //! ```
 
 mod backends;
