@@ -178,8 +178,10 @@ impl Server {
             state.set_draining();
             let _ = began_tx.send(true);
         };
-        let addr = listener.local_addr().ok();
-        tracing::info!(address = ?addr, data_dir = %self.config.data_dir.display(), "vcon serve listening");
+        let addr = listener
+            .local_addr()
+            .map_or_else(|_| "?".to_owned(), |a| a.to_string());
+        tracing::info!(address = %addr, data_dir = %self.config.data_dir.display(), "vcon serve listening");
         let served = axum::serve(listener, self.router.clone()).with_graceful_shutdown(signal);
         let deadline = async {
             let _ = began_rx.wait_for(|began| *began).await;

@@ -33,11 +33,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Status> {
     vcon_server::logging::init(config.log_format, &config.log_filter);
     let tokens = TokenSources::from_env(&env);
     let hash_file = config.admin_token_hash_path();
+    let plain = config.log_format == LogFormat::Text;
     vcon_server::run(config, tokens, |server, addr| {
         if let Some(token) = server.generated_admin_token() {
             show_admin_token(ctx, token, &hash_file);
         }
-        eprintln!("vcon serve: listening on http://{addr} (OpenAPI at /openapi.json)");
+        if plain {
+            // JSON logs carry the same event; keep that stream pure JSON.
+            eprintln!("vcon serve: listening on http://{addr} (OpenAPI at /openapi.json)");
+        }
     })
     .context("vcon serve")?;
     Ok(Status::Ok)
