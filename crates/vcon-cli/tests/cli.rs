@@ -18,6 +18,8 @@ fn commands() -> Vec<String> {
         // A long about text wraps onto lines indented past the names.
         .filter(|l| !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        // Wrapped about text never looks like a command name.
+        .filter(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'))
         .filter(|c| c != "help")
         .collect()
 }

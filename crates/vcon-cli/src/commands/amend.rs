@@ -55,7 +55,7 @@ Exit status:
 /// `vcon amend` arguments.
 #[derive(Debug, Parser)]
 #[command(
-    about = "Copy a vCon into a new one with an `amended` reference (new uuid, content_hash of IN)",
+    about = "Copy a vCon into a new one that references it (`amended`: uuid, content_hash)",
     long_about = LONG_ABOUT
 )]
 pub struct Args {
