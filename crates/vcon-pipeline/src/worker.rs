@@ -68,12 +68,18 @@ impl ChainRunner {
         while *phase.borrow() == Phase::Running {
             while tasks.try_join_next().is_some() {}
             let first = tokio::select! {
+                biased;
+                _ = phase.wait_for(|p| *p != Phase::Running) => break,
                 permit = Arc::clone(&slots).acquire_owned() => match permit {
                     Ok(p) => p,
                     Err(_) => break,
                 },
-                _ = phase.wait_for(|p| *p != Phase::Running) => break,
             };
+            // A slot may have freed up in the same instant as the pool was
+            // told to stop leasing: check again before taking more work.
+            if *phase.borrow() != Phase::Running {
+                break;
+            }
             let mut permits = vec![first];
             while permits.len() < MAX_LEASE_BATCH {
                 match Arc::clone(&slots).try_acquire_owned() {

@@ -325,7 +325,12 @@ async fn shutdown_lets_in_flight_work_finish_within_the_grace_period() {
     gate.open.notify_one();
     let report = pool.shutdown_within(Duration::from_secs(60)).await;
     assert!(report.drained);
-    assert_eq!((report.stats.stored, report.stats.requeued), (1, 0));
+    assert_eq!(
+        (report.stats.stored, report.stats.requeued),
+        (1, 0),
+        "{:?}",
+        report.stats
+    );
     // The in-flight one finished and went on; the other was never leased.
     assert_eq!(t.store.pop(&list("out"), 10).await.unwrap().len(), 1);
     let stats = t.store.stats(&list("in")).await.unwrap();
