@@ -8,6 +8,8 @@ use josekit::jwe::{JweContentEncryption, JweDecrypter, JweEncrypter, JweHeader};
 use openssl::bn::BigNum;
 use openssl::ecdsa::EcdsaSig;
 use openssl::hash::MessageDigest;
+use openssl::md::Md;
+use openssl::pkey_ctx::{PkeyCtx, PkeyCtxRef};
 use openssl::rsa::Padding;
 use openssl::sign::{RsaPssSaltlen, Signer, Verifier};
 use serde_json::{Map, Value};
@@ -153,24 +155,23 @@ pub(crate) fn wrap_key(
     merged: &Map<String, Value>,
     recipient_header: &mut Map<String, Value>,
 ) -> Result<Vec<u8>, String> {
+    if alg != KeyAlg::EcdhEsA256kw {
+        let mut out = Vec::new();
+        PkeyCtx::new(key.pkey())
+            .and_then(|mut ctx| {
+                ctx.encrypt_init()?;
+                oaep(&mut ctx, alg)?;
+                ctx.encrypt_to_vec(cek, &mut out)
+            })
+            .map_err(text)?;
+        return Ok(out);
+    }
     let spki = key.spki_der().map_err(text)?;
-    let encrypter: Box<dyn JweEncrypter> = match alg {
-        KeyAlg::RsaOaep => Box::new(
-            josekit::jwe::RSA_OAEP
-                .encrypter_from_der(&spki)
-                .map_err(text)?,
-        ),
-        KeyAlg::RsaOaep256 => Box::new(
-            josekit::jwe::RSA_OAEP_256
-                .encrypter_from_der(&spki)
-                .map_err(text)?,
-        ),
-        KeyAlg::EcdhEsA256kw => Box::new(
-            josekit::jwe::ECDH_ES_A256KW
-                .encrypter_from_der(&spki)
-                .map_err(text)?,
-        ),
-    };
+    let encrypter: Box<dyn JweEncrypter> = Box::new(
+        josekit::jwe::ECDH_ES_A256KW
+            .encrypter_from_der(&spki)
+            .map_err(text)?,
+    );
     let in_header = JweHeader::from_map(merged.clone()).map_err(text)?;
     let mut out_header = JweHeader::from_map(recipient_header.clone()).map_err(text)?;
     let encrypted = encrypter
@@ -188,28 +189,29 @@ pub(crate) fn unwrap_key(
     enc: ContentEnc,
     merged: &Map<String, Value>,
 ) -> Result<Vec<u8>, String> {
-    let der = key.pkcs8_der().map_err(text)?;
-    let decrypter: Box<dyn JweDecrypter> = match alg {
-        KeyAlg::RsaOaep => Box::new(
-            josekit::jwe::RSA_OAEP
-                .decrypter_from_der(&der)
-                .map_err(text)?,
-        ),
-        KeyAlg::RsaOaep256 => Box::new(
-            josekit::jwe::RSA_OAEP_256
-                .decrypter_from_der(&der)
-                .map_err(text)?,
-        ),
-        KeyAlg::EcdhEsA256kw => Box::new(
+    let cek = if alg == KeyAlg::EcdhEsA256kw {
+        let der = key.pkcs8_der().map_err(text)?;
+        let decrypter: Box<dyn JweDecrypter> = Box::new(
             josekit::jwe::ECDH_ES_A256KW
                 .decrypter_from_der(&der)
                 .map_err(text)?,
-        ),
+        );
+        let header = JweHeader::from_map(merged.clone()).map_err(text)?;
+        decrypter
+            .decrypt(Some(encrypted_key), content(enc), &header)
+            .map_err(text)?
+            .into_owned()
+    } else {
+        let mut out = Vec::new();
+        PkeyCtx::new(key.pkey())
+            .and_then(|mut ctx| {
+                ctx.decrypt_init()?;
+                oaep(&mut ctx, alg)?;
+                ctx.decrypt_to_vec(encrypted_key, &mut out)
+            })
+            .map_err(text)?;
+        out
     };
-    let header = JweHeader::from_map(merged.clone()).map_err(text)?;
-    let cek = decrypter
-        .decrypt(Some(encrypted_key), content(enc), &header)
-        .map_err(text)?;
     if cek.len() != key_len(enc) {
         return Err(format!(
             "the key is {} bytes, {enc} needs {}",
@@ -217,7 +219,22 @@ pub(crate) fn unwrap_key(
             key_len(enc)
         ));
     }
-    Ok(cek.into_owned())
+    Ok(cek)
+}
+
+/// An RSAES-OAEP context (RFC 7518 §4.3: SHA-1 and MGF1-SHA-1 for RSA-OAEP,
+/// SHA-256 for both in RSA-OAEP-256) on the key as parsed; OpenSSL 3.0's
+/// decoders, which josekit's `*_from_der` go through, cost more than the
+/// RSA operation itself.
+fn oaep<T>(ctx: &mut PkeyCtxRef<T>, alg: KeyAlg) -> Result<(), openssl::error::ErrorStack> {
+    ctx.set_rsa_padding(Padding::PKCS1_OAEP)?;
+    let md = if alg == KeyAlg::RsaOaep256 {
+        Md::sha256()
+    } else {
+        Md::sha1()
+    };
+    ctx.set_rsa_oaep_md(md)?;
+    ctx.set_rsa_mgf1_md(md)
 }
 
 /// Encrypts `plaintext`; returns `(ciphertext, tag)`.
@@ -313,6 +330,39 @@ mod tests {
                     .unwrap_or_else(|e| panic!("{alg}: we refuse josekit's: {e}"));
                 assert!(verify(alg, &public, b"other", &sig).is_err(), "{alg}");
             }
+        }
+    }
+
+    /// RSA-OAEP key wrapping agrees with josekit's, both ways.
+    #[test]
+    fn rsa_oaep_key_wrapping_interoperates_with_josekit() {
+        let key = PrivateKey::generate(KeyKind::RSA2048).unwrap();
+        let public = key.public_key().unwrap();
+        let (der, spki) = (key.pkcs8_der().unwrap(), public.spki_der().unwrap());
+        let enc = ContentEnc::A256CbcHs512;
+        let header = JweHeader::new();
+        for (alg, theirs) in [
+            (KeyAlg::RsaOaep, &josekit::jwe::RSA_OAEP),
+            (KeyAlg::RsaOaep256, &josekit::jwe::RSA_OAEP_256),
+        ] {
+            let cek = random(key_len(enc)).unwrap();
+            let wrapped = wrap_key(alg, &public, &cek, &Map::new(), &mut Map::new()).unwrap();
+            let d = theirs.decrypter_from_der(&der).unwrap();
+            let got = d.decrypt(Some(&wrapped), content(enc), &header).unwrap();
+            assert_eq!(got.as_ref(), &cek[..], "{alg}: josekit unwraps ours");
+            let e = theirs.encrypter_from_der(&spki).unwrap();
+            let wrapped = e
+                .encrypt(&cek, &header, &mut JweHeader::new())
+                .unwrap()
+                .unwrap();
+            let got = unwrap_key(alg, &key, &wrapped, enc, &Map::new()).unwrap();
+            assert_eq!(got, cek, "{alg}: we unwrap josekit's");
+            let other = if alg == KeyAlg::RsaOaep {
+                KeyAlg::RsaOaep256
+            } else {
+                KeyAlg::RsaOaep
+            };
+            assert!(unwrap_key(other, &key, &wrapped, enc, &Map::new()).is_err());
         }
     }
 
