@@ -148,7 +148,7 @@ cat "$OUT/python-time.json" >&2
 
 say "Speed: whole vcon commands (hyperfine, $RUNS runs, process start included)"
 if command -v hyperfine >/dev/null 2>&1; then
-    hyperfine --warmup 2 --runs "$RUNS" --style basic --export-json "$OUT/hyperfine.json" \
+    hyperfine -N --warmup 2 --runs "$RUNS" --style basic --export-json "$OUT/hyperfine.json" \
         -n "vcon sign (RS256, x5c)" \
         "$VCON sign $OUT/small.vcon --key $OUT/pki/leaf.key --cert $OUT/pki/chain.pem -o $OUT/h.vcon" \
         -n "vcon verify (strict chain)" \
