@@ -28,7 +28,7 @@
 //!
 //! ## Operations
 //!
-//! | CLI (planned) | library call |
+//! | CLI | library call |
 //! |---|---|
 //! | `vcon sign` | [`sign`] / [`sign_bytes`]; [`add_signatures`] co-signs; [`wrap`] re-signs a signed vCon as a nested JWS |
 //! | `vcon verify` | [`verify`] with [`VerifyOptions`] |
