@@ -13,6 +13,7 @@ use vcon_core::read::{ReadLimits, read};
 
 use crate::SignAlg;
 use crate::error::{EnvelopeError, SignError};
+use crate::jose::json::{self, Style};
 use crate::jose::{b64, backend, jws};
 use crate::keys::{KeyError, PrivateKey};
 use crate::x509::{Certificate, load_certificates};
@@ -160,12 +161,7 @@ pub fn sign(
         Some(Value::String(u)) if !u.is_empty() => u.clone(),
         _ => return Err(SignError::MissingUuid),
     };
-    let vcon = with_updated_at(unsigned, options.updated_at);
-    let json = serde_json::to_vec(&Value::Object(vcon)).map_err(|e| SignError::Backend {
-        signer: 0,
-        alg: SignAlg::default(),
-        reason: format!("serialising the vCon: {e}"),
-    })?;
+    let json = with_updated_at(unsigned, options.updated_at);
     let payload = if options.gzip { gzip(&json)? } else { json };
     finish(b64(&payload), Vec::new(), signers, &uuid, options.layout)
 }
@@ -246,33 +242,17 @@ fn not_signed(found: Option<Form>) -> EnvelopeError {
     }
 }
 
-fn with_updated_at(unsigned: &Map<String, Value>, how: UpdatedAt) -> Map<String, Value> {
+/// The payload JSON: `unsigned` with `updated_at` set as `how` says (a new
+/// member goes right after `created_at`, where readers expect it).
+fn with_updated_at(unsigned: &Map<String, Value>, how: UpdatedAt) -> Vec<u8> {
     let stamp = match how {
-        UpdatedAt::Keep => return unsigned.clone(),
+        UpdatedAt::Keep => return json::to_vec(unsigned, Style::Compact),
         UpdatedAt::Now => Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
         UpdatedAt::At(t) => t
             .with_timezone(&Utc)
             .to_rfc3339_opts(SecondsFormat::Millis, true),
     };
-    if unsigned.contains_key("updated_at") {
-        let mut out = unsigned.clone();
-        out.insert("updated_at".into(), Value::String(stamp));
-        return out;
-    }
-    // Place a new member right after created_at, where readers expect it.
-    let mut out = Map::with_capacity(unsigned.len() + 1);
-    let mut placed = false;
-    for (k, v) in unsigned {
-        out.insert(k.clone(), v.clone());
-        if k == "created_at" {
-            out.insert("updated_at".into(), Value::String(stamp.clone()));
-            placed = true;
-        }
-    }
-    if !placed {
-        out.insert("updated_at".into(), Value::String(stamp));
-    }
-    out
+    json::to_vec_with(unsigned, "updated_at", &Value::String(stamp), "created_at")
 }
 
 fn gzip(bytes: &[u8]) -> Result<Vec<u8>, SignError> {
@@ -309,11 +289,7 @@ fn finish(
     let mut object = Map::new();
     object.insert("payload".into(), Value::String(payload_b64));
     object.insert("signatures".into(), Value::Array(signatures));
-    let bytes = serde_json::to_vec_pretty(&object).map_err(|e| SignError::Backend {
-        signer: 0,
-        alg: SignAlg::default(),
-        reason: format!("serialising the envelope: {e}"),
-    })?;
+    let bytes = json::to_vec(&object, Style::Pretty);
     Ok(SignedVcon {
         bytes,
         object,
@@ -366,7 +342,12 @@ fn signature(
             }
             (
                 "x5c",
-                Value::Array(chain.iter().map(|c| Value::String(c.to_x5c())).collect()),
+                Value::Array(
+                    chain
+                        .iter()
+                        .map(|c| Value::String(c.x5c_text().to_owned()))
+                        .collect(),
+                ),
             )
         }
         Identity::X5u(url) => {
@@ -394,12 +375,7 @@ fn signature(
     }
     header.insert("uuid".into(), uuid.into());
 
-    let protected_json = serde_json::to_vec(&protected).map_err(|e| SignError::Backend {
-        signer: i,
-        alg,
-        reason: e.to_string(),
-    })?;
-    let protected_b64 = b64(&protected_json);
+    let protected_b64 = b64(&json::to_vec(&protected, Style::Compact));
     let input = format!("{protected_b64}.{payload_b64}");
     let sig =
         backend::sign(alg, &signer.key, input.as_bytes()).map_err(|reason| SignError::Backend {

@@ -154,7 +154,7 @@ pub struct Verified {
 /// verify; see [`VerifyOptions`] for what is trusted.
 pub fn verify(signed: &[u8], options: &VerifyOptions) -> Result<Verified, VerifyError> {
     let doc = read(signed, &options.limits)?;
-    verify_object(&doc.object, options)
+    verify_owned(doc.object, options)
 }
 
 /// Verifies a signed vCon already read into an object.
@@ -162,13 +162,20 @@ pub fn verify_object(
     signed: &Map<String, Value>,
     options: &VerifyOptions,
 ) -> Result<Verified, VerifyError> {
-    match Form::detect(signed) {
+    verify_owned(signed.clone(), options)
+}
+
+fn verify_owned(
+    signed: Map<String, Value>,
+    options: &VerifyOptions,
+) -> Result<Verified, VerifyError> {
+    match Form::detect(&signed) {
         Some(Form::Signed) => {}
         found => return Err(VerifyError::NotSigned { found }),
     }
     let mut layers = Vec::new();
     let mut warnings = Vec::new();
-    let mut current = signed.clone();
+    let mut current = signed;
     let in_layer = |depth: usize, e: VerifyError| {
         if depth == 0 {
             e

@@ -7,46 +7,102 @@
 use josekit::jwe::{JweContentEncryption, JweDecrypter, JweEncrypter, JweHeader};
 use openssl::bn::BigNum;
 use openssl::ecdsa::EcdsaSig;
-use openssl::hash::MessageDigest;
 use openssl::md::Md;
 use openssl::pkey_ctx::{PkeyCtx, PkeyCtxRef};
 use openssl::rsa::Padding;
-use openssl::sign::{RsaPssSaltlen, Signer, Verifier};
+use openssl::sign::RsaPssSaltlen;
 use serde_json::{Map, Value};
 
-use crate::keys::{PrivateKey, PublicKey};
+use crate::keys::{PrivateKey, PublicKey, ops};
 use crate::{ContentEnc, KeyAlg, SignAlg};
 
 fn text(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
+/// `DigestInfo` of SHA-256 (RFC 8017 §9.2 note 1): the prefix of the hash
+/// in a PKCS#1 v1.5 signature block.
+const SHA256_DIGEST_INFO: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// The digest `alg` signs (EdDSA hashes internally: `None`). The `sha2`
+/// crate (SHA-NI where the CPU has it): OpenSSL 3.0's one-shot `SHA256()`
+/// looks the algorithm up in its provider tables on every call.
+fn hash(alg: SignAlg, message: &[u8]) -> Option<Vec<u8>> {
+    use sha2::Digest as _;
+    match alg {
+        SignAlg::RS256 | SignAlg::PS256 | SignAlg::ES256 => {
+            Some(sha2::Sha256::digest(message).to_vec())
+        }
+        SignAlg::ES384 => Some(sha2::Sha384::digest(message).to_vec()),
+        SignAlg::EdDSA => None,
+    }
+}
+
+fn wrong_key(alg: SignAlg) -> String {
+    format!("the key does not fit {alg}")
+}
+
 /// Signs `message` (the JWS signing input) with `key`.
 ///
-/// OpenSSL is called on the key as already parsed: exporting it and parsing
-/// it again for each signature (as josekit's `signer_from_der` needs) costs
-/// OpenSSL 3.0's decoders several times the signature itself.
+/// OpenSSL is called on the key as already parsed, through what the key
+/// keeps ready ([`crate::keys::ops`]): exporting and re-parsing it for each
+/// signature (as josekit's `signer_from_der` does) costs OpenSSL 3.0's
+/// decoders several times the signature itself, and setting up an `EVP`
+/// context costs a tenth of an RSA verification.
 pub(crate) fn sign(alg: SignAlg, key: &PrivateKey, message: &[u8]) -> Result<Vec<u8>, String> {
-    let pkey = key.pkey();
-    let mut signer = match digest(alg) {
-        Some(md) => Signer::new(md, pkey),
-        None => Signer::new_without_digest(pkey),
-    }
-    .map_err(text)?;
-    if alg == SignAlg::PS256 {
-        pss(&mut signer).map_err(text)?;
-    }
-    let signature = signer.sign_oneshot_to_vec(message).map_err(text)?;
-    match ec_len(alg) {
-        // JWS wants R || S, each left-padded to the curve size (RFC 7518 §3.4).
-        Some(n) => {
-            let sig = EcdsaSig::from_der(&signature).map_err(text)?;
+    let ops = key.ops();
+    match (alg, hash(alg, message)) {
+        (SignAlg::ES256 | SignAlg::ES384, Some(digest)) => {
+            let ec = ops.ec.as_ref().ok_or_else(|| wrong_key(alg))?;
+            let sig = EcdsaSig::sign(&digest, ec).map_err(text)?;
+            let n = ec_len(alg).ok_or_else(|| wrong_key(alg))?;
+            // JWS wants R || S, each left-padded to the curve size (RFC 7518 §3.4).
             let n = i32::try_from(n).map_err(text)?;
             let mut out = sig.r().to_vec_padded(n).map_err(text)?;
             out.extend(sig.s().to_vec_padded(n).map_err(text)?);
             Ok(out)
         }
-        None => Ok(signature),
+        (SignAlg::RS256, Some(digest)) => {
+            let rsa = ops.rsa.as_ref().ok_or_else(|| wrong_key(alg))?;
+            let mut block = Vec::with_capacity(SHA256_DIGEST_INFO.len() + digest.len());
+            block.extend_from_slice(&SHA256_DIGEST_INFO);
+            block.extend_from_slice(&digest);
+            let mut out = vec![0; rsa.size() as usize];
+            let n = rsa
+                .private_encrypt(&block, &mut out, Padding::PKCS1)
+                .map_err(text)?;
+            out.truncate(n);
+            Ok(out)
+        }
+        (SignAlg::PS256, Some(digest)) => {
+            let mut out = Vec::new();
+            ops::with_context(
+                &ops.pss,
+                || {
+                    let mut ctx = PkeyCtx::new(key.pkey())?;
+                    ctx.sign_init()?;
+                    pss_ctx(&mut ctx)?;
+                    Ok(ctx)
+                },
+                |ctx| ctx.sign_to_vec(&digest, &mut out),
+            )
+            .map_err(text)?;
+            Ok(out)
+        }
+        (SignAlg::EdDSA, None) => {
+            let mut out = Vec::new();
+            ops::with_context(
+                &ops.ed,
+                || ops::ed_sign_ctx(key.pkey()),
+                |ctx| ctx.digest_sign_to_vec(message, &mut out),
+            )
+            .map_err(text)?;
+            Ok(out)
+        }
+        _ => Err(wrong_key(alg)),
     }
 }
 
@@ -57,9 +113,10 @@ pub(crate) fn verify(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), String> {
-    let der;
-    let signature = match ec_len(alg) {
-        Some(n) => {
+    let ops = key.ops();
+    let ok = match (alg, hash(alg, message)) {
+        (SignAlg::ES256 | SignAlg::ES384, Some(digest)) => {
+            let n = ec_len(alg).ok_or_else(|| wrong_key(alg))?;
             if signature.len() != 2 * n {
                 return Err(format!(
                     "an {alg} signature is {} bytes (R || S), not {}",
@@ -67,41 +124,57 @@ pub(crate) fn verify(
                     signature.len()
                 ));
             }
+            let ec = ops.ec.as_ref().ok_or_else(|| wrong_key(alg))?;
             let r = BigNum::from_slice(&signature[..n]).map_err(text)?;
             let s = BigNum::from_slice(&signature[n..]).map_err(text)?;
-            der = EcdsaSig::from_private_components(r, s)
-                .and_then(|sig| sig.to_der())
-                .map_err(text)?;
-            &der[..]
+            EcdsaSig::from_private_components(r, s)
+                .and_then(|sig| sig.verify(&digest, ec))
+                .map_err(text)?
         }
-        None => signature,
+        (SignAlg::RS256, Some(digest)) => {
+            let rsa = ops.rsa.as_ref().ok_or_else(|| wrong_key(alg))?;
+            let size = rsa.size() as usize;
+            if signature.len() != size {
+                return Err(format!(
+                    "an {alg} signature with this key is {size} bytes, not {}",
+                    signature.len()
+                ));
+            }
+            let mut block = vec![0; size];
+            // A block without valid type-1 padding is a mismatch, not an error.
+            match rsa.public_decrypt(signature, &mut block, Padding::PKCS1) {
+                Ok(n) => {
+                    block
+                        .get(..n)
+                        .and_then(|b| b.strip_prefix(&SHA256_DIGEST_INFO[..]))
+                        == Some(&digest[..])
+                }
+                Err(_) => false,
+            }
+        }
+        (SignAlg::PS256, Some(digest)) => ops::with_context(
+            &ops.pss,
+            || {
+                let mut ctx = PkeyCtx::new(key.pkey())?;
+                ctx.verify_init()?;
+                pss_ctx(&mut ctx)?;
+                Ok(ctx)
+            },
+            |ctx| ctx.verify(&digest, signature),
+        )
+        .unwrap_or(false),
+        (SignAlg::EdDSA, None) => ops::with_context(
+            &ops.ed,
+            || ops::ed_verify_ctx(key.pkey()),
+            |ctx| ctx.digest_verify(message, signature),
+        )
+        .unwrap_or(false),
+        _ => return Err(wrong_key(alg)),
     };
-    let pkey = key.pkey();
-    let mut verifier = match digest(alg) {
-        Some(md) => Verifier::new(md, pkey),
-        None => Verifier::new_without_digest(pkey),
-    }
-    .map_err(text)?;
-    if alg == SignAlg::PS256 {
-        verifier
-            .set_rsa_padding(Padding::PKCS1_PSS)
-            .and_then(|()| verifier.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH))
-            .and_then(|()| verifier.set_rsa_mgf1_md(MessageDigest::sha256()))
-            .map_err(text)?;
-    }
-    match verifier.verify_oneshot(signature, message) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err("the signature does not match".into()),
-        Err(e) => Err(text(e)),
-    }
-}
-
-/// The message digest of `alg`; `None` for EdDSA, which hashes internally.
-fn digest(alg: SignAlg) -> Option<MessageDigest> {
-    match alg {
-        SignAlg::RS256 | SignAlg::PS256 | SignAlg::ES256 => Some(MessageDigest::sha256()),
-        SignAlg::ES384 => Some(MessageDigest::sha384()),
-        SignAlg::EdDSA => None,
+    if ok {
+        Ok(())
+    } else {
+        Err("the signature does not match".into())
     }
 }
 
@@ -115,10 +188,11 @@ fn ec_len(alg: SignAlg) -> Option<usize> {
 }
 
 /// RSASSA-PSS with SHA-256, MGF1 with SHA-256 and a 32-byte salt (RFC 7518 §3.5).
-fn pss(signer: &mut Signer<'_>) -> Result<(), openssl::error::ErrorStack> {
-    signer.set_rsa_padding(Padding::PKCS1_PSS)?;
-    signer.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)?;
-    signer.set_rsa_mgf1_md(MessageDigest::sha256())
+fn pss_ctx<T>(ctx: &mut PkeyCtxRef<T>) -> Result<(), openssl::error::ErrorStack> {
+    ctx.set_rsa_padding(Padding::PKCS1_PSS)?;
+    ctx.set_signature_md(Md::sha256())?;
+    ctx.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)?;
+    ctx.set_rsa_mgf1_md(Md::sha256())
 }
 
 fn content(enc: ContentEnc) -> &'static dyn JweContentEncryption {

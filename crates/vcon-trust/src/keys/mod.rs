@@ -16,10 +16,12 @@
 mod jwk;
 mod kind;
 mod material;
+pub(crate) mod ops;
 mod testpki;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private, Public};
@@ -141,6 +143,7 @@ pub struct PrivateKey {
     pkey: PKey<Private>,
     kind: KeyKind,
     kid: Option<String>,
+    ops: Arc<ops::Ops<Private>>,
 }
 
 impl fmt::Debug for PrivateKey {
@@ -156,6 +159,7 @@ impl PrivateKey {
     fn from_pkey(pkey: PKey<Private>) -> Result<Self, KeyError> {
         let kind = KeyKind::of(&pkey)?;
         Ok(Self {
+            ops: ops::Ops::new(&pkey),
             pkey,
             kind,
             kid: None,
@@ -271,6 +275,7 @@ impl PrivateKey {
         let der = self.pkey.public_key_to_der().map_err(backend)?;
         let pkey = PKey::public_key_from_der(&der).map_err(backend)?;
         Ok(PublicKey {
+            ops: ops::Ops::new(&pkey),
             pkey,
             kind: self.kind,
             kid: self.kid.clone(),
@@ -290,6 +295,11 @@ impl PrivateKey {
     pub(crate) fn pkey(&self) -> &PKey<Private> {
         &self.pkey
     }
+
+    /// What the key keeps ready for signing.
+    pub(crate) fn ops(&self) -> &ops::Ops<Private> {
+        &self.ops
+    }
 }
 
 /// A public key (RSA, EC P-256/P-384 or Ed25519), with an optional key id.
@@ -298,6 +308,7 @@ pub struct PublicKey {
     pkey: PKey<Public>,
     kind: KeyKind,
     kid: Option<String>,
+    ops: Arc<ops::Ops<Public>>,
 }
 
 impl fmt::Debug for PublicKey {
@@ -320,6 +331,7 @@ impl PublicKey {
     pub(crate) fn from_pkey(pkey: PKey<Public>) -> Result<Self, KeyError> {
         let kind = KeyKind::of(&pkey)?;
         Ok(Self {
+            ops: ops::Ops::new(&pkey),
             pkey,
             kind,
             kid: None,
@@ -417,15 +429,23 @@ impl PublicKey {
         &self.pkey
     }
 
+    /// What the key keeps ready for verification.
+    pub(crate) fn ops(&self) -> &ops::Ops<Public> {
+        &self.ops
+    }
+
     /// The public JWK (RFC 7517), with `kid` when known.
     pub fn to_jwk(&self) -> Result<serde_json::Map<String, serde_json::Value>, KeyError> {
         jwk::public_to_jwk(&self.pkey, self.kind, self.kid.as_deref())
     }
 
     /// The RFC 7638 JWK thumbprint (SHA-256, base64url), or an empty string if
-    /// the key cannot be exported.
+    /// the key cannot be exported. Computed once per key.
     pub fn thumbprint(&self) -> String {
-        jwk::thumbprint(&self.pkey, self.kind).unwrap_or_default()
+        self.ops
+            .thumbprint
+            .get_or_init(|| jwk::thumbprint(&self.pkey, self.kind).unwrap_or_default())
+            .clone()
     }
 }
 

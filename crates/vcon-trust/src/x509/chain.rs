@@ -229,12 +229,32 @@ pub fn validate_chain(
         return Err(ChainError::NoAnchors);
     }
     let at = options.time.unwrap_or_else(Utc::now);
-    let strict = options.policy == ChainPolicy::Strict;
-    let linked = link_checks(chain, anchors, at, strict)?;
-    // A leaf that is itself an anchor is trusted directly (a pinned certificate).
-    if strict && linked.used > 1 {
-        webpki_checks(&chain[..linked.used], anchors, at)?;
-    }
+    let linked = match options.policy {
+        ChainPolicy::AllowV1Intermediates => {
+            link_checks(chain, anchors, at, false, Signatures::Check)?
+        }
+        // A leaf that is itself an anchor is trusted directly (a pinned certificate).
+        ChainPolicy::Strict => {
+            let linked = link_checks(chain, anchors, at, true, Signatures::Skip)?;
+            if linked.used == 1 {
+                linked
+            } else {
+                match webpki_checks(&chain[..linked.used], anchors, at) {
+                    Ok(anchor) => Linked {
+                        anchor_subject: anchor
+                            .and_then(|i| anchors.get(i))
+                            .map_or(linked.anchor_subject, |a| a.subject().to_owned()),
+                        ..linked
+                    },
+                    // Name the certificate at fault when the link checks can.
+                    Err(e) => {
+                        link_checks(chain, anchors, at, true, Signatures::Check)?;
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    };
     Ok(ValidatedChain {
         subjects: chain[..linked.used]
             .iter()
@@ -244,6 +264,15 @@ pub fn validate_chain(
         policy: options.policy,
         warnings: linked.warnings,
     })
+}
+
+/// Whether the link checks verify the certificate signatures. Under the
+/// strict policy rustls-webpki verifies them (once), and the link checks
+/// run with signatures only to name the certificate webpki refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signatures {
+    Check,
+    Skip,
 }
 
 struct Linked {
@@ -259,6 +288,7 @@ fn link_checks(
     anchors: &[Certificate],
     at: DateTime<Utc>,
     strict: bool,
+    signatures: Signatures,
 ) -> Result<Linked, ChainError> {
     let parsed = chain
         .iter()
@@ -299,20 +329,22 @@ fn link_checks(
                 next_subject: issuer.subject.clone(),
             });
         }
-        child
-            .cert
-            .verify_signature(Some(issuer.cert.public_key()))
-            .map_err(|e| ChainError::BadSignature {
-                index,
-                subject: child.subject.clone(),
-                issuer_index: index + 1,
-                issuer_subject: issuer.subject.clone(),
-                reason: e.to_string(),
-            })?;
+        if signatures == Signatures::Check {
+            child
+                .cert
+                .verify_signature(Some(issuer.cert.public_key()))
+                .map_err(|e| ChainError::BadSignature {
+                    index,
+                    subject: child.subject.clone(),
+                    issuer_index: index + 1,
+                    issuer_subject: issuer.subject.clone(),
+                    reason: e.to_string(),
+                })?;
+        }
     }
     let anchor_subject = match anchor_at {
         Some(i) => parsed[i].subject.clone(),
-        None => find_anchor(&parsed[used - 1], used - 1, anchors)?,
+        None => find_anchor(&parsed[used - 1], used - 1, anchors, signatures)?,
     };
     Ok(Linked {
         used,
@@ -415,10 +447,14 @@ fn leaf_key_usage(leaf: &Parsed<'_>) -> Result<(), ChainError> {
     }
 }
 
+/// The anchor that issued `last`: named as its issuer and, with
+/// [`Signatures::Check`], whose key verifies its signature (with
+/// [`Signatures::Skip`], the first anchor so named; webpki then checks it).
 fn find_anchor(
     last: &Parsed<'_>,
     index: usize,
     anchors: &[Certificate],
+    signatures: Signatures,
 ) -> Result<String, ChainError> {
     let mut tried = Vec::new();
     for (i, anchor) in anchors.iter().enumerate() {
@@ -428,6 +464,9 @@ fn find_anchor(
         };
         if a.cert.subject().as_raw() != last.cert.issuer().as_raw() {
             continue;
+        }
+        if signatures == Signatures::Skip {
+            return Ok(a.subject);
         }
         match last.cert.verify_signature(Some(a.cert.public_key())) {
             Ok(()) => return Ok(a.subject),
@@ -466,11 +505,13 @@ impl webpki::ExtendedKeyUsageValidator for AnyEku {
     }
 }
 
+/// RFC 5280 path validation of `chain` (leaf first) by rustls-webpki;
+/// returns the index of the anchor the path ends at.
 fn webpki_checks(
     chain: &[Certificate],
     anchors: &[Certificate],
     at: DateTime<Utc>,
-) -> Result<(), ChainError> {
+) -> Result<Option<usize>, ChainError> {
     let strict = |reason: String| ChainError::Strict { reason };
     let anchor_ders: Vec<CertificateDer<'_>> = anchors
         .iter()
@@ -495,15 +536,17 @@ fn webpki_checks(
     let secs = u64::try_from(at.timestamp())
         .map_err(|_| strict(format!("verification time {at} is before 1970")))?;
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
-    leaf.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
-        &trust,
-        &intermediates,
-        time,
-        AnyEku,
-        None,
-        None,
-    )
-    .map(|_| ())
-    .map_err(|e| strict(format!("{e:?}")))
+    let path = leaf
+        .verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &trust,
+            &intermediates,
+            time,
+            AnyEku,
+            None,
+            None,
+        )
+        .map_err(|e| strict(format!("{e:?}")))?;
+    let anchor = path.anchor();
+    Ok(trust.iter().position(|t| std::ptr::eq(t, anchor)))
 }

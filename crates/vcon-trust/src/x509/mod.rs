@@ -6,6 +6,7 @@ mod spki;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
@@ -17,7 +18,8 @@ use crate::keys::{KeyError, PublicKey, read_file};
 pub use chain::{ChainError, ChainOptions, ChainPolicy, ValidatedChain, validate_chain};
 
 /// One X.509 certificate, kept as DER with its names decoded for messages.
-#[derive(Clone, PartialEq, Eq)]
+/// Its public key and its `x5c` text are computed once, when first asked for.
+#[derive(Clone)]
 pub struct Certificate {
     der: Vec<u8>,
     subject: String,
@@ -25,7 +27,18 @@ pub struct Certificate {
     version: u32,
     not_before: i64,
     not_after: i64,
+    key: OnceLock<PublicKey>,
+    x5c: OnceLock<String>,
 }
+
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Self) -> bool {
+        // Everything else is decoded from the DER.
+        self.der == other.der
+    }
+}
+
+impl Eq for Certificate {}
 
 impl fmt::Debug for Certificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -57,6 +70,8 @@ impl Certificate {
             version: cert.version().0 + 1,
             not_before: cert.validity().not_before.timestamp(),
             not_after: cert.validity().not_after.timestamp(),
+            key: OnceLock::new(),
+            x5c: OnceLock::new(),
         })
     }
 
@@ -86,7 +101,12 @@ impl Certificate {
 
     /// The `x5c` form: standard base64 of the DER.
     pub fn to_x5c(&self) -> String {
-        STANDARD.encode(&self.der)
+        self.x5c_text().to_owned()
+    }
+
+    /// The `x5c` form, encoded once.
+    pub(crate) fn x5c_text(&self) -> &str {
+        self.x5c.get_or_init(|| STANDARD.encode(&self.der))
     }
 
     /// PEM text (`CERTIFICATE`).
@@ -131,8 +151,16 @@ impl Certificate {
         DateTime::from_timestamp(self.not_after, 0).unwrap_or_default()
     }
 
-    /// The certified public key.
+    /// The certified public key (built once per certificate).
     pub fn public_key(&self) -> Result<PublicKey, KeyError> {
+        if let Some(key) = self.key.get() {
+            return Ok(key.clone());
+        }
+        let key = self.build_public_key()?;
+        Ok(self.key.get_or_init(|| key).clone())
+    }
+
+    fn build_public_key(&self) -> Result<PublicKey, KeyError> {
         if let Ok((_, cert)) = X509Certificate::from_der(&self.der)
             && let Some(pkey) = spki::public_pkey(cert.public_key())
         {

@@ -1,0 +1,236 @@
+//! JSON output of the envelopes, byte for byte what `serde_json` writes
+//! (`to_vec` / `to_vec_pretty`), but copying strings that need no escaping
+//! as they are. The envelopes are mostly base64 (payload, signatures,
+//! `x5c` certificates, ciphertext), which `serde_json` scans byte by byte
+//! for characters to escape; here a string is checked 32 bytes at a time.
+
+use serde_json::{Map, Value};
+
+/// Compact (`serde_json::to_vec`) or pretty (`to_vec_pretty`, two spaces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    Compact,
+    Pretty,
+}
+
+/// `object` as JSON text in `style`.
+pub(crate) fn to_vec(object: &Map<String, Value>, style: Style) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size_hint(object));
+    Writer {
+        out: &mut out,
+        style,
+    }
+    .object(object.iter(), object.is_empty(), 0);
+    out
+}
+
+/// `object` as compact JSON with member `name` set to `value`: replaced in
+/// place when present, else inserted after member `after` (or last when
+/// `after` is absent). The same text as serialising the modified map,
+/// without copying the map.
+pub(crate) fn to_vec_with(
+    object: &Map<String, Value>,
+    name: &str,
+    value: &Value,
+    after: &str,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size_hint(object) + 64);
+    let present = object.contains_key(name);
+    let placed = present || object.contains_key(after);
+    let mut members: Vec<(&str, &Value)> = Vec::with_capacity(object.len() + 1);
+    for (k, v) in object {
+        if k == name {
+            members.push((name, value));
+            continue;
+        }
+        members.push((k, v));
+        if !present && k == after {
+            members.push((name, value));
+        }
+    }
+    if !placed {
+        members.push((name, value));
+    }
+    let mut w = Writer {
+        out: &mut out,
+        style: Style::Compact,
+    };
+    w.object(members.into_iter(), false, 0);
+    out
+}
+
+/// A first guess of the output size: the strings dominate.
+fn size_hint(object: &Map<String, Value>) -> usize {
+    fn walk(v: &Value) -> usize {
+        match v {
+            Value::String(s) => s.len() + 8,
+            Value::Array(a) => a.iter().map(walk).sum::<usize>() + 8,
+            Value::Object(o) => o.iter().map(|(k, v)| k.len() + walk(v) + 8).sum(),
+            _ => 16,
+        }
+    }
+    object.iter().map(|(k, v)| k.len() + walk(v) + 8).sum()
+}
+
+struct Writer<'o> {
+    out: &'o mut Vec<u8>,
+    style: Style,
+}
+
+impl Writer<'_> {
+    fn newline(&mut self, depth: usize) {
+        if self.style == Style::Pretty {
+            self.out.push(b'\n');
+            self.out.resize(self.out.len() + 2 * depth, b' ');
+        }
+    }
+
+    fn object<'a>(
+        &mut self,
+        members: impl Iterator<Item = (impl AsRef<str>, &'a Value)>,
+        empty: bool,
+        depth: usize,
+    ) {
+        if empty {
+            self.out.extend_from_slice(b"{}");
+            return;
+        }
+        self.out.push(b'{');
+        for (i, (k, v)) in members.enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            self.newline(depth + 1);
+            self.string(k.as_ref());
+            self.out.extend_from_slice(match self.style {
+                Style::Compact => b":".as_slice(),
+                Style::Pretty => b": ".as_slice(),
+            });
+            self.value(v, depth + 1);
+        }
+        self.newline(depth);
+        self.out.push(b'}');
+    }
+
+    fn value(&mut self, v: &Value, depth: usize) {
+        match v {
+            Value::Null => self.out.extend_from_slice(b"null"),
+            Value::Bool(true) => self.out.extend_from_slice(b"true"),
+            Value::Bool(false) => self.out.extend_from_slice(b"false"),
+            Value::Number(n) => {
+                let _ = serde_json::to_writer(&mut *self.out, n);
+            }
+            Value::String(s) => self.string(s),
+            Value::Array(items) if items.is_empty() => self.out.extend_from_slice(b"[]"),
+            Value::Array(items) => {
+                self.out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(b',');
+                    }
+                    self.newline(depth + 1);
+                    self.value(item, depth + 1);
+                }
+                self.newline(depth);
+                self.out.push(b']');
+            }
+            Value::Object(o) => self.object(o.iter(), o.is_empty(), depth),
+        }
+    }
+
+    fn string(&mut self, s: &str) {
+        if needs_escape(s.as_bytes()) {
+            // serde_json's escaping; writing to a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *self.out, s);
+        } else {
+            self.out.reserve(s.len() + 2);
+            self.out.push(b'"');
+            self.out.extend_from_slice(s.as_bytes());
+            self.out.push(b'"');
+        }
+    }
+}
+
+/// Whether JSON needs an escape for any byte: a control character, `"`
+/// or `\` (serde_json writes everything else, UTF-8 included, as is).
+fn needs_escape(bytes: &[u8]) -> bool {
+    let bad = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    let mut chunks = bytes.chunks_exact(32);
+    for chunk in &mut chunks {
+        // Branch-free over the chunk, so that it vectorises.
+        if chunk.iter().fold(false, |acc, &b| acc | bad(b)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| bad(b))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Map<String, Value> {
+        let long = "AbC+/=".repeat(40);
+        json!({
+            "payload": long,
+            "empty_o": {}, "empty_a": [],
+            "n": [0, -1, 1.5, 1e300, 12345678901234567890_u64, -0.0],
+            "b": [true, false, null],
+            "esc": "quote \" back \\ nl \n tab \t ctl \u{1} del \u{7f} ünï ☃ 𝄞",
+            "k\"ey": {"nested": [{"a": "b"}, [], {}, [[1]]]},
+            "created_at": "2026-06-29T23:11:19Z",
+            "tail": "x".repeat(33) + "\"",
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    #[test]
+    fn same_bytes_as_serde_json() {
+        let o = sample();
+        assert_eq!(
+            to_vec(&o, Style::Pretty),
+            serde_json::to_vec_pretty(&o).unwrap()
+        );
+        assert_eq!(to_vec(&o, Style::Compact), serde_json::to_vec(&o).unwrap());
+        let empty = Map::new();
+        assert_eq!(to_vec(&empty, Style::Pretty), b"{}");
+    }
+
+    #[test]
+    fn with_member_matches_the_modified_map() {
+        let o = sample();
+        let v = Value::String("2026-07-01T00:00:00.000Z".into());
+        for (name, after) in [
+            ("updated_at", "created_at"),
+            ("updated_at", "absent"),
+            ("payload", "created_at"),
+            ("tail", "nowhere"),
+        ] {
+            let mut want = Map::new();
+            let present = o.contains_key(name);
+            let anchored = present || o.contains_key(after);
+            for (k, val) in &o {
+                if k == name {
+                    want.insert(k.clone(), v.clone());
+                    continue;
+                }
+                want.insert(k.clone(), val.clone());
+                if !present && k == after {
+                    want.insert(name.into(), v.clone());
+                }
+            }
+            if !anchored {
+                want.insert(name.into(), v.clone());
+            }
+            assert_eq!(
+                to_vec_with(&o, name, &v, after),
+                serde_json::to_vec(&want).unwrap(),
+                "{name} after {after}"
+            );
+        }
+    }
+}
