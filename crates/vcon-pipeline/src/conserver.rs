@@ -326,27 +326,14 @@ fn map_link(imp: &mut Importer, name: &str, def: Value) -> Option<LinkDef> {
                 &[("webhook-urls", "urls"), ("headers", "headers")],
             ),
         ),
-        "" => {
-            imp.warn(at, "no `module`; left out");
-            return None;
-        }
-        other => {
-            imp.warn(at, format!("module `{other}` is not implemented; left out"));
-            return None;
-        }
+        other => return unmapped(imp, at, other),
     };
     let def = LinkDef {
         kind: kind.to_owned(),
         options: Value::Object(options),
     };
-    // Build it once, so options that cannot work are reported here.
-    match build_link(name, &def.kind, &def.options, &imp.ctx) {
-        Ok(_) => Some(def),
-        Err(e) => {
-            imp.warn(format!("links.{name}"), format!("left out: {e}"));
-            None
-        }
-    }
+    let built = build_link(name, &def.kind, &def.options, &imp.ctx).map(drop);
+    kept_if_built(imp, at, def, built)
 }
 
 fn map_storage(imp: &mut Importer, name: &str, def: Value) -> Option<StorageDef> {
@@ -387,23 +374,41 @@ fn map_storage(imp: &mut Importer, name: &str, def: Value) -> Option<StorageDef>
                 &[("webhook-urls", "urls"), ("headers", "headers")],
             ),
         ),
-        "" => {
-            imp.warn(at, "no `module`; left out");
-            return None;
-        }
-        other => {
-            imp.warn(at, format!("module `{other}` is not implemented; left out"));
-            return None;
-        }
+        other => return unmapped(imp, at, other),
     };
     let def = StorageDef {
         kind: kind.to_owned(),
         options: Value::Object(options),
     };
-    match build_storage(name, &def.kind, &def.options, &imp.ctx) {
-        Ok(_) => Some(def),
+    let built = build_storage(name, &def.kind, &def.options, &imp.ctx).map(drop);
+    kept_if_built(imp, at, def, built)
+}
+
+/// A `module` that is missing or not implemented: left out, with a warning.
+fn unmapped<T>(imp: &mut Importer, at: String, module: &str) -> Option<T> {
+    if module.is_empty() {
+        imp.warn(at, "no `module`; left out");
+    } else {
+        imp.warn(
+            at,
+            format!("module `{module}` is not implemented; left out"),
+        );
+    }
+    None
+}
+
+/// Keeps a mapped definition only when it builds, so that options which
+/// cannot work are reported at import rather than at start.
+fn kept_if_built<T>(
+    imp: &mut Importer,
+    at: String,
+    def: T,
+    built: Result<(), ConfigError>,
+) -> Option<T> {
+    match built {
+        Ok(()) => Some(def),
         Err(e) => {
-            imp.warn(format!("storages.{name}"), format!("left out: {e}"));
+            imp.warn(at, format!("left out: {e}"));
             None
         }
     }

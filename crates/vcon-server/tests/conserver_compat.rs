@@ -105,7 +105,6 @@ async fn get_vcons_since_and_delete_them() {
 /// The conserver's clients send `created_at` without an offset (Faker's
 /// `iso8601()`); `since`/`until` must see those too.
 #[tokio::test]
-#[ignore = "needs vcon-store to read a created_at without offset as UTC (reported to the lead)"]
 async fn since_filter_sees_created_at_without_offset() {
     let t = start(|_| {}).await;
     let app = t.server.router();

@@ -232,11 +232,19 @@ fn resolve_uuid(
     }
 }
 
+/// `created_at` as an instant. RFC 3339 is what the draft requires; a
+/// date-time without an offset (what the conserver's clients send, e.g.
+/// Faker's `iso8601()`) is read as UTC, as the conserver itself does, so
+/// that date-range searches still see such vCons.
 fn created_at(object: &Map<String, Value>) -> Option<DateTime<Utc>> {
     let text = object.get("created_at")?.as_str()?;
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
+    if let Ok(d) = DateTime::parse_from_rfc3339(text) {
+        return Some(d.with_timezone(&Utc));
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+        .map(|n| n.and_utc())
 }
 
 /// Extracts terms and text from an unsigned vCon object. Tolerant: members
@@ -393,5 +401,36 @@ impl TextSink {
 
     fn finish(self) -> String {
         self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn at(value: Value) -> Option<String> {
+        let Value::Object(o) = json!({ "created_at": value }) else {
+            unreachable!()
+        };
+        created_at(&o).map(|d| d.to_rfc3339())
+    }
+
+    #[test]
+    fn created_at_reads_rfc3339_and_offsetless_times_as_utc() {
+        assert_eq!(
+            at(json!("2026-01-02T03:04:05+02:00")).as_deref(),
+            Some("2026-01-02T01:04:05+00:00")
+        );
+        assert_eq!(
+            at(json!("2099-01-01T00:00:00")).as_deref(),
+            Some("2099-01-01T00:00:00+00:00")
+        );
+        assert_eq!(
+            at(json!("2099-01-01 00:00:00.250")).as_deref(),
+            Some("2099-01-01T00:00:00.250+00:00")
+        );
+        assert_eq!(at(json!("yesterday")), None);
+        assert_eq!(at(json!(17)), None);
     }
 }
