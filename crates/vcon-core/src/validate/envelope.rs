@@ -19,10 +19,16 @@ use serde_json::{Map, Value};
 
 use super::content::{Ptr, member, quote};
 use super::primitives::{check_base64url, is_https_url, is_uuid_text};
-use super::{Ctx, Finding};
+use super::{Ctx, Finding, Severity};
 use crate::form::Form;
 use crate::read::{self, json_type};
 use crate::version::VersionInfo;
+
+mod jwe;
+#[cfg(test)]
+mod tests;
+
+pub(super) use jwe::encrypted;
 
 /// Deepest nesting of signed vCons (a signed vCon re-signed for long-term
 /// archiving is the payload of another JWS).
@@ -68,6 +74,7 @@ fn signed_at(
     depth: usize,
     budget: usize,
 ) -> Inner {
+    beside_the_jws(ctx, object, base);
     let header_uuids = signatures(ctx, object, base);
     let at = format!("{base}/payload");
     let Some((inner, inflated)) = payload(ctx, object, &at, budget) else {
@@ -128,6 +135,26 @@ fn signed_at(
         }
     }
     result
+}
+
+/// R-39 (W): members other than `payload` and `signatures` in a signed
+/// vCon. The PyPI `vcon` library (0.10.0) leaves the unsigned vCon's members
+/// there; no signature covers them, so they are reported and ignored.
+fn beside_the_jws(ctx: &mut Ctx<'_>, object: &Map<String, Value>, base: &str) {
+    let root = Ptr::Base(base);
+    for name in object.keys() {
+        if name != "payload" && name != "signatures" {
+            ctx.warning(
+                "R-39",
+                root.key(name).build(),
+                format!(
+                    "`{name}` sits beside the JWS (`payload`, `signatures`) and is covered by no \
+                     signature; it is ignored (the PyPI vcon library writes the unsigned members \
+                     there)"
+                ),
+            );
+        }
+    }
 }
 
 /// Decodes the JWS payload at `at`: base64url, then gzip if it is gzip (R-42),
@@ -217,6 +244,16 @@ fn signatures(ctx: &mut Ctx<'_>, object: &Map<String, Value>, base: &str) -> Vec
         let protected = protected_header(ctx, sig, &at, true);
         let header = match member(sig, "header") {
             Some(Value::Object(h)) => Some(h),
+            None => {
+                ctx.warning(
+                    "R-39",
+                    at.key("header").build(),
+                    "the signature has no unprotected `header` (as the PyPI vcon library writes); \
+                     core-03 requires one holding `x5c` or `x5u` and `uuid`: only the signer's \
+                     public key can verify it",
+                );
+                None
+            }
             other => {
                 ctx.error(
                     "R-39",
@@ -231,7 +268,13 @@ fn signatures(ctx: &mut Ctx<'_>, object: &Map<String, Value>, base: &str) -> Vec
         };
         base64url_member(ctx, "R-39", sig, "signature", &at);
         let headers = Headers([header, protected.as_ref(), None]);
-        signature_header(ctx, &headers, &at);
+        // Without a `header` (the PyPI layout), a missing x5c/x5u was reported with it.
+        let identity = if member(sig, "header").is_none() {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        signature_header(ctx, &headers, &at, identity);
         if let (Some(h), Some(p)) = (header, protected.as_ref()) {
             disjoint(ctx, h, p, &at);
         }
@@ -322,7 +365,8 @@ fn protected_header(
 }
 
 /// R-39 on the union of one signature's headers: `alg`, `x5c` or `x5u`.
-fn signature_header(ctx: &mut Ctx<'_>, headers: &Headers<'_>, at: &Ptr<'_>) {
+/// `identity` is how severe a missing `x5c`/`x5u` is.
+fn signature_header(ctx: &mut Ctx<'_>, headers: &Headers<'_>, at: &Ptr<'_>, identity: Severity) {
     let header_at = at.key("header");
     match headers.get("alg") {
         Some(Value::String(alg)) if alg == "RS256" => {}
@@ -346,11 +390,13 @@ fn signature_header(ctx: &mut Ctx<'_>, headers: &Headers<'_>, at: &Ptr<'_>) {
     let x5c = headers.get("x5c");
     let x5u = headers.get("x5u");
     if x5c.is_none() && x5u.is_none() {
-        ctx.error(
-            "R-39",
-            header_at.build(),
-            "the signature header has neither `x5c` (certificate chain) nor `x5u` (its https URL)",
-        );
+        let message =
+            "the signature header has neither `x5c` (certificate chain) nor `x5u` (its https URL)";
+        if identity == Severity::Error {
+            ctx.error("R-39", header_at.build(), message);
+        } else {
+            ctx.warning("R-39", header_at.build(), message);
+        }
     }
     if let Some(x5c) = x5c {
         let ok = matches!(x5c, Value::Array(certs) if !certs.is_empty()
@@ -480,147 +526,4 @@ fn non_empty_array<'v>(
             None
         }
     }
-}
-
-/// Rules of the encrypted form (R-41), without decrypting.
-pub(super) fn encrypted(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    let root = Ptr::Base("");
-    let protected = protected_header(ctx, object, &root, false);
-    let unprotected = match member(object, "unprotected") {
-        None => None,
-        Some(Value::Object(u)) => Some(u),
-        Some(other) => {
-            ctx.error(
-                "R-41",
-                "/unprotected",
-                format!(
-                    "`unprotected` must be an object, found {}",
-                    json_type(other)
-                ),
-            );
-            None
-        }
-    };
-    let shared = Headers([unprotected, protected.as_ref(), None]);
-    for name in ["iv", "ciphertext", "tag"] {
-        base64url_member(ctx, "R-41", object, name, &root);
-    }
-    let first_enc = recipients(ctx, object, &shared);
-    if first_enc.as_deref() == Some("A256CBC-HS512") {
-        for (name, want) in [("iv", 16), ("tag", 32)] {
-            let len = member(object, name)
-                .and_then(Value::as_str)
-                .and_then(|s| B64URL.decode(s).ok())
-                .map(|b| b.len());
-            if len.is_some_and(|n| n != want) {
-                ctx.error(
-                    "R-41",
-                    format!("/{name}"),
-                    format!(
-                        "with A256CBC-HS512 the `{name}` is {want} bytes, this one is {}",
-                        len.unwrap_or(0)
-                    ),
-                );
-            }
-        }
-    }
-    match shared.get("cty").and_then(Value::as_str) {
-        Some("application/vcon" | "application/vcon+gzip") => {}
-        Some("application/vcon+json") => ctx.info(
-            "R-41",
-            "/unprotected/cty",
-            "`cty` application/vcon+json is the pre-core-00 name; core-03 uses application/vcon",
-        ),
-        other => ctx.warning(
-            "R-41",
-            "/unprotected/cty",
-            format!(
-                "`cty` should be application/vcon or application/vcon+gzip, found {}",
-                other.map_or_else(|| "none".to_owned(), quote)
-            ),
-        ),
-    }
-    match unprotected.and_then(|u| member(u, "uuid")) {
-        None => ctx.warning(
-            "R-41",
-            "/unprotected/uuid",
-            "`unprotected` has no `uuid`; core-03 recommends the vCon's uuid there",
-        ),
-        Some(Value::String(u)) if is_uuid_text(u) => {}
-        Some(v) => ctx.warning(
-            "R-41",
-            "/unprotected/uuid",
-            format!("`unprotected.uuid` is not a UUID string: {}", describe(v)),
-        ),
-    }
-    ctx.info(
-        "R-41",
-        "",
-        "only the JWE envelope was checked: decrypt it to validate the signed vCon inside",
-    );
-}
-
-/// R-41 on `recipients`; returns the `enc` that applies to the first one.
-fn recipients(
-    ctx: &mut Ctx<'_>,
-    object: &Map<String, Value>,
-    shared: &Headers<'_>,
-) -> Option<String> {
-    let root = Ptr::Base("");
-    let items = non_empty_array(ctx, "R-41", object, "recipients", &root)?;
-    let list = root.key("recipients");
-    let mut first_enc = None;
-    for (i, r) in items.iter().enumerate() {
-        let at = list.index(i);
-        let Value::Object(r) = r else {
-            ctx.error(
-                "R-41",
-                at.build(),
-                format!("a recipient must be an object, found {}", json_type(r)),
-            );
-            continue;
-        };
-        base64url_member(ctx, "R-41", r, "encrypted_key", &at);
-        let header = match member(r, "header") {
-            None => None,
-            Some(Value::Object(h)) => Some(h),
-            Some(other) => {
-                ctx.error(
-                    "R-41",
-                    at.key("header").build(),
-                    format!(
-                        "a recipient `header` must be an object, found {}",
-                        json_type(other)
-                    ),
-                );
-                None
-            }
-        };
-        let headers = Headers([header, shared.0[0], shared.0[1]]);
-        for (name, want) in [("alg", "RSA-OAEP"), ("enc", "A256CBC-HS512")] {
-            match headers.get(name) {
-                Some(Value::String(v)) => {
-                    if name == "enc" && first_enc.is_none() {
-                        first_enc = Some(v.clone());
-                    }
-                    if v != want {
-                        ctx.warning(
-                            "R-41",
-                            at.key("header").key(name).build(),
-                            format!("`{name}` is {}; core-03 recommends {want}", quote(v)),
-                        );
-                    }
-                }
-                other => ctx.error(
-                    "R-41",
-                    at.key("header").key(name).build(),
-                    format!(
-                        "no `{name}` string in the protected, unprotected or recipient header (found {})",
-                        found(other)
-                    ),
-                ),
-            }
-        }
-    }
-    first_enc
 }
