@@ -4,7 +4,7 @@
 //! plain strings that the callers wrap into typed errors naming the
 //! signature or recipient.
 
-use josekit::jwe::{JweContentEncryption, JweDecrypter, JweEncrypter, JweHeader};
+use josekit::jwe::JweContentEncryption;
 use openssl::bn::BigNum;
 use openssl::ecdsa::EcdsaSig;
 use openssl::md::Md;
@@ -240,19 +240,7 @@ pub(crate) fn wrap_key(
             .map_err(text)?;
         return Ok(out);
     }
-    let spki = key.spki_der().map_err(text)?;
-    let encrypter: Box<dyn JweEncrypter> = Box::new(
-        josekit::jwe::ECDH_ES_A256KW
-            .encrypter_from_der(&spki)
-            .map_err(text)?,
-    );
-    let in_header = JweHeader::from_map(merged.clone()).map_err(text)?;
-    let mut out_header = JweHeader::from_map(recipient_header.clone()).map_err(text)?;
-    let encrypted = encrypter
-        .encrypt(cek, &in_header, &mut out_header)
-        .map_err(text)?;
-    *recipient_header = out_header.claims_set().clone();
-    encrypted.ok_or_else(|| format!("{alg} produced no encrypted key"))
+    super::ecdh::wrap(key, cek, merged, recipient_header)
 }
 
 /// Recovers the content-encryption key of one recipient.
@@ -264,17 +252,7 @@ pub(crate) fn unwrap_key(
     merged: &Map<String, Value>,
 ) -> Result<Vec<u8>, String> {
     let cek = if alg == KeyAlg::EcdhEsA256kw {
-        let der = key.pkcs8_der().map_err(text)?;
-        let decrypter: Box<dyn JweDecrypter> = Box::new(
-            josekit::jwe::ECDH_ES_A256KW
-                .decrypter_from_der(&der)
-                .map_err(text)?,
-        );
-        let header = JweHeader::from_map(merged.clone()).map_err(text)?;
-        decrypter
-            .decrypt(Some(encrypted_key), content(enc), &header)
-            .map_err(text)?
-            .into_owned()
+        super::ecdh::unwrap(key, encrypted_key, merged)?
     } else {
         let mut out = Vec::new();
         PkeyCtx::new(key.pkey())
@@ -349,6 +327,7 @@ pub(crate) fn decrypt_content(
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
+    use josekit::jwe::JweHeader;
     use josekit::jws::{JwsSigner, JwsVerifier};
 
     use super::*;

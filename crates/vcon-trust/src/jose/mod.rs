@@ -6,6 +6,7 @@
 //! envelope code or the public API.
 
 pub(crate) mod backend;
+mod ecdh;
 pub(crate) mod json;
 pub(crate) mod jwe;
 pub(crate) mod jws;

@@ -287,7 +287,8 @@ impl PrivateKey {
         self.pkey.private_key_to_pem_pkcs8().map_err(backend)
     }
 
-    /// PKCS#8 DER of the key.
+    /// PKCS#8 DER of the key (the josekit cross-checks).
+    #[cfg(test)]
     pub(crate) fn pkcs8_der(&self) -> Result<Vec<u8>, KeyError> {
         self.pkey.private_key_to_pkcs8().map_err(backend)
     }

@@ -2,7 +2,7 @@
 //! validating `x5c` chains to trust anchors ([`chain`]).
 
 pub mod chain;
-mod spki;
+pub(crate) mod spki;
 
 use std::fmt;
 use std::path::Path;

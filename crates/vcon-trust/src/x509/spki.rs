@@ -30,6 +30,15 @@ fn group(cell: &'static OnceLock<Option<EcGroup>>, nid: Nid) -> Option<&'static 
         .as_ref()
 }
 
+/// P-256 (`true`) or P-384 (`false`), built once.
+pub(crate) fn curve(p256: bool) -> Option<&'static EcGroup> {
+    if p256 {
+        group(&P256, Nid::X9_62_PRIME256V1)
+    } else {
+        group(&P384, Nid::SECP384R1)
+    }
+}
+
 /// The key of `spki`, for RSA, EC P-256/P-384 and Ed25519; `None` otherwise.
 pub(crate) fn public_pkey(spki: &SubjectPublicKeyInfo<'_>) -> Option<PKey<Public>> {
     let alg = &spki.algorithm.algorithm;

@@ -1,0 +1,243 @@
+//! ECDH-ES+A256KW key management (RFC 7518 §4.6) with OpenSSL on the keys
+//! as parsed: an ephemeral key on the recipient's curve, ECDH, the Concat
+//! KDF (NIST SP 800-56A, one SHA-256 round for a 256-bit key) and AES-256
+//! key wrap (RFC 3394). josekit did the same through OpenSSL 3.0's DER
+//! decoders on every call, which cost more than the elliptic-curve work.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use openssl::aes::{AesKey, unwrap_key, wrap_key};
+use openssl::bn::{BigNum, BigNumContext};
+use openssl::derive::Deriver;
+use openssl::ec::EcKey;
+use openssl::pkey::{HasPrivate, HasPublic, PKey, PKeyRef};
+use serde_json::{Map, Value};
+use sha2::Digest as _;
+
+use crate::keys::{KeyKind, PrivateKey, PublicKey};
+
+const ALG: &str = "ECDH-ES+A256KW";
+
+fn text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// The curve of a P-256 / P-384 key, with its JWK name and coordinate size.
+fn curve(kind: KeyKind) -> Result<(&'static openssl::ec::EcGroupRef, &'static str, usize), String> {
+    let (p256, name, len) = match kind {
+        KeyKind::P256 => (true, "P-256", 32),
+        KeyKind::P384 => (false, "P-384", 48),
+        other => return Err(format!("{ALG} needs a P-256 or P-384 key, not {other}")),
+    };
+    let group = crate::x509::spki::curve(p256).ok_or("the curve is unavailable")?;
+    Ok((group, name, len))
+}
+
+/// `apu` / `apv` of the header: base64url, empty when absent.
+fn party_info(merged: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
+    match merged.get(name) {
+        None => Ok(Vec::new()),
+        Some(Value::String(s)) => URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|e| format!("`{name}` is not base64url: {e}")),
+        Some(_) => Err(format!("`{name}` must be a string")),
+    }
+}
+
+/// The key-encryption key: ECDH, then the Concat KDF of RFC 7518 §4.6.2.
+fn kek<T: HasPrivate, U: HasPublic>(
+    ours: &PKeyRef<T>,
+    theirs: &PKeyRef<U>,
+    merged: &Map<String, Value>,
+) -> Result<[u8; 32], String> {
+    let mut deriver = Deriver::new(ours).map_err(text)?;
+    deriver.set_peer(theirs).map_err(text)?;
+    let z = deriver.derive_to_vec().map_err(text)?;
+    let field = |bytes: &[u8]| -> Result<Vec<u8>, String> {
+        let len = u32::try_from(bytes.len()).map_err(text)?;
+        Ok([&len.to_be_bytes()[..], bytes].concat())
+    };
+    let mut h = sha2::Sha256::new();
+    h.update(1_u32.to_be_bytes());
+    h.update(&z);
+    h.update(field(ALG.as_bytes())?);
+    h.update(field(&party_info(merged, "apu")?)?);
+    h.update(field(&party_info(merged, "apv")?)?);
+    h.update(256_u32.to_be_bytes());
+    Ok(h.finalize().into())
+}
+
+/// Wraps `cek` for `key`; adds the ephemeral public key (`epk`) to `header`.
+pub(crate) fn wrap(
+    key: &PublicKey,
+    cek: &[u8],
+    merged: &Map<String, Value>,
+    header: &mut Map<String, Value>,
+) -> Result<Vec<u8>, String> {
+    let (group, crv, len) = curve(key.kind())?;
+    let eph = EcKey::generate(group).map_err(text)?;
+    let (mut x, mut y) = (BigNum::new().map_err(text)?, BigNum::new().map_err(text)?);
+    let mut ctx = BigNumContext::new().map_err(text)?;
+    eph.public_key()
+        .affine_coordinates(group, &mut x, &mut y, &mut ctx)
+        .map_err(text)?;
+    let n = i32::try_from(len).map_err(text)?;
+    let (x, y) = (
+        x.to_vec_padded(n).map_err(text)?,
+        y.to_vec_padded(n).map_err(text)?,
+    );
+    let eph = PKey::from_ec_key(eph).map_err(text)?;
+    let kek = kek(&eph, key.pkey(), merged)?;
+    let aes = AesKey::new_encrypt(&kek).map_err(|_| "bad AES key-wrap key".to_owned())?;
+    let mut out = vec![0; cek.len() + 8];
+    let n = wrap_key(&aes, None, &mut out, cek).map_err(|_| "AES key wrap failed".to_owned())?;
+    out.truncate(n);
+    let mut epk = Map::new();
+    epk.insert("kty".into(), "EC".into());
+    epk.insert("crv".into(), crv.into());
+    epk.insert("x".into(), URL_SAFE_NO_PAD.encode(x).into());
+    epk.insert("y".into(), URL_SAFE_NO_PAD.encode(y).into());
+    header.insert("epk".into(), Value::Object(epk));
+    Ok(out)
+}
+
+/// Recovers the content-encryption key wrapped for `key`.
+pub(crate) fn unwrap(
+    key: &PrivateKey,
+    encrypted_key: &[u8],
+    merged: &Map<String, Value>,
+) -> Result<Vec<u8>, String> {
+    let (group, crv, len) = curve(key.kind())?;
+    let Some(Value::Object(epk)) = merged.get("epk") else {
+        return Err("no `epk` object in the header".into());
+    };
+    let member = |name: &str| match epk.get(name) {
+        Some(Value::String(s)) => Ok(s.as_str()),
+        _ => Err(format!("`epk.{name}` is missing or not a string")),
+    };
+    if member("kty")? != "EC" || member("crv")? != crv {
+        return Err(format!(
+            "`epk` must be an EC key on {crv}, the curve of the decryption key"
+        ));
+    }
+    let coordinate = |name: &str| -> Result<BigNum, String> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(member(name)?)
+            .map_err(|e| format!("`epk.{name}` is not base64url: {e}"))?;
+        if bytes.len() != len {
+            return Err(format!("`epk.{name}` is {} bytes, not {len}", bytes.len()));
+        }
+        BigNum::from_slice(&bytes).map_err(text)
+    };
+    // Refuses a point that is not on the curve (invalid-curve attacks).
+    let (x, y) = (coordinate("x")?, coordinate("y")?);
+    let peer = EcKey::from_public_key_affine_coordinates(group, &x, &y)
+        .and_then(PKey::from_ec_key)
+        .map_err(|e| format!("`epk` is not a point on {crv}: {e}"))?;
+    let kek = kek(key.pkey(), &peer, merged)?;
+    let aes = AesKey::new_decrypt(&kek).map_err(|_| "bad AES key-wrap key".to_owned())?;
+    if encrypted_key.len() < 24 || !encrypted_key.len().is_multiple_of(8) {
+        return Err(format!(
+            "an AES-wrapped key is a multiple of 8 bytes, at least 24; this one is {}",
+            encrypted_key.len()
+        ));
+    }
+    let mut out = vec![0; encrypted_key.len() - 8];
+    let n = unwrap_key(&aes, None, &mut out, encrypted_key)
+        .map_err(|_| "the wrapped key does not unwrap (wrong key, or altered)".to_owned())?;
+    out.truncate(n);
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use josekit::jwe::{JweDecrypter as _, JweEncrypter as _, JweHeader};
+
+    use super::*;
+
+    fn header(extra: &[(&str, &str)]) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("alg".into(), ALG.into());
+        m.insert("enc".into(), "A256GCM".into());
+        for (k, v) in extra {
+            m.insert((*k).into(), (*v).into());
+        }
+        m
+    }
+
+    /// Both ways with josekit, on both curves, with and without apu/apv.
+    #[test]
+    fn interoperates_with_josekit() {
+        for kind in [KeyKind::P256, KeyKind::P384] {
+            let key = PrivateKey::generate(kind).unwrap();
+            let public = key.public_key().unwrap();
+            let (der, spki) = (key.pkcs8_der().unwrap(), public.spki_der().unwrap());
+            for extra in [&[][..], &[("apu", "QWxpY2U"), ("apv", "Qm9i")][..]] {
+                let merged = header(extra);
+                let cek = crate::jose::backend::random(32).unwrap();
+                let mut ours = Map::new();
+                let wrapped = wrap(&public, &cek, &merged, &mut ours).unwrap();
+                let mut all = merged.clone();
+                all.extend(ours.clone());
+                let d = josekit::jwe::ECDH_ES_A256KW
+                    .decrypter_from_der(&der)
+                    .unwrap();
+                let got = d
+                    .decrypt(
+                        Some(&wrapped),
+                        &josekit::jwe::enc::A256GCM,
+                        &JweHeader::from_map(all.clone()).unwrap(),
+                    )
+                    .unwrap();
+                assert_eq!(got.as_ref(), &cek[..], "{kind}: josekit unwraps ours");
+                assert_eq!(unwrap(&key, &wrapped, &all).unwrap(), cek);
+
+                let e = josekit::jwe::ECDH_ES_A256KW
+                    .encrypter_from_der(&spki)
+                    .unwrap();
+                // josekit's encrypter reads apu/apv from the header it writes to.
+                let mut out = JweHeader::from_map(merged.clone()).unwrap();
+                let theirs = e
+                    .encrypt(
+                        &cek,
+                        &JweHeader::from_map(merged.clone()).unwrap(),
+                        &mut out,
+                    )
+                    .unwrap()
+                    .unwrap();
+                let all = out.claims_set().clone();
+                assert_eq!(
+                    unwrap(&key, &theirs, &all).unwrap(),
+                    cek,
+                    "{kind}: we unwrap josekit's"
+                );
+
+                let other = PrivateKey::generate(kind).unwrap();
+                assert!(unwrap(&other, &theirs, &all).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn a_point_off_the_curve_or_of_another_curve_is_refused() {
+        let key = PrivateKey::generate(KeyKind::P256).unwrap();
+        let merged = header(&[]);
+        let mut h = Map::new();
+        let wrapped = wrap(&key.public_key().unwrap(), &[7; 32], &merged, &mut h).unwrap();
+        let mut all = merged.clone();
+        all.extend(h);
+        let mut bad = all.clone();
+        let y = bad["epk"]["y"].as_str().unwrap().to_owned();
+        let flipped = if y.starts_with('A') { "B" } else { "A" }.to_owned() + &y[1..];
+        bad["epk"]["y"] = flipped.into();
+        let e = unwrap(&key, &wrapped, &bad).unwrap_err();
+        assert!(e.contains("not a point on P-256"), "{e}");
+        let mut bad = all.clone();
+        bad["epk"]["crv"] = "P-384".into();
+        assert!(unwrap(&key, &wrapped, &bad).unwrap_err().contains("P-256"));
+        bad.remove("epk");
+        assert!(unwrap(&key, &wrapped, &bad).unwrap_err().contains("epk"));
+        assert!(unwrap(&key, &wrapped[..20], &all).is_err());
+    }
+}
