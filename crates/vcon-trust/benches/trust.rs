@@ -13,7 +13,10 @@
 //!
 //! * `primitive`: the OpenSSL operation alone on the same bytes as the
 //!   small-vCon case — RSA-2048 PKCS#1 v1.5 / SHA-256 sign and verify of the
-//!   JWS signing input, ECDSA P-256 / SHA-256, Ed25519; AES-256-GCM and
+//!   JWS signing input, ECDSA P-256 / SHA-256, Ed25519; RSA verification
+//!   with a key built per operation (`verify_rsa2048_fresh_key`, as an x5c
+//!   certificate's key is); ECDH P-256 with and without the ephemeral key
+//!   generation (`ecdh_p256_keygen_derive`, `ecdh_p256_derive`); AES-256-GCM and
 //!   AES-256-CBC + HMAC-SHA-512 over 1 MiB; SHA-256 over the 1 MB signing input.
 //! * `small` (a vCon of about 0.5 KB): [`vcon_trust::sign`] with an x5c chain
 //!   (`sign_RS256_x5c`, `sign_ES256_x5c`, `sign_EdDSA_x5c`) or a bare key
@@ -136,6 +139,50 @@ fn primitives<M: Measurement>(c: &mut Criterion<M>, keys: &Keys, suffix: &str) {
         b.iter(|| {
             let mut v = openssl::sign::Verifier::new_without_digest(&k).unwrap();
             assert!(v.verify_oneshot(black_box(&sig), &input).unwrap());
+        })
+    });
+
+    // RSA verification with a key built from the modulus and exponent for
+    // each operation, as a key arriving in an x5c certificate is (OpenSSL
+    // then sets up its Montgomery constants on first use).
+    let rsa = pkey(&keys.rsa.leaf_key).rsa().unwrap();
+    let (n, e) = (rsa.n().to_vec(), rsa.e().to_vec());
+    let k = pkey(&keys.rsa.leaf_key);
+    let sig = openssl::sign::Signer::new(MessageDigest::sha256(), &k)
+        .unwrap()
+        .sign_oneshot_to_vec(&input)
+        .unwrap();
+    g.bench_function("verify_rsa2048_fresh_key", |b| {
+        b.iter(|| {
+            let key = openssl::rsa::Rsa::from_public_components(
+                openssl::bn::BigNum::from_slice(&n).unwrap(),
+                openssl::bn::BigNum::from_slice(&e).unwrap(),
+            )
+            .and_then(PKey::from_rsa)
+            .unwrap();
+            let mut v = openssl::sign::Verifier::new(MessageDigest::sha256(), &key).unwrap();
+            assert!(v.verify_oneshot(black_box(&sig), &input).unwrap());
+        })
+    });
+
+    // ECDH on P-256: the shared secret alone (what `openssl speed ecdhp256`
+    // times), and with the ephemeral key ECDH-ES generates per message.
+    let group = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+    let peer = pkey(&keys.ec.leaf_key);
+    let ours = PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap()).unwrap();
+    g.bench_function("ecdh_p256_derive", |b| {
+        b.iter(|| {
+            let mut d = openssl::derive::Deriver::new(&ours).unwrap();
+            d.set_peer(black_box(&peer)).unwrap();
+            d.derive_to_vec().unwrap()
+        })
+    });
+    g.bench_function("ecdh_p256_keygen_derive", |b| {
+        b.iter(|| {
+            let eph = PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap()).unwrap();
+            let mut d = openssl::derive::Deriver::new(&eph).unwrap();
+            d.set_peer(black_box(&peer)).unwrap();
+            d.derive_to_vec().unwrap()
         })
     });
 

@@ -454,3 +454,37 @@ fn decrypt_checks_uuid_algorithms_and_form() {
             .any(|w| w.message.contains("not a signed vCon"))
     );
 }
+
+/// Under the strict policy webpki checks the certificate signatures; when
+/// it refuses one, the link checks name the certificate: here the leaf of
+/// one PKI under the (same-named) intermediate of another.
+#[test]
+fn a_certificate_not_signed_by_its_issuer_is_named() {
+    let a = pki(KeyKind::P256);
+    let b = pki(KeyKind::P256);
+    let chain = vec![a.leaf_cert.clone(), b.intermediate_cert.clone()];
+    let signed = sign(
+        &unsigned(),
+        &[Signer::with_chain(a.leaf_key.clone(), chain)],
+        &SignOptions::default(),
+    )
+    .unwrap();
+    let e = verify(
+        &signed.bytes,
+        &VerifyOptions::with_anchors(vec![b.root_cert.clone()]),
+    )
+    .unwrap_err();
+    let VerifyError::Chain {
+        source:
+            ChainError::BadSignature {
+                index: 0,
+                issuer_index: 1,
+                ..
+            },
+        ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert!(e.to_string().contains("certificate 0"), "{e}");
+}

@@ -194,18 +194,13 @@ pub enum ChainError {
     },
 }
 
-struct Parsed<'a> {
-    cert: X509Certificate<'a>,
-    subject: String,
-}
-
-fn parse<'a>(der: &'a [u8], index: usize) -> Result<Parsed<'a>, ChainError> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| ChainError::Parse {
-        index,
-        reason: e.to_string(),
-    })?;
-    let subject = super::name(cert.subject());
-    Ok(Parsed { cert, subject })
+/// Whether `issuer`'s key verifies the signature on `child` (x509-parser
+/// and ring; the certificates are parsed again only here).
+fn verify_issued(child: &Certificate, issuer: &Certificate) -> Result<(), String> {
+    let (_, c) = X509Certificate::from_der(child.der()).map_err(|e| e.to_string())?;
+    let (_, i) = X509Certificate::from_der(issuer.der()).map_err(|e| e.to_string())?;
+    c.verify_signature(Some(i.public_key()))
+        .map_err(|e| e.to_string())
 }
 
 /// Validates `chain` (leaf first) against `anchors` under `options`.
@@ -290,11 +285,7 @@ fn link_checks(
     strict: bool,
     signatures: Signatures,
 ) -> Result<Linked, ChainError> {
-    let parsed = chain
-        .iter()
-        .enumerate()
-        .map(|(i, c)| parse(c.der(), i))
-        .collect::<Result<Vec<_>, _>>()?;
+    let parsed = chain;
     let mut warnings = Vec::new();
     leaf_key_usage(&parsed[0])?;
 
@@ -305,7 +296,7 @@ fn link_checks(
     if anchor_at == Some(0) {
         return Ok(Linked {
             used: 1,
-            anchor_subject: parsed[0].subject.clone(),
+            anchor_subject: parsed[0].subject().to_owned(),
             warnings,
         });
     }
@@ -320,30 +311,27 @@ fn link_checks(
     }
     for index in 0..used - 1 {
         let (child, issuer) = (&parsed[index], &parsed[index + 1]);
-        if child.cert.issuer().as_raw() != issuer.cert.subject().as_raw() {
+        if child.facts().issuer_raw != issuer.facts().subject_raw {
             return Err(ChainError::IssuerMismatch {
                 index,
-                subject: child.subject.clone(),
-                issuer: super::name(child.cert.issuer()),
+                subject: child.subject().to_owned(),
+                issuer: child.issuer().to_owned(),
                 next: index + 1,
-                next_subject: issuer.subject.clone(),
+                next_subject: issuer.subject().to_owned(),
             });
         }
         if signatures == Signatures::Check {
-            child
-                .cert
-                .verify_signature(Some(issuer.cert.public_key()))
-                .map_err(|e| ChainError::BadSignature {
-                    index,
-                    subject: child.subject.clone(),
-                    issuer_index: index + 1,
-                    issuer_subject: issuer.subject.clone(),
-                    reason: e.to_string(),
-                })?;
+            verify_issued(child, issuer).map_err(|reason| ChainError::BadSignature {
+                index,
+                subject: child.subject().to_owned(),
+                issuer_index: index + 1,
+                issuer_subject: issuer.subject().to_owned(),
+                reason,
+            })?;
         }
     }
     let anchor_subject = match anchor_at {
-        Some(i) => parsed[i].subject.clone(),
+        Some(i) => parsed[i].subject().to_owned(),
         None => find_anchor(&parsed[used - 1], used - 1, anchors, signatures)?,
     };
     Ok(Linked {
@@ -353,24 +341,20 @@ fn link_checks(
     })
 }
 
-fn validity(p: &Parsed<'_>, index: usize, at: DateTime<Utc>) -> Result<(), ChainError> {
-    let v = p.cert.validity();
-    let (nb, na) = (v.not_before.timestamp(), v.not_after.timestamp());
-    let t = at.timestamp();
-    let when = |s: i64| DateTime::from_timestamp(s, 0).unwrap_or_default();
-    if t < nb {
+fn validity(p: &Certificate, index: usize, at: DateTime<Utc>) -> Result<(), ChainError> {
+    if at.timestamp() < p.not_before().timestamp() {
         return Err(ChainError::NotYetValid {
             index,
-            subject: p.subject.clone(),
-            not_before: when(nb),
+            subject: p.subject().to_owned(),
+            not_before: p.not_before(),
             at,
         });
     }
-    if t > na {
+    if at.timestamp() > p.not_after().timestamp() {
         return Err(ChainError::Expired {
             index,
-            subject: p.subject.clone(),
-            not_after: when(na),
+            subject: p.subject().to_owned(),
+            not_after: p.not_after(),
             at,
         });
     }
@@ -380,7 +364,7 @@ fn validity(p: &Parsed<'_>, index: usize, at: DateTime<Utc>) -> Result<(), Chain
 /// Checks that an issuing certificate may issue; `below` is the number of
 /// non-self-issued certificates under it minus one (for pathLenConstraint).
 fn ca_checks(
-    p: &Parsed<'_>,
+    p: &Certificate,
     index: usize,
     below: usize,
     strict: bool,
@@ -388,16 +372,17 @@ fn ca_checks(
 ) -> Result<(), ChainError> {
     let not_ca = |reason: String| ChainError::NotACa {
         index,
-        subject: p.subject.clone(),
+        subject: p.subject().to_owned(),
         reason,
     };
     let bc = p
-        .cert
-        .basic_constraints()
+        .facts()
+        .basic_constraints
+        .as_ref()
         .map_err(|e| not_ca(format!("basicConstraints does not parse: {e}")))?;
     match bc {
-        Some(bc) if !bc.value.ca => return Err(not_ca("basicConstraints says CA:FALSE".into())),
-        Some(bc) => match bc.value.path_len_constraint {
+        Some(bc) if !bc.ca => return Err(not_ca("basicConstraints says CA:FALSE".into())),
+        Some(bc) => match bc.path_len_constraint {
             Some(max) if below > max as usize => {
                 return Err(not_ca(format!(
                     "pathLenConstraint {max} allows {max} intermediate(s) below it, the chain has {below}"
@@ -406,7 +391,7 @@ fn ca_checks(
             _ => {}
         },
         None => {
-            let what = if p.cert.version().0 == 0 {
+            let what = if p.version() == 1 {
                 "is an X.509 v1 certificate (no extensions, so no basicConstraints)"
             } else {
                 "has no basicConstraints extension"
@@ -418,25 +403,25 @@ fn ca_checks(
             }
             warnings.push(format!(
                 "certificate {index} ({}) {what}; accepted as a CA only because allow_v1_intermediates is set",
-                p.subject
+                p.subject()
             ));
         }
     }
-    match p.cert.key_usage() {
-        Ok(Some(ku)) if !ku.value.key_cert_sign() => {
-            Err(not_ca(format!("keyUsage {} lacks keyCertSign", ku.value)))
+    match &p.facts().key_usage {
+        Ok(Some(ku)) if !ku.key_cert_sign() => {
+            Err(not_ca(format!("keyUsage {ku} lacks keyCertSign")))
         }
         Ok(_) => Ok(()),
         Err(e) => Err(not_ca(format!("keyUsage does not parse: {e}"))),
     }
 }
 
-fn leaf_key_usage(leaf: &Parsed<'_>) -> Result<(), ChainError> {
-    match leaf.cert.key_usage() {
-        Ok(Some(ku)) if !(ku.value.digital_signature() || ku.value.non_repudiation()) => {
+fn leaf_key_usage(leaf: &Certificate) -> Result<(), ChainError> {
+    match &leaf.facts().key_usage {
+        Ok(Some(ku)) if !(ku.digital_signature() || ku.non_repudiation()) => {
             Err(ChainError::LeafKeyUsage {
-                subject: leaf.subject.clone(),
-                usage: ku.value.to_string(),
+                subject: leaf.subject().to_owned(),
+                usage: ku.to_string(),
             })
         }
         Ok(_) => Ok(()),
@@ -451,28 +436,24 @@ fn leaf_key_usage(leaf: &Parsed<'_>) -> Result<(), ChainError> {
 /// [`Signatures::Check`], whose key verifies its signature (with
 /// [`Signatures::Skip`], the first anchor so named; webpki then checks it).
 fn find_anchor(
-    last: &Parsed<'_>,
+    last: &Certificate,
     index: usize,
     anchors: &[Certificate],
     signatures: Signatures,
 ) -> Result<String, ChainError> {
     let mut tried = Vec::new();
-    for (i, anchor) in anchors.iter().enumerate() {
-        let Ok(a) = parse(anchor.der(), i) else {
-            tried.push(format!("anchor {i} does not parse"));
-            continue;
-        };
-        if a.cert.subject().as_raw() != last.cert.issuer().as_raw() {
+    for (i, a) in anchors.iter().enumerate() {
+        if a.facts().subject_raw != last.facts().issuer_raw {
             continue;
         }
         if signatures == Signatures::Skip {
-            return Ok(a.subject);
+            return Ok(a.subject().to_owned());
         }
-        match last.cert.verify_signature(Some(a.cert.public_key())) {
-            Ok(()) => return Ok(a.subject),
+        match verify_issued(last, a) {
+            Ok(()) => return Ok(a.subject().to_owned()),
             Err(e) => tried.push(format!(
                 "anchor {i} ({}) has the issuer's name but its key did not sign it ({e})",
-                a.subject
+                a.subject()
             )),
         }
     }
@@ -480,14 +461,14 @@ fn find_anchor(
         format!(
             "none of the {} anchor(s) is named `{}`",
             anchors.len(),
-            super::name(last.cert.issuer())
+            last.issuer()
         )
     } else {
         tried.join("; ")
     };
     Err(ChainError::NotAnchored {
         index,
-        subject: last.subject.clone(),
+        subject: last.subject().to_owned(),
         detail,
     })
 }

@@ -6,11 +6,12 @@ pub(crate) mod spki;
 
 use std::fmt;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use chrono::{DateTime, Utc};
+use x509_parser::extensions::{BasicConstraints, KeyUsage};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::keys::{KeyError, PublicKey, read_file};
@@ -27,8 +28,22 @@ pub struct Certificate {
     version: u32,
     not_before: i64,
     not_after: i64,
+    facts: Arc<Facts>,
     key: OnceLock<PublicKey>,
     x5c: OnceLock<String>,
+}
+
+/// What the chain checks read, decoded once when the certificate is parsed
+/// (an extension that does not parse keeps the parser's message).
+pub(crate) struct Facts {
+    /// The subject name, DER.
+    pub subject_raw: Vec<u8>,
+    /// The issuer name, DER.
+    pub issuer_raw: Vec<u8>,
+    /// basicConstraints.
+    pub basic_constraints: Result<Option<BasicConstraints>, String>,
+    /// keyUsage.
+    pub key_usage: Result<Option<KeyUsage>, String>,
 }
 
 impl PartialEq for Certificate {
@@ -70,6 +85,18 @@ impl Certificate {
             version: cert.version().0 + 1,
             not_before: cert.validity().not_before.timestamp(),
             not_after: cert.validity().not_after.timestamp(),
+            facts: Arc::new(Facts {
+                subject_raw: cert.subject().as_raw().to_vec(),
+                issuer_raw: cert.issuer().as_raw().to_vec(),
+                basic_constraints: cert
+                    .basic_constraints()
+                    .map(|bc| bc.map(|bc| bc.value.clone()))
+                    .map_err(|e| e.to_string()),
+                key_usage: cert
+                    .key_usage()
+                    .map(|ku| ku.map(|ku| *ku.value))
+                    .map_err(|e| e.to_string()),
+            }),
             key: OnceLock::new(),
             x5c: OnceLock::new(),
         })
@@ -119,6 +146,11 @@ impl Certificate {
         }
         out.push_str("-----END CERTIFICATE-----\n");
         out
+    }
+
+    /// What the chain checks read.
+    pub(crate) fn facts(&self) -> &Facts {
+        &self.facts
     }
 
     /// The DER bytes.
