@@ -7,8 +7,9 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -19,6 +20,57 @@ use vcon_store::{
 };
 
 const BATCH: u64 = 4_000;
+
+/// On-CPU time of this process's threads so far, by thread name, in
+/// nanoseconds (Linux `schedstat`; empty elsewhere). Threads that ended are
+/// not counted, which is why the chain's time is taken while it runs.
+fn cpu_by_thread() -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let path = task.path();
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        let ns = std::fs::read_to_string(path.join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0);
+        let name = match comm.trim() {
+            n if n.starts_with("vcon-store-writ") => "writer",
+            n if n.starts_with("tokio-rt-worker") => "tokio workers",
+            _ => "other",
+        };
+        *out.entry(name.to_owned()).or_default() += ns;
+    }
+    out
+}
+
+/// Adds the CPU time used between `before` and now to `into`.
+fn add_cpu(into: &mut BTreeMap<String, u64>, before: &BTreeMap<String, u64>) {
+    for (name, ns) in cpu_by_thread() {
+        let used = ns.saturating_sub(before.get(&name).copied().unwrap_or(0));
+        *into.entry(name).or_default() += used;
+    }
+}
+
+/// Prints CPU microseconds per vCon, by thread kind.
+fn print_cpu(label: &str, cpu: &BTreeMap<String, u64>, vcons: u64) {
+    if vcons == 0 || cpu.is_empty() {
+        return;
+    }
+    let per = |ns: u64| ns as f64 / 1_000.0 / vcons as f64;
+    let total: u64 = cpu.values().sum();
+    let parts: Vec<String> = cpu
+        .iter()
+        .map(|(name, ns)| format!("{name} {:.1}", per(*ns)))
+        .collect();
+    eprintln!(
+        "{label}: on-CPU µs per vCon over {vcons} vCons: total {:.1} ({})",
+        per(total),
+        parts.join(", ")
+    );
+}
 
 fn vcon(n: u64) -> Vec<u8> {
     serde_json::to_vec(&json!({
@@ -84,6 +136,7 @@ fn bench(c: &mut Criterion) {
             sc.durability = durability;
             let store = SqliteStore::open(sc).unwrap();
             let next = AtomicU64::new(0);
+            let cpu = Mutex::new((BTreeMap::new(), 0u64));
             let id = BenchmarkId::new(label, format!("{durability:?}_{concurrency}_workers"));
             group.bench_function(id, |b| {
                 b.iter_custom(|iters| {
@@ -121,6 +174,7 @@ fn bench(c: &mut Criterion) {
                                 depth_interval: None,
                                 ..PoolSettings::default()
                             });
+                            let before = cpu_by_thread();
                             let started = Instant::now();
                             let pool = WorkerPool::start(Arc::new(pipeline), s, q.clone());
                             loop {
@@ -131,6 +185,10 @@ fn bench(c: &mut Criterion) {
                                 tokio::time::sleep(Duration::from_millis(1)).await;
                             }
                             total += started.elapsed();
+                            if let Ok(mut c) = cpu.lock() {
+                                add_cpu(&mut c.0, &before);
+                                c.1 += BATCH;
+                            }
                             let report = pool.shutdown().await;
                             assert_eq!(report.stats.dead_lettered, 0);
                             q.pop(&ListName::new("processed").unwrap(), 10_000)
@@ -141,6 +199,13 @@ fn bench(c: &mut Criterion) {
                     })
                 });
             });
+            if let Ok(c) = cpu.lock() {
+                print_cpu(
+                    &format!("{label}/{durability:?}_{concurrency}_workers"),
+                    &c.0,
+                    c.1,
+                );
+            }
         }
     }
     group.finish();

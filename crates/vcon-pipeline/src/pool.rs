@@ -2,12 +2,15 @@
 //!
 //! Each enabled chain processes up to `concurrency` vCons at once. Its
 //! leaser takes as many items as there are free slots from the chain's
-//! ingress lists (round robin) in one queue call; each vCon is then loaded
-//! from the store, run through the links under the chain timeout, written
-//! back to the store if a link changed it (If-Match on the etag read), and
-//! written to every storage. Finished vCons are acknowledged in batches,
-//! the uuid pushed to the egress lists (and `tag_router` routes) in the same
-//! transaction as the acknowledgement.
+//! ingress lists (round robin) in one queue call, and their vCons are loaded
+//! in one store read; each vCon is then run through the links under the
+//! chain timeout and written to every storage. Finished vCons are completed
+//! in batches with [`vcon_store::Queue::complete`]: in one store transaction,
+//! each changed vCon is written back (If-Match on the etag read), each item
+//! acknowledged and its uuid pushed to the egress lists (and `tag_router`
+//! routes); failed ones are nacked for a retry or dead-lettered in the same
+//! call. A vCon whose write-back is refused (it was changed meanwhile) is
+//! retried alone.
 //!
 //! Delivery is at least once: a crash between the storage writes and the
 //! acknowledgement processes the vCon again, which idempotent storages

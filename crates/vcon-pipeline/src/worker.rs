@@ -1,18 +1,32 @@
-//! One chain's workers: a leaser that takes as many items as there are free
-//! slots (up to `concurrency`) in one queue call, a task per vCon, and an
-//! acknowledger that acknowledges finished vCons in batches (one
-//! `ack_and_forward` per set of target lists), so the queue's writes per
-//! vCon stay well below one under load.
+//! One chain's workers.
+//!
+//! * A leaser takes as many items as there are free slots (up to
+//!   `concurrency`) in one queue call and hands them, as one batch, to a
+//!   task that loads their vCons in one store read.
+//! * Each vCon of the batch is then processed on its own: links, storages,
+//!   and the record of the vCon as the links left it, when they changed it.
+//! * An acknowledger takes every vCon finished meanwhile and completes them
+//!   in one [`Queue::complete`]: write-backs (If-Match on the etag read),
+//!   acknowledgements, egress pushes, retries and dead letters in one store
+//!   transaction, so the store's work per vCon is a fraction of a write.
+//!
+//! Each vCon keeps its own outcome inside a batch: a vCon whose write-back
+//! is refused (the stored vCon changed meanwhile) is retried alone, one
+//! whose lease was lost is left alone, the others are acknowledged.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use vcon_core::ReadLimits;
-use vcon_store::{Lease, LeaseId, ListName, Queue, RecordOptions, Store, StoreError, VconRecord};
+use vcon_store::{
+    Completed, Completion, Lease, ListName, Queue, RecordOptions, Store, StoreError, StoredVcon,
+    VconRecord, VconUuid, WriteBack,
+};
 
 use crate::document::VconDoc;
 use crate::link::Flow;
@@ -20,10 +34,10 @@ use crate::metrics as m;
 use crate::pipeline::{Chain, PoolSettings, ProcessError};
 use crate::pool::{Counters, Phase, idle};
 
-/// Most items leased in one queue call.
+/// Most items leased (and loaded) in one queue call.
 const MAX_LEASE_BATCH: usize = 64;
 
-/// Most leases acknowledged in one queue call.
+/// Most finished vCons completed in one queue call.
 const MAX_ACK_BATCH: usize = 512;
 
 /// Runs one chain until the pool stops.
@@ -36,12 +50,24 @@ pub(crate) struct ChainRunner {
     pub(crate) limits: ReadLimits,
 }
 
-/// A processed vCon waiting for its acknowledgement.
+/// A vCon whose processing ended, waiting for the acknowledger.
 struct Done {
-    lease: LeaseId,
-    uuid: String,
-    forward: Vec<ListName>,
-    outcome: Outcome,
+    lease: Lease,
+    action: Action,
+}
+
+/// What the acknowledger does with a [`Done`].
+enum Action {
+    /// Processed: acknowledge, writing the vCon back first when it changed.
+    Ack {
+        write_back: Option<WriteBack>,
+        forward: Vec<ListName>,
+        outcome: Outcome,
+    },
+    /// Failed: retry later or dead-letter, by the chain's policy.
+    Fail(ProcessError),
+    /// Not finished at shutdown: hand back with no delay.
+    Requeue,
 }
 
 #[derive(Clone, Copy)]
@@ -80,6 +106,12 @@ impl ChainRunner {
             if *phase.borrow() != Phase::Running {
                 break;
             }
+            // Slots free one by one as a batch's vCons finish: let the
+            // others finish too before leasing, so batches stay large.
+            let want = this.chain.concurrency.min(MAX_LEASE_BATCH);
+            if slots.available_permits() + 1 < want / 2 {
+                tokio::task::yield_now().await;
+            }
             let mut permits = vec![first];
             while permits.len() < MAX_LEASE_BATCH {
                 match Arc::clone(&slots).try_acquire_owned() {
@@ -99,11 +131,9 @@ impl ChainRunner {
                 idle(&mut phase, this.settings.idle_poll).await;
                 continue;
             }
-            for (lease, permit) in leases.into_iter().zip(permits) {
-                let runner = Arc::clone(&this);
-                let done = done_tx.clone();
-                tasks.spawn(runner.item(lease, permit, done, phase.clone()));
-            }
+            permits.truncate(leases.len());
+            let runner = Arc::clone(&this);
+            tasks.spawn(runner.batch(leases, permits, done_tx.clone(), phase.clone()));
         }
         while tasks.join_next().await.is_some() {}
         drop(done_tx);
@@ -127,10 +157,49 @@ impl ChainRunner {
         Ok(leases)
     }
 
-    /// Processes one leased vCon; on abort hands it back to the queue.
-    async fn item(
+    /// Loads the vCons of a leased batch and processes them, each with its
+    /// slot; each one's end goes to the acknowledger as soon as it is known.
+    async fn batch(
         self: Arc<Self>,
+        leases: Vec<Lease>,
+        permits: Vec<OwnedSemaphorePermit>,
+        done: mpsc::UnboundedSender<Done>,
+        phase: watch::Receiver<Phase>,
+    ) {
+        let loaded = self.load(&leases).await;
+        let mut items: FuturesUnordered<_> = leases
+            .into_iter()
+            .zip(loaded)
+            .zip(permits)
+            .map(|((lease, stored), permit)| {
+                self.item(lease, stored, permit, done.clone(), phase.clone())
+            })
+            .collect();
+        while items.next().await.is_some() {}
+    }
+
+    /// The stored vCons of `leases`, in order: in one read, or one by one
+    /// when that read fails (so that each vCon gets its own error).
+    async fn load(&self, leases: &[Lease]) -> Vec<Result<Option<StoredVcon>, StoreError>> {
+        let uuids: Vec<VconUuid> = leases.iter().map(|l| l.uuid.clone()).collect();
+        match self.store.get_many(&uuids).await {
+            Ok(found) if found.len() == uuids.len() => found.into_iter().map(Ok).collect(),
+            _ => {
+                let mut out = Vec::with_capacity(uuids.len());
+                for uuid in &uuids {
+                    out.push(self.store.get(uuid).await);
+                }
+                out
+            }
+        }
+    }
+
+    /// Processes one leased vCon (aborted at shutdown) and hands its end to
+    /// the acknowledger; the slot frees when this returns.
+    async fn item(
+        &self,
         lease: Lease,
+        stored: Result<Option<StoredVcon>, StoreError>,
         _permit: OwnedSemaphorePermit,
         done: mpsc::UnboundedSender<Done>,
         mut phase: watch::Receiver<Phase>,
@@ -139,21 +208,24 @@ impl ChainRunner {
         gauge.increment(1.0);
         let result = tokio::select! {
             biased;
-            r = self.process(&lease) => Some(r),
+            r = self.process(&lease, stored) => Some(r),
             _ = phase.wait_for(|p| *p == Phase::Abort) => None,
         };
         gauge.decrement(1.0);
-        match result {
-            Some(Ok(finished)) => {
-                // The acknowledger outlives every item task.
-                let _ = done.send(finished);
-            }
-            Some(Err(e)) => self.fail(&lease, &e).await,
-            None => self.requeue(&lease).await,
-        }
+        let action = match result {
+            Some(Ok(action)) => action,
+            Some(Err(e)) => Action::Fail(e),
+            None => Action::Requeue,
+        };
+        // The acknowledger outlives every item.
+        let _ = done.send(Done { lease, action });
     }
 
-    async fn process(&self, lease: &Lease) -> Result<Done, ProcessError> {
+    async fn process(
+        &self,
+        lease: &Lease,
+        stored: Result<Option<StoredVcon>, StoreError>,
+    ) -> Result<Action, ProcessError> {
         let chain = &self.chain;
         let uuid = lease.uuid.as_str();
         let store_err = |step, source| ProcessError::Store {
@@ -162,24 +234,18 @@ impl ChainRunner {
             step,
             source,
         };
-        let done = |forward, outcome| Done {
-            lease: lease.id,
-            uuid: uuid.to_owned(),
+        let ack = |write_back, forward, outcome| Action::Ack {
+            write_back,
             forward,
             outcome,
         };
-        let Some(stored) = self
-            .store
-            .get(&lease.uuid)
-            .await
-            .map_err(|e| store_err("load", e))?
-        else {
+        let Some(stored) = stored.map_err(|e| store_err("load", e))? else {
             tracing::warn!(
                 chain = chain.name,
                 uuid,
                 "vCon is no longer stored; acknowledging"
             );
-            return Ok(done(Vec::new(), Outcome::Missing));
+            return Ok(ack(None, Vec::new(), Outcome::Missing));
         };
         let mut doc =
             VconDoc::from_stored(uuid, &stored.bytes, &self.limits).map_err(|source| {
@@ -189,20 +255,7 @@ impl ChainRunner {
                 }
             })?;
         let flow = chain.run_links(&mut doc, lease.attempts).await?;
-        let bytes = doc.is_changed().then(|| doc.to_bytes());
-        if let Some(bytes) = &bytes {
-            let options = RecordOptions {
-                uuid: Some(lease.uuid.clone()),
-                tenant: stored.meta.tenant.clone(),
-                ..RecordOptions::default()
-            };
-            let record = VconRecord::from_bytes(bytes.clone(), &options)
-                .map_err(|e| store_err("write back", StoreError::from(e)))?;
-            self.store
-                .replace(record, Some(&stored.meta.etag))
-                .await
-                .map_err(|e| store_err("write back", e))?;
-        }
+        let bytes = doc.is_changed().then(|| bytes::Bytes::from(doc.to_bytes()));
         let mut forward: Vec<ListName> = Vec::new();
         if flow == Flow::Continue {
             let bytes = bytes.as_deref().unwrap_or(&stored.bytes);
@@ -220,17 +273,32 @@ impl ChainRunner {
                 }
             }
         }
+        let write_back = match bytes {
+            Some(bytes) => {
+                let options = RecordOptions {
+                    uuid: Some(lease.uuid.clone()),
+                    tenant: stored.meta.tenant.clone(),
+                    ..RecordOptions::default()
+                };
+                let record = VconRecord::from_bytes(bytes, &options)
+                    .map_err(|e| store_err("write back", StoreError::from(e)))?;
+                Some(WriteBack {
+                    record,
+                    if_match: stored.meta.etag.clone(),
+                })
+            }
+            None => None,
+        };
         Ok(match flow {
-            Flow::Continue => done(forward, Outcome::Stored),
+            Flow::Continue => ack(write_back, forward, Outcome::Stored),
             Flow::Stop { reason } => {
                 tracing::debug!(chain = chain.name, uuid, reason, "chain stopped");
-                done(forward, Outcome::Stopped)
+                ack(write_back, forward, Outcome::Stopped)
             }
         })
     }
 
-    /// Acknowledges finished vCons, batching what is waiting, one queue call
-    /// per set of target lists.
+    /// Completes finished vCons, everything waiting in one queue call.
     async fn acknowledge(self: Arc<Self>, mut rx: mpsc::UnboundedReceiver<Done>) {
         while let Some(first) = rx.recv().await {
             let mut batch = vec![first];
@@ -240,30 +308,124 @@ impl ChainRunner {
                     Err(_) => break,
                 }
             }
-            let mut groups: BTreeMap<Vec<ListName>, Vec<Done>> = BTreeMap::new();
-            for d in batch {
-                groups.entry(d.forward.clone()).or_default().push(d);
+            self.complete(batch).await;
+        }
+    }
+
+    /// Completes `batch` in one queue call; write-backs that were refused
+    /// are failed (retried or dead-lettered) in a second one.
+    async fn complete(&self, batch: Vec<Done>) {
+        let mut items = Vec::with_capacity(batch.len());
+        let mut ends = Vec::with_capacity(batch.len());
+        for Done { lease, action } in batch {
+            let (completion, end) = self.completion(&lease, action);
+            items.push(completion);
+            ends.push((lease, end));
+        }
+        let results = match self.queue.complete(items).await {
+            Ok(results) => results,
+            Err(e) => {
+                tracing::warn!(chain = self.chain.name, error = %e, count = ends.len(), "completing processed vCons failed; the leases will expire and the vCons be delivered again");
+                return;
             }
-            for (forward, items) in groups {
-                let ids: Vec<LeaseId> = items.iter().map(|d| d.lease).collect();
-                match self.queue.ack_and_forward(&ids, &forward).await {
-                    Ok(report) => {
-                        for d in &items {
-                            if report.lost.contains(&d.lease) {
-                                tracing::warn!(
-                                    chain = self.chain.name,
-                                    uuid = d.uuid,
-                                    "lease was lost before the acknowledgement; the vCon will be processed again"
-                                );
-                            } else {
-                                self.finished(d.outcome);
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(chain = self.chain.name, error = %e, count = items.len(), "acknowledging failed; the leases will expire and the vCons be delivered again");
+        };
+        let mut refused = Vec::new();
+        for ((lease, end), result) in ends.into_iter().zip(results) {
+            match result {
+                Completed::Done => {
+                    if let End::Finished(outcome) = end {
+                        self.finished(outcome);
                     }
                 }
+                Completed::Lost => {
+                    tracing::warn!(
+                        chain = self.chain.name,
+                        uuid = %lease.uuid,
+                        "lease was lost before the vCon was completed; it will be processed again"
+                    );
+                }
+                Completed::Failed(source) => {
+                    let error = ProcessError::Store {
+                        chain: self.chain.name.clone(),
+                        uuid: lease.uuid.as_str().to_owned(),
+                        step: "write back",
+                        source,
+                    };
+                    let (completion, _) = self.completion(&lease, Action::Fail(error));
+                    refused.push(completion);
+                }
+            }
+        }
+        if refused.is_empty() {
+            return;
+        }
+        match self.queue.complete(refused).await {
+            Ok(results) => {
+                for r in results {
+                    if !matches!(r, Completed::Done) {
+                        tracing::warn!(chain = self.chain.name, result = ?r, "could not record a refused write-back; the lease will expire and the vCon be delivered again");
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(chain = self.chain.name, error = %e, "could not record refused write-backs; the leases will expire and the vCons be delivered again");
+            }
+        }
+    }
+
+    /// The queue completion of `action`, with what to count once it is done.
+    /// Failures are logged and counted here, when the decision is made.
+    fn completion(&self, lease: &Lease, action: Action) -> (Completion, End) {
+        let chain = &self.chain;
+        match action {
+            Action::Ack {
+                write_back,
+                forward,
+                outcome,
+            } => (
+                Completion::Ack {
+                    lease: lease.id,
+                    write_back,
+                    forward,
+                },
+                End::Finished(outcome),
+            ),
+            Action::Fail(error) => {
+                let text = error.to_string();
+                let completion = if error.is_retryable()
+                    && lease.attempts < chain.retry.max_attempts
+                {
+                    let wait = chain.retry.backoff(lease.attempts);
+                    tracing::warn!(chain = chain.name, uuid = %lease.uuid, attempt = lease.attempts, retry_in = ?wait, error = %text, "vCon failed; will retry");
+                    self.counters.retried.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!(m::RETRIES, "chain" => chain.name.clone()).increment(1);
+                    Completion::Retry {
+                        lease: lease.id,
+                        retry_in: wait,
+                        error: text,
+                    }
+                } else {
+                    tracing::error!(chain = chain.name, uuid = %lease.uuid, attempt = lease.attempts, error = %text, "vCon failed; dead-lettered");
+                    self.counters.dead_lettered.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!(m::DEAD_LETTERS, "chain" => chain.name.clone()).increment(1);
+                    Completion::DeadLetter {
+                        lease: lease.id,
+                        error: text,
+                    }
+                };
+                (completion, End::Failed)
+            }
+            Action::Requeue => {
+                self.counters.requeued.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!(m::REQUEUED, "chain" => chain.name.clone()).increment(1);
+                (
+                    Completion::Retry {
+                        lease: lease.id,
+                        retry_in: Duration::ZERO,
+                        error: "shutdown: not finished within the grace period".to_owned(),
+                    },
+                    End::Failed,
+                )
             }
         }
     }
@@ -278,34 +440,11 @@ impl ChainRunner {
         metrics::counter!(m::PROCESSED, "chain" => self.chain.name.clone(), "outcome" => label)
             .increment(1);
     }
+}
 
-    async fn fail(&self, lease: &Lease, error: &ProcessError) {
-        let chain = &self.chain;
-        let text = error.to_string();
-        let retry = error.is_retryable() && lease.attempts < chain.retry.max_attempts;
-        let result = if retry {
-            let wait = chain.retry.backoff(lease.attempts);
-            tracing::warn!(chain = chain.name, uuid = %lease.uuid, attempt = lease.attempts, retry_in = ?wait, error = %text, "vCon failed; will retry");
-            self.counters.retried.fetch_add(1, Ordering::Relaxed);
-            metrics::counter!(m::RETRIES, "chain" => chain.name.clone()).increment(1);
-            self.queue.nack(&lease.id, wait, &text).await
-        } else {
-            tracing::error!(chain = chain.name, uuid = %lease.uuid, attempt = lease.attempts, error = %text, "vCon failed; dead-lettered");
-            self.counters.dead_lettered.fetch_add(1, Ordering::Relaxed);
-            metrics::counter!(m::DEAD_LETTERS, "chain" => chain.name.clone()).increment(1);
-            self.queue.dead_letter(&lease.id, &text).await
-        };
-        if let Err(e) = result {
-            tracing::warn!(chain = chain.name, uuid = %lease.uuid, error = %e, "could not record the failure; the lease will expire and the vCon be delivered again");
-        }
-    }
-
-    async fn requeue(&self, lease: &Lease) {
-        self.counters.requeued.fetch_add(1, Ordering::Relaxed);
-        metrics::counter!(m::REQUEUED, "chain" => self.chain.name.clone()).increment(1);
-        let text = "shutdown: not finished within the grace period";
-        if let Err(e) = self.queue.nack(&lease.id, Duration::ZERO, text).await {
-            tracing::warn!(chain = self.chain.name, uuid = %lease.uuid, error = %e, "could not hand the vCon back; its lease will expire");
-        }
-    }
+/// What to count once a completion is done.
+enum End {
+    Finished(Outcome),
+    /// Counted when the failure was decided.
+    Failed,
 }

@@ -66,7 +66,10 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{NameError, RecordError, StoreError};
 pub use ids::{Etag, ListName, MAX_LIST_NAME_BYTES, VconUuid};
 pub use index::{IndexFields, Term, TermKind};
-pub use queue::{AckReport, DeadLetter, Lease, LeaseId, MAX_ERROR_BYTES, Queue, QueueStats};
+pub use queue::{
+    AckReport, Completed, Completion, DeadLetter, Lease, LeaseId, MAX_ERROR_BYTES, Queue,
+    QueueStats, WriteBack,
+};
 pub use record::{
     DEFAULT_MAX_VCON_BYTES, PutOutcome, PutStatus, RecordOptions, StoredVcon, VconMeta, VconRecord,
 };

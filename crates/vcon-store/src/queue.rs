@@ -14,7 +14,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::StoreError;
-use crate::ids::{ListName, VconUuid};
+use crate::ids::{Etag, ListName, VconUuid};
+use crate::record::VconRecord;
 
 /// Longest error text kept with a nack or a dead letter, in bytes (longer text is cut).
 pub const MAX_ERROR_BYTES: usize = 4096;
@@ -105,6 +106,73 @@ impl QueueStats {
     }
 }
 
+/// A new version of a leased item's vCon, written by [`Queue::complete`] in
+/// the transaction that acknowledges the item.
+#[derive(Debug, Clone)]
+pub struct WriteBack {
+    /// The new bytes, with their search fields. Its uuid must be the item's.
+    pub record: VconRecord,
+    /// The etag of the bytes the worker read: the stored vCon is replaced
+    /// only while it still has this etag (or already has the new bytes).
+    pub if_match: Etag,
+}
+
+/// What becomes of one leased item, for [`Queue::complete`].
+#[derive(Debug, Clone)]
+pub enum Completion {
+    /// Acknowledge the item: first replace its vCon with `write_back` (if
+    /// any), then remove it from its list and append its uuid to each list
+    /// of `forward`.
+    Ack {
+        /// The lease.
+        lease: LeaseId,
+        /// The processed vCon, when it changed.
+        write_back: Option<WriteBack>,
+        /// Lists the uuid is pushed to (egress lists, routes).
+        forward: Vec<ListName>,
+    },
+    /// Give the item back, visible again after `retry_in` (see [`Queue::nack`]).
+    Retry {
+        /// The lease.
+        lease: LeaseId,
+        /// Wait before it is visible again.
+        retry_in: Duration,
+        /// Why it failed (cut to [`MAX_ERROR_BYTES`]).
+        error: String,
+    },
+    /// Move the item to the dead letters of its list (see [`Queue::dead_letter`]).
+    DeadLetter {
+        /// The lease.
+        lease: LeaseId,
+        /// Why it failed (cut to [`MAX_ERROR_BYTES`]).
+        error: String,
+    },
+}
+
+impl Completion {
+    /// The lease this completion is for.
+    pub fn lease(&self) -> LeaseId {
+        match self {
+            Self::Ack { lease, .. }
+            | Self::Retry { lease, .. }
+            | Self::DeadLetter { lease, .. } => *lease,
+        }
+    }
+}
+
+/// What [`Queue::complete`] did with one item.
+#[derive(Debug)]
+pub enum Completed {
+    /// Done as asked (a write-back whose bytes were already stored counts as done).
+    Done,
+    /// The lease was no longer held: nothing was written for this item.
+    Lost,
+    /// The write-back was refused, typically [`StoreError::PreconditionFailed`]
+    /// (the stored vCon changed since the worker read it, or is gone):
+    /// nothing was written for this item and it is still leased.
+    Failed(StoreError),
+}
+
 /// Durable named lists of vCon uuids with leases, retries and dead letters.
 ///
 /// Object-safe: use it as `Arc<dyn Queue>`. Items of one list come out
@@ -149,6 +217,55 @@ pub trait Queue: Send + Sync {
     /// Moves a leased item to the dead letters of its list, with `error`.
     /// [`StoreError::LeaseLost`] if the lease is not held.
     async fn dead_letter(&self, lease: &LeaseId, error: &str) -> Result<(), StoreError>;
+
+    /// Completes a batch of leases, each as its [`Completion`] says, and
+    /// returns one [`Completed`] per item, in order. One item's refused
+    /// write-back or lost lease does not affect the others.
+    ///
+    /// The embedded store does the whole batch in one transaction (one
+    /// writer round trip, one commit); an `Err` then means nothing was
+    /// written, and the leases expire as usual. The default runs the items
+    /// one by one through [`Queue::ack_and_forward`], [`Queue::nack`] and
+    /// [`Queue::dead_letter`], and refuses write-backs (a queue alone cannot
+    /// write vCons).
+    async fn complete(&self, items: Vec<Completion>) -> Result<Vec<Completed>, StoreError> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let result = match item {
+                Completion::Ack {
+                    write_back: Some(w),
+                    ..
+                } => Err(StoreError::Backend {
+                    backend: "queue",
+                    op: format!("write back vCon {}", w.record.uuid()),
+                    message: "this queue cannot write vCons back in an acknowledgement".to_owned(),
+                }),
+                Completion::Ack { lease, forward, .. } => self
+                    .ack_and_forward(&[lease], &forward)
+                    .await
+                    .map(|r| r.lost.is_empty()),
+                Completion::Retry {
+                    lease,
+                    retry_in,
+                    error,
+                } => self.nack(&lease, retry_in, &error).await.map(|()| true),
+                Completion::DeadLetter { lease, error } => {
+                    self.dead_letter(&lease, &error).await.map(|()| true)
+                }
+            };
+            out.push(match result {
+                Ok(true) => Completed::Done,
+                Ok(false) | Err(StoreError::LeaseLost { .. }) => Completed::Lost,
+                Err(
+                    e @ StoreError::Backend {
+                        backend: "queue", ..
+                    },
+                ) => Completed::Failed(e),
+                Err(e) => return Err(e),
+            });
+        }
+        Ok(out)
+    }
 
     /// Removes and returns up to `max` visible items of `list`, oldest first,
     /// without a lease: the conserver's egress pop (`GET /vcon/egress`).

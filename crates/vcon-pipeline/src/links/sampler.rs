@@ -114,7 +114,8 @@ impl SamplerLink {
     pub fn keeps(&self, uuid: &str, now: i64) -> bool {
         let v = self.options.value;
         match self.options.method {
-            Method::Percentage => self.unit(uuid) * 100.0 < v || v >= 100.0,
+            // 100 % keeps everything without a draw (or a hash).
+            Method::Percentage => v >= 100.0 || self.unit(uuid) * 100.0 < v,
             Method::Rate => {
                 // An exponential draw of mean v is ≤ 1 with probability 1 − e^(−1/v).
                 let draw = -(1.0 - self.unit(uuid)).ln() * v;

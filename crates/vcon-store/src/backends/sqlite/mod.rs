@@ -5,6 +5,7 @@
 //! `writer` (group commit), `vcon_writes` and `queue_writes` (what the
 //! writer runs), `readers` (the read pool) and `reads` (read queries).
 
+mod batch_writes;
 mod checkpointer;
 pub(crate) mod config;
 mod index_writer;
@@ -35,7 +36,9 @@ use self::writer::{Msg, Op, Reply, Writer};
 use crate::clock::{Clock, duration_ms};
 use crate::error::{RecordError, StoreError};
 use crate::ids::{Etag, ListName, VconUuid};
-use crate::queue::{AckReport, DeadLetter, Lease, LeaseId, Queue, QueueStats};
+use crate::queue::{
+    AckReport, Completed, Completion, DeadLetter, Lease, LeaseId, Queue, QueueStats,
+};
 use crate::record::{PutOutcome, RecordOptions, StoredVcon, VconMeta, VconRecord};
 use crate::search::{MAX_PAGE, Page, SearchQuery};
 use crate::store::Store;
@@ -473,6 +476,10 @@ impl Queue for SqliteStore {
             Reply::Unit => Ok(()),
             other => Err(unexpected("dead_letter", &other)),
         }
+    }
+
+    async fn complete(&self, items: Vec<Completion>) -> Result<Vec<Completed>, StoreError> {
+        self.complete_batch(items).await
     }
 
     async fn pop(&self, list: &ListName, max: usize) -> Result<Vec<VconUuid>, StoreError> {

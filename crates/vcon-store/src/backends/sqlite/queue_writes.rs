@@ -81,7 +81,10 @@ pub(super) fn lease(
 }
 
 /// The list and uuid of a held lease, `None` when it is not held.
-fn held(conn: &Connection, lease: &LeaseId) -> Result<Option<(ListName, VconUuid)>, StoreError> {
+pub(super) fn held(
+    conn: &Connection,
+    lease: &LeaseId,
+) -> Result<Option<(ListName, VconUuid)>, StoreError> {
     conn.prepare_cached(
         "SELECT list, uuid FROM queue_items WHERE id = ?1 AND attempts = ?2 AND leased = 1",
     )
@@ -113,15 +116,28 @@ pub(super) fn ack(
         match held(conn, lease)? {
             None => report.lost.push(*lease),
             Some((_, uuid)) => {
-                remove_item(conn, lease.item)?;
-                for list in to {
-                    enqueue(conn, list, std::slice::from_ref(&uuid), now)?;
-                }
+                ack_held(conn, lease.item, &uuid, to, now)?;
                 report.acked += 1;
             }
         }
     }
     Ok(report)
+}
+
+/// Removes queue item `item` (a held lease of `uuid`) and appends `uuid` to
+/// each list of `to`.
+pub(super) fn ack_held(
+    conn: &Connection,
+    item: i64,
+    uuid: &VconUuid,
+    to: &[ListName],
+    now: i64,
+) -> Result<(), StoreError> {
+    remove_item(conn, item)?;
+    for list in to {
+        enqueue(conn, list, std::slice::from_ref(uuid), now)?;
+    }
+    Ok(())
 }
 
 /// Cuts an error text to [`MAX_ERROR_BYTES`] at a character boundary.

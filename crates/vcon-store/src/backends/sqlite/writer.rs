@@ -10,6 +10,7 @@ use std::sync::Arc;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::batch_writes::{self as bw, BatchReport};
 use super::config::Durability;
 use super::index_writer::PendingIndex;
 use super::queue_writes as qw;
@@ -19,7 +20,7 @@ use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::ids::{Etag, ListName, VconUuid};
 use crate::index::IndexFields;
-use crate::queue::{AckReport, Lease, LeaseId};
+use crate::queue::{AckReport, Completion, Lease, LeaseId};
 use crate::record::{PutOutcome, VconRecord};
 
 /// One write.
@@ -69,6 +70,10 @@ pub(super) enum Op {
     },
     /// Index everything waiting before answering (searches send it).
     FlushIndex,
+    /// Finished leases of a worker batch (see `batch_writes`).
+    Complete {
+        items: Vec<Completion>,
+    },
     Ping,
 }
 
@@ -78,7 +83,10 @@ impl Op {
         match self {
             Self::Put { lists, .. } => !lists.is_empty(),
             Self::Ack { forward, .. } => !forward.is_empty(),
-            Self::Enqueue { .. } | Self::Nack { .. } | Self::DlqReprocess { .. } => true,
+            Self::Enqueue { .. }
+            | Self::Nack { .. }
+            | Self::DlqReprocess { .. }
+            | Self::Complete { .. } => true,
             _ => false,
         }
     }
@@ -100,6 +108,7 @@ pub(super) enum Reply {
     Ack(AckReport),
     Uuids(Vec<VconUuid>),
     Count(u64),
+    Completed(BatchReport),
 }
 
 /// A message to the writer thread.
@@ -226,9 +235,10 @@ impl Writer {
                 Ok(mut sp) => match execute(&sp, op, now) {
                     Ok((reply, index_id)) => match sp.commit() {
                         Ok(()) => {
-                            if let (Some(id), Op::Put { record, .. }) = (index_id, op) {
+                            if let (Some(id), Op::Put { record, .. }) = (index_id, &mut *op) {
                                 to_index.push((id, std::mem::take(&mut record.index)));
                             }
+                            to_index.extend(bw::take_index(op, &reply));
                             Ok(reply)
                         }
                         Err(e) => Err(sql_error("release savepoint", e)),
@@ -315,6 +325,7 @@ fn execute_other(conn: &Connection, op: &Op, now: i64) -> Result<Reply, StoreErr
             }
             Ok(Reply::Count(n))
         }
+        Op::Complete { items } => bw::complete(conn, items, now).map(Reply::Completed),
         Op::Ping | Op::FlushIndex => Ok(Reply::Unit),
     }
 }
