@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use openssl::aes::{AesKey, unwrap_key, wrap_key};
 use openssl::bn::{BigNum, BigNumContext};
 use openssl::derive::Deriver;
-use openssl::ec::EcKey;
+use openssl::ec::{EcKey, EcPoint};
 use openssl::pkey::{HasPrivate, HasPublic, PKey, PKeyRef};
 use serde_json::{Map, Value};
 use sha2::Digest as _;
@@ -129,11 +129,23 @@ pub(crate) fn unwrap(
         }
         BigNum::from_slice(&bytes).map_err(text)
     };
-    // Refuses a point that is not on the curve (invalid-curve attacks).
+    // A point that is not on the curve is refused (invalid-curve attacks).
+    // P-256 and P-384 have cofactor 1, so that is the whole check; the
+    // order check `EC_KEY_set_public_key_affine_coordinates` adds is a full
+    // scalar multiplication, as costly as the ECDH itself.
     let (x, y) = (coordinate("x")?, coordinate("y")?);
-    let peer = EcKey::from_public_key_affine_coordinates(group, &x, &y)
+    let off_curve = |e: openssl::error::ErrorStack| format!("`epk` is not a point on {crv}: {e}");
+    let mut ctx = BigNumContext::new().map_err(text)?;
+    let mut point = EcPoint::new(group).map_err(text)?;
+    point
+        .set_affine_coordinates_gfp(group, &x, &y, &mut ctx)
+        .map_err(off_curve)?;
+    if !point.is_on_curve(group, &mut ctx).map_err(off_curve)? {
+        return Err(format!("`epk` is not a point on {crv}"));
+    }
+    let peer = EcKey::from_public_key(group, &point)
         .and_then(PKey::from_ec_key)
-        .map_err(|e| format!("`epk` is not a point on {crv}: {e}"))?;
+        .map_err(off_curve)?;
     let kek = kek(key.pkey(), &peer, merged)?;
     let aes = AesKey::new_decrypt(&kek).map_err(|_| "bad AES key-wrap key".to_owned())?;
     if encrypted_key.len() < 24 || !encrypted_key.len().is_multiple_of(8) {
