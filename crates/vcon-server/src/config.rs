@@ -51,6 +51,8 @@ pub struct ServerConfig {
     pub conserver: ConserverConfig,
     /// The embedded store.
     pub store: StoreConfig,
+    /// Retention: erasing vCons whose `expires_at` tag has passed.
+    pub retention: RetentionConfig,
     /// Processing chains: links, storages, chains, retries (see
     /// `vcon_pipeline::PipelineConfig`). Chains from `conserver.config_file`
     /// are added to these.
@@ -70,6 +72,7 @@ impl Default for ServerConfig {
             validation: ValidationConfig::default(),
             conserver: ConserverConfig::default(),
             store: StoreConfig::default(),
+            retention: RetentionConfig::default(),
             pipeline: vcon_pipeline::PipelineConfig::default(),
         }
     }
@@ -267,6 +270,27 @@ impl Default for StoreConfig {
     }
 }
 
+/// Retention: vCons whose tag `expires_at:<RFC 3339>` has passed (the
+/// `expire` link writes it) are erased by a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Seconds between sweeps; 0 turns erasure off (the tags stay).
+    /// Env: `VCON_RETENTION_SWEEP_SECS`.
+    pub sweep_interval_secs: f64,
+    /// Most vCons erased per store round trip within a sweep.
+    pub batch: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            sweep_interval_secs: 60.0,
+            batch: 500,
+        }
+    }
+}
+
 /// A configuration that cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConfigError {
@@ -399,6 +423,19 @@ impl ServerConfig {
                     "each origin is `*` or scheme://host[:port], such as https://console.example.com",
                 ));
             }
+        }
+        let r = &self.retention;
+        if !(r.sweep_interval_secs.is_finite()
+            && r.sweep_interval_secs >= 0.0
+            && r.sweep_interval_secs < 1e9)
+        {
+            return Err(invalid(
+                "retention.sweep_interval_secs",
+                "must be a number of seconds, 0 (off) or more",
+            ));
+        }
+        if r.batch == 0 {
+            return Err(invalid("retention.batch", "must be at least 1"));
         }
         if self.store.readers == 0 {
             return Err(invalid("store.readers", "must be at least 1"));

@@ -57,6 +57,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pipeline_setup;
 pub mod problem;
+pub mod retention;
 pub mod routes;
 pub mod server;
 pub mod state;

@@ -20,6 +20,7 @@ use crate::auth::{self, Auth, AuthError, IngressKeys, TokenHash, TokenSources};
 use crate::config::{ConfigError, ConserverValidation, ServerConfig};
 use crate::ingest::{Ingestor, Validation};
 use crate::pipeline_setup;
+use crate::retention::Sweeper;
 use crate::routes;
 use crate::state::{AppState, Shared, VersionInfo, WorkerFlag};
 
@@ -64,6 +65,7 @@ pub struct Server {
     router: Router,
     backend: Backend,
     pool: Option<WorkerPool>,
+    sweeper: Option<Sweeper>,
     workers: Arc<WorkerFlag>,
     generated_admin_token: Option<String>,
 }
@@ -124,12 +126,14 @@ impl Server {
             openapi: Default::default(),
         });
         let router = routes::build(state.clone(), &config);
+        let sweeper = Sweeper::start(Arc::clone(&backend.store), &config.retention);
         Ok(Self {
             config,
             state,
             router,
             backend,
             pool,
+            sweeper,
             workers,
             generated_admin_token,
         })
@@ -202,6 +206,9 @@ impl Server {
                 requeued = report.stats.requeued,
                 "processing workers stopped"
             );
+        }
+        if let Some(sweeper) = self.sweeper {
+            sweeper.stop().await;
         }
         let closed = self.backend.store.shutdown().await;
         tracing::info!("store closed; bye");

@@ -95,6 +95,9 @@ pub struct IndexFields {
     /// Searchable text, newline-separated, capped at
     /// [`RecordOptions::max_text_bytes`].
     pub text: String,
+    /// When the vCon expires (Unix ms): the earliest readable tag
+    /// `expires_at:<RFC 3339>`, as the pipeline's `expire` link writes it.
+    pub expires_ms: Option<i64>,
 }
 
 /// Everything learnt from the bytes of a vCon.
@@ -232,6 +235,10 @@ fn resolve_uuid(
     }
 }
 
+/// The tag whose value says when a vCon expires (RFC 3339), the one the
+/// pipeline's `expire` link writes.
+pub const EXPIRES_AT_TAG: &str = "expires_at";
+
 /// `created_at` as an instant. RFC 3339 is what the draft requires; a
 /// date-time without an offset (what the conserver's clients send, e.g.
 /// Faker's `iso8601()`) is read as UTC, as the conserver itself does, so
@@ -294,15 +301,23 @@ pub(crate) fn index_fields(object: &Map<String, Value>, max_text: usize) -> Inde
             transcript_text(analysis, &mut text);
         }
     }
+    let mut expires_ms: Option<i64> = None;
     if let Ok(tags) = vcon_core::tags::tags(object) {
         for t in tags {
             term(TermKind::TagName, &t.name);
             term(TermKind::Tag, &t.entry());
+            if t.name == EXPIRES_AT_TAG
+                && let Ok(at) = DateTime::parse_from_rfc3339(&t.value)
+            {
+                let ms = at.timestamp_millis();
+                expires_ms = Some(expires_ms.map_or(ms, |e| e.min(ms)));
+            }
         }
     }
     IndexFields {
         terms,
         text: text.finish(),
+        expires_ms,
     }
 }
 

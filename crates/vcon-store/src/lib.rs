@@ -65,7 +65,7 @@ pub use backends::{Backend, StoreConfig, open};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{NameError, RecordError, StoreError};
 pub use ids::{Etag, ListName, MAX_LIST_NAME_BYTES, VconUuid};
-pub use index::{IndexFields, Term, TermKind};
+pub use index::{EXPIRES_AT_TAG, IndexFields, Term, TermKind};
 pub use queue::{
     AckReport, Completed, Completion, DeadLetter, Lease, LeaseId, MAX_ERROR_BYTES, Queue,
     QueueStats, WriteBack,

@@ -1,6 +1,7 @@
 //! The [`Store`] trait: durable, searchable storage of vCon bytes.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::error::StoreError;
 use crate::ids::{Etag, ListName, VconUuid};
@@ -92,6 +93,17 @@ pub trait Store: Send + Sync {
     /// Rebuilds the search index of every stored vCon from its bytes (after
     /// an upgrade that indexes more fields); returns how many were indexed.
     async fn reindex(&self) -> Result<u64, StoreError>;
+
+    /// Up to `limit` vCons whose expiry (their tag `expires_at`, see
+    /// [`crate::EXPIRES_AT_TAG`]) is at or before `now`, oldest first,
+    /// each with the etag it had when found. Erase them with
+    /// [`Store::delete`] given that etag, so that a vCon replaced meanwhile
+    /// (its expiry perhaps moved) is kept.
+    async fn expired(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(VconUuid, Etag)>, StoreError>;
 
     /// Checks that the store can serve: the writer runs and a read works.
     async fn health(&self) -> Result<(), StoreError>;

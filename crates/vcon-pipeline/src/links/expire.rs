@@ -2,10 +2,12 @@
 //! `expire_vcon` (which sets a Redis TTL of `seconds`, default one day).
 //!
 //! The expiry is written as the tag `expires_at:<RFC 3339 UTC>` (set, not
-//! added, so a second run moves it), which the store's tag search finds and
-//! which survives export; and it is handed to the worker
-//! ([`crate::Effects::expires_at`]) for a store that enforces expiry. Only
-//! unsigned vCons can carry the tag; signed and encrypted ones pass by.
+//! added, so a second run moves it), which survives export, which the
+//! store's tag search finds and from which the store learns the expiry
+//! (`vcon_store::Store::expired`; `vcon serve`'s retention sweep erases the
+//! vCon then). It is also handed to the worker
+//! ([`crate::Effects::expires_at`]). Only unsigned vCons can carry the tag;
+//! signed and encrypted ones pass by.
 
 use std::sync::Arc;
 
@@ -29,7 +31,7 @@ pub const KIND: LinkKind = LinkKind {
 };
 
 /// The tag name the expiry is written under.
-pub const EXPIRES_AT_TAG: &str = "expires_at";
+pub const EXPIRES_AT_TAG: &str = vcon_store::EXPIRES_AT_TAG;
 
 /// Options of the `expire` link.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

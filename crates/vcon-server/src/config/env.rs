@@ -38,6 +38,9 @@ impl ServerConfig {
                 .map(str::to_owned)
                 .collect();
         }
+        if let Some(v) = env("VCON_RETENTION_SWEEP_SECS") {
+            self.retention.sweep_interval_secs = parse_env("VCON_RETENTION_SWEEP_SECS", &v)?;
+        }
         if let Some(v) = env("VCON_MAX_BODY_BYTES") {
             self.limits.max_body_bytes = parse_env("VCON_MAX_BODY_BYTES", &v)?;
         }

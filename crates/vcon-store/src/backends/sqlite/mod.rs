@@ -8,6 +8,7 @@
 mod batch_writes;
 mod checkpointer;
 pub(crate) mod config;
+mod expiry;
 mod index_writer;
 mod queue_writes;
 mod readers;
@@ -25,6 +26,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use self::checkpointer::Checkpointer;
@@ -270,6 +272,21 @@ impl Store for SqliteStore {
         };
         check_max("enqueue lists", lists.len(), MAX_FORWARD)?;
         self.put_with(record, lists, mode).await
+    }
+
+    async fn expired(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(VconUuid, Etag)>, StoreError> {
+        // Expiries are learnt when a vCon is indexed: index what waits first.
+        if self.pending_index.load(Ordering::Acquire) > 0 {
+            self.write(Op::FlushIndex).await?;
+        }
+        let now_ms = now.timestamp_millis();
+        self.readers
+            .run(move |c| expiry::expired(c, now_ms, limit))
+            .await
     }
 
     async fn get(&self, uuid: &VconUuid) -> Result<Option<StoredVcon>, StoreError> {

@@ -9,7 +9,7 @@ use super::config::{Durability, SqliteConfig};
 use crate::error::StoreError;
 
 /// The schema version this code writes and reads.
-pub(super) const SCHEMA_VERSION: i64 = 2;
+pub(super) const SCHEMA_VERSION: i64 = 3;
 
 /// Migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -71,6 +71,12 @@ CREATE INDEX dead_by_list ON dead_letters (list, id);
     r"
 -- Rows whose search row is not written yet (see index_writer.rs).
 CREATE TABLE index_pending (id INTEGER PRIMARY KEY);
+",
+    r"
+-- When vCons expire (their tag expires_at:<RFC 3339>), see expiry.rs. Written
+-- and removed with the search row; id = vcons.id.
+CREATE TABLE vcon_expiry (id INTEGER PRIMARY KEY, expires_ms INTEGER NOT NULL);
+CREATE INDEX vcon_expiry_by_time ON vcon_expiry (expires_ms);
 ",
 ];
 

@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::expiry;
 use super::queue_writes::enqueue;
 use super::rows::{META_COLUMNS, form_name, meta_from_row, term_token};
 use super::schema::sql_error;
@@ -199,6 +200,9 @@ pub(super) fn insert_index(
     id: i64,
     index: &IndexFields,
 ) -> Result<(), StoreError> {
+    if index.expires_ms.is_some() {
+        expiry::set(conn, id, index.expires_ms)?;
+    }
     if index.terms.is_empty() && index.text.is_empty() {
         return Ok(());
     }
@@ -215,8 +219,9 @@ pub(super) fn insert_index(
     Ok(())
 }
 
-/// Removes the search row of vCon row `id`.
+/// Removes the search row (and the expiry) of vCon row `id`.
 pub(super) fn delete_index(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    expiry::set(conn, id, None)?;
     conn.prepare_cached("DELETE FROM vcon_index WHERE rowid = ?1")
         .and_then(|mut s| s.execute([id]))
         .map_err(|e| sql_error(format!("unindex vCon row {id}"), e))?;
