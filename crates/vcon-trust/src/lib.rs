@@ -3,8 +3,9 @@
 //! The trust layer of vconkit: sign, verify, encrypt and decrypt vCons as
 //! draft-ietf-vcon-vcon-core-03 describes (§Signed Form, §Encrypted Form;
 //! rules R-39 to R-42 of the implementers' digest), read keys and
-//! certificates, and validate X.509 chains. OpenSSL (through josekit and the
-//! `openssl` crate) lives in this crate only; `vcon-core` never builds it.
+//! certificates, and validate X.509 chains. OpenSSL (through the `openssl`
+//! crate, and josekit for the JWE content encryption) lives in this crate
+//! only; `vcon-core` never builds it.
 //!
 //! ```
 //! use vcon_trust::keys::{TestPki, TestPkiOptions};
@@ -67,6 +68,21 @@
 //!   (`protected.payload.signature`) and reads nothing else. Its own output
 //!   (RS256, no `header`, no `x5c`, the unsigned members left beside
 //!   `payload`) verifies here with its public key (tests/interop.rs).
+//!
+//! **Interop policy for the PyPI library's signed vCons.** They break
+//! core-03 §Signed Form, digest rule **R-39**, twice: each signature object
+//! has no unprotected `header` (so neither `x5c` nor `x5u`, which R-39
+//! requires, and no `uuid`), and the unsigned vCon's members (`uuid`,
+//! `parties`, `dialog`, ...) are left beside `payload` and `signatures`,
+//! covered by no signature. Both are accepted with warnings naming R-39 and
+//! a JSON pointer: [`verify`] (`vcon verify --public-key`) ignores the
+//! members beside the JWS and warns for each missing piece, and
+//! `vcon validate` (vcon-core's envelope rules) reports a warning at
+//! `/signatures/N/header` and at each member beside the JWS (`/uuid`,
+//! `/parties`, ...). Only a given public key can verify such a signature;
+//! with trust anchors alone it is refused (no certificate). A signature
+//! that *has* a `header` without `x5c` or `x5u` stays an R-39 error for
+//! `vcon validate`: the tolerance covers exactly the library's layout.
 //! * The older py-vcon (PyPI `python-vcon`, which produced the draft's
 //!   examples) reads `header.alg` and `header.x5c` only, so it needs
 //!   [`HeaderLayout::DraftA6`]; it also expects a `vcon` member in the
@@ -88,8 +104,10 @@
 //! fetched (no network). Chains:
 //!
 //! * **Strict (default):** RFC 5280 path validation by rustls-webpki (any
-//!   extended key usage accepted), after link-by-link checks that name the
-//!   failing certificate: validity at the verification time
+//!   extended key usage accepted; it verifies the certificate signatures,
+//!   once), after link-by-link checks that name the failing certificate
+//!   (when webpki refuses a signature, the link checks run again with
+//!   signatures to name it): validity at the verification time
 //!   ([`VerifyOptions::time`]), issuer/subject chaining and signatures,
 //!   `CA:TRUE` and `keyCertSign` on issuers, pathLenConstraint, the leaf's
 //!   keyUsage allowing digitalSignature or nonRepudiation, the chain length

@@ -1,5 +1,6 @@
 //! The cryptographic primitives: JWS signatures (OpenSSL, on the keys as
-//! parsed), JWE key management and content encryption (the only calls to
+//! parsed), JWE key management (RSA-OAEP here, ECDH-ES+A256KW in
+//! [`super::ecdh`]; OpenSSL) and content encryption (the only calls to
 //! josekit). Inputs and outputs are plain bytes and JSON maps; errors are
 //! plain strings that the callers wrap into typed errors naming the
 //! signature or recipient.

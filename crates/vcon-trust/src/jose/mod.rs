@@ -1,9 +1,11 @@
 //! JOSE plumbing shared by sign/verify/encrypt/decrypt: base64url, header
 //! union (the normaliser), and the cryptographic backend.
 //!
-//! Only [`backend`] touches josekit; everything else here is plain JSON work,
-//! so the backend can be swapped (for aws-lc-rs, say) without touching the
-//! envelope code or the public API.
+//! Only [`backend`] (and [`ecdh`], the ECDH-ES key agreement it calls)
+//! touches the cryptographic libraries (OpenSSL, and josekit for the JWE
+//! content encryption); everything else here is plain JSON work ([`json`]
+//! writes the envelopes), so the backend can be swapped (for aws-lc-rs, say)
+//! without touching the envelope code or the public API.
 
 pub(crate) mod backend;
 mod ecdh;
