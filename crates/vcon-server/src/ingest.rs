@@ -2,17 +2,21 @@
 //! bounded gzip inflation, one parse, validation, record.
 //!
 //! The hot path is: check the media type, parse once with vcon-core's
-//! bounded reader, validate the parsed object, build the record from the
-//! same bytes (no copy: [`Bytes`] is reference-counted). Large bodies are
-//! handled on the blocking pool so a 64 MiB vCon never stalls the runtime.
+//! bounded reader, validate the parsed object, build the record from that
+//! same parse (no second parse, no copy of the bytes: [`Bytes`] is
+//! reference-counted). Large bodies are handled on the blocking pool so a
+//! 64 MiB vCon never stalls the runtime. [`store_accepted`] is the one write
+//! path of both APIs' create routes.
 
 use axum::http::{HeaderMap, header};
 use bytes::Bytes;
 use vcon_core::{Options, ReadError, ReadLimits};
-use vcon_store::{RecordOptions, VconRecord, VconUuid};
+use vcon_store::{ListName, PutOutcome, PutStatus, RecordOptions, VconRecord, VconUuid};
 
 use crate::conserver_rules;
+use crate::metrics;
 use crate::problem::{ApiError, FindingDoc};
+use crate::state::AppState;
 
 /// Bodies above this size are parsed and validated off the async workers.
 const INLINE_LIMIT: usize = 256 * 1024;
@@ -99,17 +103,78 @@ impl Ingestor {
                 0
             }
         };
-        drop(doc);
-        let options = RecordOptions {
+        let options = self.record_options(expected);
+        let record = VconRecord::from_document(bytes, doc, &options)?;
+        Ok(Accepted { record, warnings })
+    }
+
+    /// How records are made from bodies this ingestor accepted.
+    pub fn record_options(&self, expected: Option<VconUuid>) -> RecordOptions {
+        RecordOptions {
             max_bytes: self.limits.max_bytes.max(self.limits.max_inflated_bytes),
             read_limits: self.limits,
             uuid: expected,
             tenant: None,
             max_text_bytes: self.max_text_bytes,
-        };
-        let record = VconRecord::from_bytes(bytes, &options)?;
-        Ok(Accepted { record, warnings })
+        }
     }
+}
+
+/// What a create route does when the uuid is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnExisting {
+    /// The native API: identical bytes are [`PutStatus::AlreadyStored`] and
+    /// queue nothing; other bytes are a conflict (409).
+    Keep,
+    /// The conserver's POST: other bytes overwrite the stored ones, and the
+    /// uuid is queued on every list even when the bytes were already stored.
+    Overwrite,
+}
+
+/// Which API stored a vCon, and why it was queued (metric labels).
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    /// `native` or `conserver`.
+    pub api: &'static str,
+    /// `new` or `external`.
+    pub source: &'static str,
+}
+
+/// Stores an accepted record and queues it on `lists` in the same
+/// transaction (as `on_existing` says for a stored uuid), and counts it.
+/// The one write path of `POST /v1/vcons`, the conserver's `POST /vcon`
+/// and `/vcon/external-ingress`.
+pub async fn store_accepted(
+    state: &AppState,
+    record: VconRecord,
+    lists: &[ListName],
+    on_existing: OnExisting,
+    origin: Origin,
+) -> Result<PutOutcome, ApiError> {
+    let outcome = match on_existing {
+        OnExisting::Keep => state.store.put_and_enqueue(record, lists).await?,
+        OnExisting::Overwrite => {
+            let uuid = record.uuid().clone();
+            let outcome = state.store.replace_and_enqueue(record, None, lists).await?;
+            if outcome.status == PutStatus::AlreadyStored {
+                // The conserver queues every post, a repeated one too.
+                for list in lists {
+                    state
+                        .queue
+                        .enqueue(list, std::slice::from_ref(&uuid))
+                        .await?;
+                }
+            }
+            outcome
+        }
+    };
+    metrics::ingested(origin.api, outcome.status);
+    if outcome.status == PutStatus::Created || on_existing == OnExisting::Overwrite {
+        for list in lists {
+            metrics::enqueued(list.as_str(), origin.source, 1);
+        }
+    }
+    Ok(outcome)
 }
 
 fn conserver_invalid(findings: Vec<FindingDoc>) -> ApiError {

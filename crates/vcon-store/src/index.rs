@@ -115,6 +115,15 @@ pub(crate) fn extract(bytes: &[u8], options: &RecordOptions) -> Result<Extracted
         context: "vCon",
         source,
     })?;
+    extract_document(doc, options)
+}
+
+/// Extracts the uuid, `created_at` and search fields of an already parsed
+/// vCon (consumed: the unsigned object is searched in place, not copied).
+pub(crate) fn extract_document(
+    doc: vcon_core::Document,
+    options: &RecordOptions,
+) -> Result<Extracted, RecordError> {
     let form = doc.form.ok_or(RecordError::NoForm)?;
     let (found, inner) = match form {
         Form::Unsigned => (member_uuid(&doc.object, "/uuid"), Some(doc.object)),

@@ -8,7 +8,7 @@ use vcon_core::{Form, ReadLimits};
 
 use crate::error::RecordError;
 use crate::ids::{Etag, VconUuid};
-use crate::index::{IndexFields, extract};
+use crate::index::{IndexFields, extract, extract_document};
 
 /// Default largest vCon a store accepts: 64 MiB.
 pub const DEFAULT_MAX_VCON_BYTES: usize = 64 * 1024 * 1024;
@@ -65,7 +65,7 @@ impl Default for RecordOptions {
 /// assert_eq!(r.form(), Form::Unsigned);
 /// assert_eq!(r.created_at().unwrap().to_rfc3339(), "2026-01-02T03:04:05+00:00");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VconRecord {
     pub(crate) uuid: VconUuid,
     pub(crate) bytes: Bytes,
@@ -98,6 +98,47 @@ impl VconRecord {
             check_tenant(t)?;
         }
         let extracted = extract(&bytes, options)?;
+        Ok(Self {
+            etag: Etag::of(&bytes),
+            uuid: extracted.uuid,
+            bytes,
+            form: extracted.form,
+            gzipped: extracted.gzipped,
+            created_at: extracted.created_at,
+            tenant: options.tenant.clone(),
+            index: extracted.index,
+        })
+    }
+
+    /// Like [`VconRecord::from_bytes`], for a caller that has already parsed
+    /// `bytes` with [`vcon_core::read`] (to validate them, say): `doc` must be
+    /// that parse of these exact bytes. Saves the second parse; `doc` is
+    /// consumed (its unsigned object is searched in place).
+    ///
+    /// ```
+    /// use vcon_store::{RecordOptions, VconRecord};
+    /// let bytes = br#"{"uuid":"019f15a6-a752-826f-b9a2-279e0d16bc46","parties":[{"name":"Alice"}]}"#;
+    /// let options = RecordOptions::default();
+    /// let doc = vcon_core::read(bytes, &options.read_limits).unwrap();
+    /// let r = VconRecord::from_document(bytes.to_vec(), doc, &options).unwrap();
+    /// assert_eq!(r, VconRecord::from_bytes(bytes.to_vec(), &options).unwrap());
+    /// ```
+    pub fn from_document(
+        bytes: impl Into<Bytes>,
+        doc: vcon_core::Document,
+        options: &RecordOptions,
+    ) -> Result<Self, RecordError> {
+        let bytes: Bytes = bytes.into();
+        if bytes.len() > options.max_bytes {
+            return Err(RecordError::TooLarge {
+                size: bytes.len(),
+                limit: options.max_bytes,
+            });
+        }
+        if let Some(t) = &options.tenant {
+            check_tenant(t)?;
+        }
+        let extracted = extract_document(doc, options)?;
         Ok(Self {
             etag: Etag::of(&bytes),
             uuid: extracted.uuid,

@@ -16,14 +16,11 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vcon_store::{
-    ListName, Order, PutOutcome, PutStatus, SearchQuery, StoreError, VconRecord, VconUuid,
-};
+use vcon_store::{Order, SearchQuery, VconUuid};
 
 use super::extract::{Body, QueryPairs, list_names, path_uuid};
 use crate::conserver_rules::parse_datetime;
-use crate::ingest::Accepted;
-use crate::metrics;
+use crate::ingest::{OnExisting, Origin, store_accepted};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -49,6 +46,12 @@ fn json_response(status: StatusCode, body: impl Into<axum::body::Body>) -> Respo
     );
     r
 }
+
+/// A new vCon posted on the conserver routes (metric labels).
+const NEW: Origin = Origin {
+    api: "conserver",
+    source: "new",
+};
 
 /// Most uuids a list or search answer collects, to bound memory.
 const MAX_COLLECT: usize = 1_000_000;
@@ -164,55 +167,6 @@ fn json_bytes(state: &AppState, bytes: Bytes, gzipped: bool) -> Result<Bytes, Ap
         .map_err(|e| ApiError::Internal(format!("stored gzip is unreadable: {e}")))
 }
 
-/// Stores (or overwrites) a vCon, as the conserver does, and queues it on
-/// each of `ingress_lists`.
-async fn store_accepted(
-    state: &AppState,
-    accepted: Accepted,
-    lists: &[ListName],
-    source: &'static str,
-) -> Result<(PutOutcome, Bytes), ApiError> {
-    let bytes = accepted.record.bytes().clone();
-    let uuid = accepted.record.uuid().clone();
-    let outcome = match state.store.put_and_enqueue(accepted.record, lists).await {
-        Ok(o) => {
-            if o.status == PutStatus::AlreadyStored && !lists.is_empty() {
-                // The conserver queues every post, a repeated one too.
-                for list in lists {
-                    state
-                        .queue
-                        .enqueue(list, std::slice::from_ref(&uuid))
-                        .await?;
-                }
-            }
-            o
-        }
-        Err(StoreError::Conflict { .. }) => {
-            // The conserver's POST overwrites: replace, unconditionally.
-            let record = rebuild(state, bytes.clone())?;
-            state.store.replace_and_enqueue(record, None, lists).await?
-        }
-        Err(e) => return Err(e.into()),
-    };
-    metrics::ingested("conserver", outcome.status);
-    for list in lists {
-        metrics::enqueued(list.as_str(), source, 1);
-    }
-    Ok((outcome, bytes))
-}
-
-fn rebuild(state: &AppState, bytes: Bytes) -> Result<VconRecord, ApiError> {
-    let limits = state.ingestor.limits;
-    let options = vcon_store::RecordOptions {
-        max_bytes: limits.max_inflated_bytes.max(limits.max_bytes),
-        read_limits: limits,
-        uuid: None,
-        tenant: None,
-        max_text_bytes: state.ingestor.max_text_bytes,
-    };
-    Ok(VconRecord::from_bytes(bytes, &options)?)
-}
-
 /// Creates a new vCon (201 with the vCon); `ingress_lists` (repeatable)
 /// queues it for processing.
 #[utoipa::path(
@@ -236,7 +190,8 @@ pub async fn post_vcon(
         .ingestor
         .accept(&headers, body, &state.conserver_validation, None)
         .await?;
-    let (_, bytes) = store_accepted(&state, accepted, &lists, "new").await?;
+    let bytes = accepted.record.bytes().clone();
+    store_accepted(&state, accepted.record, &lists, OnExisting::Overwrite, NEW).await?;
     Ok(json_response(StatusCode::CREATED, bytes))
 }
 
@@ -267,7 +222,18 @@ pub async fn external_ingress(
         .accept(&headers, body, &state.conserver_validation, None)
         .await?;
     state.auth.check_ingress(&list, &headers)?;
-    store_accepted(&state, accepted, &lists, "external").await?;
+    let origin = Origin {
+        api: "conserver",
+        source: "external",
+    };
+    store_accepted(
+        &state,
+        accepted.record,
+        &lists,
+        OnExisting::Overwrite,
+        origin,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

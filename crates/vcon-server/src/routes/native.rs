@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 use vcon_store::{Cursor, Order, PutOutcome, PutStatus, SearchQuery, TagFilter, VconMeta};
 
 use super::extract::{Body, IfMatch, QueryPairs, if_match, list_names, path_uuid, quoted};
+use crate::ingest::{OnExisting, Origin, store_accepted};
 use crate::metrics;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -155,13 +156,11 @@ pub async fn create_vcon(
         .ingestor
         .accept(&headers, body, &state.native_validation, None)
         .await?;
-    let outcome = state.store.put_and_enqueue(accepted.record, &lists).await?;
-    metrics::ingested("native", outcome.status);
-    if outcome.status == PutStatus::Created {
-        for list in &lists {
-            metrics::enqueued(list.as_str(), "new", 1);
-        }
-    }
+    let origin = Origin {
+        api: "native",
+        source: "new",
+    };
+    let outcome = store_accepted(&state, accepted.record, &lists, OnExisting::Keep, origin).await?;
     Ok(write_response(&outcome, StatusCode::CREATED))
 }
 

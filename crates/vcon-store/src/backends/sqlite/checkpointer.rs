@@ -35,6 +35,10 @@ impl Checkpointer {
         )
         .map_err(err)?;
         conn.busy_timeout(busy_timeout).map_err(err)?;
+        // Checkpoints must sync the WAL and the database file: the writer
+        // runs with `synchronous = OFF` and relies on it (see `syncer`).
+        conn.execute_batch("PRAGMA synchronous = FULL")
+            .map_err(err)?;
         let (stop, stopped) = mpsc::channel::<()>();
         let handle = std::thread::Builder::new()
             .name("vcon-store-checkpoint".to_owned())

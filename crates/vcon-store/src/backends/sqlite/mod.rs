@@ -2,7 +2,8 @@
 //! thread with group commit, a pool of read-only connections.
 //!
 //! Layout: [`config`] (settings), `schema` (tables, migrations, pragmas),
-//! `writer` (group commit), `vcon_writes` and `queue_writes` (what the
+//! `writer` (group commit), `syncer` (the fsync of committed batches,
+//! pipelined behind the writer), `vcon_writes` and `queue_writes` (what the
 //! writer runs), `readers` (the read pool) and `reads` (read queries).
 
 mod batch_writes;
@@ -15,6 +16,7 @@ mod readers;
 mod reads;
 mod rows;
 mod schema;
+mod syncer;
 mod vcon_writes;
 mod writer;
 
@@ -30,9 +32,10 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use self::checkpointer::Checkpointer;
-use self::config::SqliteConfig;
+use self::config::{Durability, SqliteConfig};
 use self::index_writer::PendingIndex;
 use self::readers::Readers;
+use self::syncer::Syncer;
 use self::vcon_writes::PutMode;
 use self::writer::{Msg, Op, Reply, Writer};
 use crate::clock::{Clock, duration_ms};
@@ -122,13 +125,19 @@ impl SqliteStore {
         let readers = Readers::new(path.clone(), config.clone());
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
         let ready = Arc::new(watch::Sender::new(0));
+        let syncer = match config.durability {
+            Durability::Full => Some(Syncer::start_for(&conn, &path, Arc::clone(&ready))?),
+            Durability::Process => None,
+        };
         let writer = Writer {
             conn,
             clock: Arc::clone(&config.clock),
-            durability: config.durability,
             max_batch: config.max_batch.max(1),
             ready: Arc::clone(&ready),
             pending,
+            syncer,
+            wal_path: syncer::wal_path(&path),
+            batches_since_wal_check: 0,
             _lock: lock,
         };
         let checkpointer = Checkpointer::start(&path, config.busy_timeout)?;
@@ -290,8 +299,7 @@ impl Store for SqliteStore {
     }
 
     async fn get(&self, uuid: &VconUuid) -> Result<Option<StoredVcon>, StoreError> {
-        let uuid = uuid.clone();
-        self.readers.run(move |c| reads::get(c, &uuid)).await
+        self.readers.run_inline(|c| reads::get(c, uuid))
     }
 
     async fn get_many(&self, uuids: &[VconUuid]) -> Result<Vec<Option<StoredVcon>>, StoreError> {
@@ -303,8 +311,7 @@ impl Store for SqliteStore {
     }
 
     async fn head(&self, uuid: &VconUuid) -> Result<Option<VconMeta>, StoreError> {
-        let uuid = uuid.clone();
-        self.readers.run(move |c| reads::head(c, &uuid)).await
+        self.readers.run_inline(|c| reads::head(c, uuid))
     }
 
     async fn delete(&self, uuid: &VconUuid, if_match: Option<&Etag>) -> Result<bool, StoreError> {

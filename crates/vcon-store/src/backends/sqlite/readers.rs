@@ -1,5 +1,9 @@
-//! The pool of read-only connections. Reads run on tokio's blocking
-//! threads, at most one per connection; WAL lets them run beside the writer.
+//! The pool of read-only connections; WAL lets them run beside the writer.
+//! Long reads (searches, listings, counts) run on tokio's blocking threads,
+//! at most one per pooled connection ([`Readers::run`]). Point reads by
+//! primary key (a vCon by uuid, its metadata) take tens of microseconds,
+//! less than a hop to the blocking pool and back, so they run on the
+//! calling task ([`Readers::run_inline`]).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -10,6 +14,10 @@ use tokio::sync::Semaphore;
 use super::config::SqliteConfig;
 use super::schema::open_reader;
 use crate::error::StoreError;
+
+/// Idle connections kept beyond the configured number, for inline reads
+/// that found none idle.
+const INLINE_SPARE: usize = 4;
 
 /// Read-only connections, opened lazily up to the configured number.
 pub(super) struct Readers {
@@ -58,12 +66,35 @@ impl Readers {
         })?
     }
 
+    /// Runs `f` on a read connection on the calling thread. Only for short
+    /// reads by key: it blocks the async worker while it runs. Never waits
+    /// for a pooled connection: with none idle it opens one (kept if the
+    /// pool has room, closed otherwise).
+    pub fn run_inline<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if self.permits.is_closed() {
+            return Err(StoreError::Closed { reason: None });
+        }
+        let conn = match self.take() {
+            Some(c) => c,
+            None => open_reader(&self.path, &self.config)?,
+        };
+        let result = f(&conn);
+        self.give_back(conn);
+        result
+    }
+
     fn take(&self) -> Option<Connection> {
         self.idle.lock().ok().and_then(|mut v| v.pop())
     }
 
     fn give_back(&self, conn: Connection) {
-        if let Ok(mut v) = self.idle.lock() {
+        if let Ok(mut v) = self.idle.lock()
+            && v.len() < self.config.readers.max(1) + INLINE_SPARE
+            && !self.permits.is_closed()
+        {
             v.push(conn);
         }
     }

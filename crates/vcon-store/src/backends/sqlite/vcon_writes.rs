@@ -42,6 +42,20 @@ pub(super) fn put(
     mode: &PutMode,
     now: i64,
 ) -> Result<(PutOutcome, Option<i64>), StoreError> {
+    // The common case, a new uuid, costs one insert and no lookup; only a
+    // stored uuid (or an If-Match) reads the stored metadata.
+    let unconditional = matches!(mode, PutMode::Create | PutMode::Replace { if_match: None });
+    if unconditional && let Some(id) = insert_new_row(conn, record, now)? {
+        set_pending(conn, id)?;
+        for list in lists {
+            enqueue(conn, list, std::slice::from_ref(&record.uuid), now)?;
+        }
+        let outcome = PutOutcome {
+            status: PutStatus::Created,
+            meta: meta_of(record, 1, now, now),
+        };
+        return Ok((outcome, Some(id)));
+    }
     let existing = stored_meta(conn, &record.uuid)?;
     if let PutMode::Replace {
         if_match: Some(expected),
@@ -167,6 +181,34 @@ fn insert_row(conn: &Connection, r: &VconRecord, now: i64) -> Result<i64, StoreE
     })
     .map_err(|e| sql_error(format!("insert vCon {}", r.uuid), e))?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Inserts the row unless its uuid is stored; returns the new row id.
+fn insert_new_row(conn: &Connection, r: &VconRecord, now: i64) -> Result<Option<i64>, StoreError> {
+    let created = r.created_at.map(|d| d.timestamp_millis());
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO vcons (uuid, form, etag, revision, created_ms, sort_ms, stored_ms,
+                                updated_ms, size, gzipped, tenant, body)
+             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (uuid) DO NOTHING",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                r.uuid.as_str(),
+                form_name(r.form),
+                r.etag.as_str(),
+                created,
+                created.unwrap_or(now),
+                now,
+                size_of(r),
+                r.gzipped,
+                r.tenant,
+                &r.bytes[..],
+            ])
+        })
+        .map_err(|e| sql_error(format!("insert vCon {}", r.uuid), e))?;
+    Ok((inserted == 1).then(|| conn.last_insert_rowid()))
 }
 
 fn update_row(conn: &Connection, id: i64, r: &VconRecord, now: i64) -> Result<(), StoreError> {

@@ -11,10 +11,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::batch_writes::{self as bw, BatchReport};
-use super::config::Durability;
 use super::index_writer::PendingIndex;
 use super::queue_writes as qw;
 use super::schema::sql_error;
+use super::syncer::{Committed, Syncer};
 use super::vcon_writes::{self as vw, PutMode};
 use crate::clock::Clock;
 use crate::error::StoreError;
@@ -22,6 +22,14 @@ use crate::ids::{Etag, ListName, VconUuid};
 use crate::index::IndexFields;
 use crate::queue::{AckReport, Completion, Lease, LeaseId};
 use crate::record::{PutOutcome, VconRecord};
+
+/// Past this size the writer restarts the WAL (see [`Writer::bound_wal`]);
+/// equal to the schema's `journal_size_limit`, so a restarted WAL keeps
+/// its blocks.
+const WAL_RESTART_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Batches between two checks of the WAL's size.
+const WAL_CHECK_EVERY: u32 = 64;
 
 /// One write.
 #[derive(Debug)]
@@ -122,20 +130,39 @@ pub(super) enum Msg {
 pub(super) struct Writer {
     pub conn: Connection,
     pub clock: Arc<dyn Clock>,
-    pub durability: Durability,
     pub max_batch: usize,
     /// Bumped after each commit that may have made queue items ready.
     pub ready: Arc<watch::Sender<u64>>,
     /// Search fields of committed rows, waiting to be indexed in a batch.
     pub pending: PendingIndex,
+    /// Fsyncs and answers committed batches ([`super::config::Durability::Full`]; the
+    /// connection then runs with `synchronous = OFF`). `None`: the writer
+    /// answers after each commit.
+    pub syncer: Option<Syncer>,
+    /// The WAL file (`vcon.db-wal`), whose size [`Writer::bound_wal`] watches.
+    pub wal_path: std::path::PathBuf,
+    /// Batches committed since the WAL's size was last checked.
+    pub batches_since_wal_check: u32,
     /// Held for as long as the thread runs: keeps other stores out of the directory.
     pub _lock: File,
+}
+
+impl Drop for Writer {
+    /// Answers what the syncer holds, then puts the connection back to
+    /// `synchronous = FULL`: if it is the last one, closing it checkpoints
+    /// the WAL into the database file, which must be synced before the WAL
+    /// goes.
+    fn drop(&mut self) {
+        if let Some(syncer) = self.syncer.take() {
+            syncer.stop();
+        }
+        let _ = self.conn.execute_batch("PRAGMA synchronous = FULL");
+    }
 }
 
 impl Writer {
     /// Runs until every sender is gone or a shutdown arrives.
     pub fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
-        let mut synced = true; // the connection starts at the configured level
         let mut batch = Vec::with_capacity(self.max_batch);
         while let Some(first) = rx.blocking_recv() {
             let mut shutdown = None;
@@ -152,44 +179,32 @@ impl Writer {
             }
             if !batch.is_empty() {
                 let must_sync = batch.iter().any(|(op, _)| op.must_sync());
-                synced = self.set_sync(must_sync, synced);
                 let readies = batch.iter().any(|(op, _)| op.readies_items());
                 let mut results = self.commit(&mut batch);
-                if readies && results.iter().any(Result::is_ok) {
-                    self.ready.send_modify(|n| *n = n.wrapping_add(1));
-                }
+                let readies = readies && results.iter().any(Result::is_ok);
                 let barrier = batch.iter().any(|(op, _)| matches!(op, Op::FlushIndex));
-                if barrier || self.pending.is_full() {
-                    synced = self.set_sync(false, synced);
-                    let flushed = if barrier {
-                        self.pending.flush_all(&mut self.conn)
-                    } else {
-                        self.pending.flush_some(&mut self.conn)
-                    };
-                    // A failed flush leaves the fields waiting; a search that
-                    // asked for it hears why.
-                    if let Err(e) = flushed {
-                        for ((op, _), r) in batch.iter().zip(results.iter_mut()) {
-                            if matches!(op, Op::FlushIndex) {
-                                *r = Err(StoreError::Backend {
-                                    backend: "sqlite",
-                                    op: "index waiting vCons".to_owned(),
-                                    message: e.to_string(),
-                                });
-                            }
-                        }
+                if barrier {
+                    // A search waits for the index: flush before answering.
+                    self.flush_index(true, &batch, &mut results);
+                    self.answer(&mut batch, results, must_sync, readies);
+                } else {
+                    self.answer(&mut batch, results, must_sync, readies);
+                    if self.pending.is_full() {
+                        self.flush_index(false, &[], &mut []);
                     }
                 }
-                for ((_, reply), result) in batch.drain(..).zip(results) {
-                    // A caller that gave up waiting is not an error.
-                    let _ = reply.send(result);
-                }
+                self.bound_wal();
             }
             if let Some(done) = shutdown {
                 let _ = self.pending.flush_all(&mut self.conn);
-                let _ = self
-                    .conn
-                    .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;");
+                if let Some(syncer) = self.syncer.take() {
+                    syncer.stop();
+                }
+                // The final checkpoint must sync the database file before
+                // it empties the WAL.
+                let _ = self.conn.execute_batch(
+                    "PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;",
+                );
                 // Close the database and release the directory lock before
                 // answering, so the directory can be reopened at once.
                 drop(self);
@@ -199,19 +214,100 @@ impl Writer {
         }
     }
 
-    /// Lease-only batches skip the fsync under [`Durability::Full`]; the next
-    /// synced commit makes them durable too (the WAL is append-only).
-    fn set_sync(&self, must_sync: bool, synced: bool) -> bool {
-        if self.durability != Durability::Full || must_sync == synced {
-            return synced;
+    /// Indexes waiting vCons (all of them for a search's `barrier`, else
+    /// one batch). A failed flush leaves the fields waiting; a search that
+    /// asked for it hears why.
+    fn flush_index(
+        &mut self,
+        barrier: bool,
+        batch: &[(Op, oneshot::Sender<Result<Reply, StoreError>>)],
+        results: &mut [Result<Reply, StoreError>],
+    ) {
+        let flushed = if barrier {
+            self.pending.flush_all(&mut self.conn)
+        } else {
+            self.pending.flush_some(&mut self.conn)
+        };
+        if let Err(e) = flushed {
+            for ((op, _), r) in batch.iter().zip(results.iter_mut()) {
+                if matches!(op, Op::FlushIndex) {
+                    *r = Err(StoreError::Backend {
+                        backend: "sqlite",
+                        op: "index waiting vCons".to_owned(),
+                        message: e.to_string(),
+                    });
+                }
+            }
         }
-        let level = if must_sync { "FULL" } else { "NORMAL" };
-        match self
-            .conn
-            .execute_batch(&format!("PRAGMA synchronous = {level}"))
+    }
+
+    /// Restarts the WAL from its beginning when it has grown past
+    /// [`WAL_RESTART_BYTES`] (checked every [`WAL_CHECK_EVERY`] batches).
+    ///
+    /// The checkpointer's passive checkpoints copy the WAL into the database
+    /// file but cannot make SQLite reuse it: that needs a moment with every
+    /// frame copied and no writer, which a busy writer never leaves. The WAL
+    /// then grows without bound, and appending costs more than overwriting
+    /// (block allocation on every write, a journal commit for the new file
+    /// size in every fsync). So the writer itself, between batches, runs a
+    /// RESTART checkpoint (with `synchronous = FULL`, so the database file
+    /// is synced before the WAL may be overwritten): it copies what the
+    /// checkpointer has not yet copied, and the next commit writes from the
+    /// start of the WAL again, over blocks already allocated.
+    fn bound_wal(&mut self) {
+        self.batches_since_wal_check += 1;
+        if self.batches_since_wal_check < WAL_CHECK_EVERY {
+            return;
+        }
+        self.batches_since_wal_check = 0;
+        let len = std::fs::metadata(&self.wal_path).map_or(0, |m| m.len());
+        if len < WAL_RESTART_BYTES {
+            return;
+        }
+        // With the syncer the connection runs unsynced; a checkpoint must
+        // not, or the WAL could be reused before the database file is on
+        // disk. A failed checkpoint is retried at the next check; the WAL
+        // only grows meanwhile, no data is at risk.
+        let unsynced = self.syncer.is_some();
+        if unsynced
+            && self
+                .conn
+                .execute_batch("PRAGMA synchronous = FULL")
+                .is_err()
         {
-            Ok(()) => must_sync,
-            Err(_) => synced,
+            return;
+        }
+        let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(RESTART)");
+        if unsynced {
+            let _ = self.conn.execute_batch("PRAGMA synchronous = OFF");
+        }
+    }
+
+    /// Sends the answers of a committed batch: through the syncer (after
+    /// its fsync) under [`super::config::Durability::Full`], at once otherwise.
+    fn answer(
+        &self,
+        batch: &mut Vec<(Op, oneshot::Sender<Result<Reply, StoreError>>)>,
+        results: Vec<Result<Reply, StoreError>>,
+        must_sync: bool,
+        readies: bool,
+    ) {
+        let answers = batch.drain(..).map(|(_, reply)| reply).zip(results);
+        match &self.syncer {
+            Some(syncer) => syncer.send(Committed {
+                answers: answers.collect(),
+                must_sync,
+                readies,
+            }),
+            None => {
+                if readies {
+                    self.ready.send_modify(|n| *n = n.wrapping_add(1));
+                }
+                for (reply, result) in answers {
+                    // A caller that gave up waiting is not an error.
+                    let _ = reply.send(result);
+                }
+            }
         }
     }
 
@@ -221,7 +317,7 @@ impl Writer {
         batch: &mut [(Op, oneshot::Sender<Result<Reply, StoreError>>)],
     ) -> Vec<Result<Reply, StoreError>> {
         let now = self.clock.now_ms();
-        let mut tx = match self
+        let tx = match self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
         {
@@ -231,9 +327,9 @@ impl Writer {
         let mut results = Vec::with_capacity(batch.len());
         let mut to_index = Vec::new();
         for (op, _) in batch.iter_mut() {
-            let result = match tx.savepoint() {
-                Ok(mut sp) => match execute(&sp, op, now) {
-                    Ok((reply, index_id)) => match sp.commit() {
+            let result = match run_sql(&tx, "SAVEPOINT op") {
+                Ok(()) => match execute(&tx, op, now) {
+                    Ok((reply, index_id)) => match run_sql(&tx, "RELEASE op") {
                         Ok(()) => {
                             if let (Some(id), Op::Put { record, .. }) = (index_id, &mut *op) {
                                 to_index.push((id, std::mem::take(&mut record.index)));
@@ -244,7 +340,8 @@ impl Writer {
                         Err(e) => Err(sql_error("release savepoint", e)),
                     },
                     Err(e) => {
-                        let _ = sp.rollback();
+                        let _ = run_sql(&tx, "ROLLBACK TO op");
+                        let _ = run_sql(&tx, "RELEASE op");
                         Err(e)
                     }
                 },
@@ -262,6 +359,12 @@ impl Writer {
             Err(e) => fail_all(batch.len(), "commit", &e),
         }
     }
+}
+
+/// Runs a statement without parameters or rows (savepoints), prepared once
+/// per connection.
+fn run_sql(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 fn fail_all(n: usize, what: &str, e: &rusqlite::Error) -> Vec<Result<Reply, StoreError>> {
