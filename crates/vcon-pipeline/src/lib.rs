@@ -85,6 +85,6 @@ pub use document::{DocError, Effects, VconDoc};
 pub use error::ConfigError;
 pub use link::{Flow, Link, LinkContext, LinkError};
 pub use pipeline::{Chain, NamedLink, NamedStorage, Pipeline, PoolSettings, ProcessError};
-pub use pool::{PoolStats, ShutdownReport, WorkerPool};
+pub use pool::{PoolHealth, PoolStats, ShutdownReport, WorkerPool};
 pub use registry::BuildContext;
 pub use storage::{SaveRequest, Storage, StorageError};

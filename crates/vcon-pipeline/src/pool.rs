@@ -24,7 +24,7 @@
 //! not, so another process picks them up first.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -94,6 +94,49 @@ pub struct ShutdownReport {
     pub stats: PoolStats,
 }
 
+/// Whether a pool's chain runners are alive: cheap to clone and to ask
+/// (`/ready` does, on every probe).
+#[derive(Debug, Clone)]
+pub struct PoolHealth {
+    alive: Arc<AtomicUsize>,
+    started: usize,
+}
+
+impl PoolHealth {
+    /// Chain runners started (one per enabled chain).
+    pub fn started(&self) -> usize {
+        self.started
+    }
+
+    /// Chain runners still running. One that returned, panicked or was
+    /// aborted is not; after a shutdown none is.
+    pub fn alive(&self) -> usize {
+        self.alive.load(Ordering::Acquire)
+    }
+
+    /// Whether every chain runner started is still running.
+    pub fn all_alive(&self) -> bool {
+        self.alive() == self.started
+    }
+}
+
+/// Counts a chain runner as alive until it is dropped (returned, panicked
+/// or aborted).
+struct Alive(Arc<AtomicUsize>);
+
+impl Alive {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(Arc::clone(count))
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// The running workers of a pipeline.
 ///
 /// Start it inside a tokio runtime; stop it with [`WorkerPool::shutdown`].
@@ -105,6 +148,7 @@ pub struct WorkerPool {
     workers: JoinSet<()>,
     sampler: Option<tokio::task::JoinHandle<()>>,
     counters: Arc<Counters>,
+    health: PoolHealth,
     grace: Duration,
 }
 
@@ -117,6 +161,7 @@ impl WorkerPool {
         let counters = Arc::new(Counters::default());
         let mut workers = JoinSet::new();
         let limits = RecordOptions::default().read_limits;
+        let alive = Arc::new(AtomicUsize::new(0));
         for chain in pipeline.chains().iter().filter(|c| c.enabled) {
             let runner = ChainRunner {
                 chain: Arc::clone(chain),
@@ -126,8 +171,17 @@ impl WorkerPool {
                 counters: Arc::clone(&counters),
                 limits,
             };
-            workers.spawn(runner.run(phase.subscribe()));
+            let phase = phase.subscribe();
+            let alive = Alive::new(&alive);
+            workers.spawn(async move {
+                let _alive = alive;
+                runner.run(phase).await;
+            });
         }
+        let health = PoolHealth {
+            started: workers.len(),
+            alive,
+        };
         let sampler = settings
             .depth_interval
             .map(|every| tokio::spawn(sample_depths(Arc::clone(&queue), every, phase.subscribe())));
@@ -137,8 +191,14 @@ impl WorkerPool {
             workers,
             sampler,
             counters,
+            health,
             grace: settings.shutdown_grace,
         }
+    }
+
+    /// A handle telling whether the chain runners are alive.
+    pub fn health(&self) -> PoolHealth {
+        self.health.clone()
     }
 
     /// What the pool has done so far.

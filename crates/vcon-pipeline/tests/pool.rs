@@ -358,3 +358,35 @@ async fn a_queued_uuid_whose_vcon_is_gone_is_acknowledged() {
     assert!(counter.seen.lock().unwrap().is_empty());
     assert_eq!(t.store.stats(&list("in")).await.unwrap().depth(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_counts_live_chain_runners() {
+    let t = open_store();
+    let chains = ["a", "b"]
+        .into_iter()
+        .map(|name| {
+            let counting = Arc::new(CountingLink::default());
+            Chain::new(
+                name,
+                vec![list(name)],
+                vec![NamedLink::new("count", counting)],
+                vec![],
+            )
+        })
+        .collect();
+    let pipeline = Arc::new(Pipeline::new(chains, fast()).unwrap());
+    let pool = WorkerPool::start(pipeline, t.store.clone(), t.store.clone());
+    let health = pool.health();
+    assert_eq!(health.started(), 2);
+    assert_eq!(health.alive(), 2);
+    assert!(health.all_alive());
+
+    // Dropping the pool aborts its runners: the handle sees them gone, as
+    // it would see one that returned or panicked.
+    drop(pool);
+    wait_until("the aborted runners are counted gone", PATIENCE, || async {
+        health.alive() == 0
+    })
+    .await;
+    assert!(!health.all_alive());
+}

@@ -22,7 +22,7 @@ use crate::ingest::{Ingestor, Validation};
 use crate::pipeline_setup;
 use crate::retention::Sweeper;
 use crate::routes;
-use crate::state::{AppState, Shared, VersionInfo, WorkerFlag};
+use crate::state::{AppState, PoolWorkers, Shared, VersionInfo, WorkerFlag};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +66,7 @@ pub struct Server {
     backend: Backend,
     pool: Option<WorkerPool>,
     sweeper: Option<Sweeper>,
-    workers: Arc<WorkerFlag>,
+    workers: Option<Arc<PoolWorkers>>,
     generated_admin_token: Option<String>,
 }
 
@@ -104,7 +104,12 @@ impl Server {
         let (auth, generated_admin_token) = build_auth(&config, &tokens)?;
         let metrics = crate::metrics::install();
         let pool = pipeline_setup::start(&plan, &backend).await?;
-        let workers = Arc::new(WorkerFlag::new(pool.is_some()));
+        let workers = pool.as_ref().map(|p| {
+            Arc::new(PoolWorkers {
+                flag: WorkerFlag::new(true),
+                health: p.health(),
+            })
+        });
         let state = AppState::new(Shared {
             store: Arc::clone(&backend.store),
             queue: Arc::clone(&backend.queue),
@@ -118,9 +123,9 @@ impl Server {
             metrics,
             conserver_config_file: config.conserver.config_file.clone(),
             pipeline_config: serde_json::to_value(&plan.config).unwrap_or_default(),
-            workers: pool
-                .is_some()
-                .then(|| Arc::clone(&workers) as Arc<dyn crate::state::WorkerStatus>),
+            workers: workers
+                .as_ref()
+                .map(|w| Arc::clone(w) as Arc<dyn crate::state::WorkerStatus>),
             version: VersionInfo::default(),
             draining: AtomicBool::new(false),
             openapi: Default::default(),
@@ -198,7 +203,9 @@ impl Server {
                 Ok(())
             }
         };
-        self.workers.set(false);
+        if let Some(workers) = &self.workers {
+            workers.flag.set(false);
+        }
         if let Some(pool) = self.pool {
             let report = pool.shutdown_within(grace).await;
             tracing::info!(

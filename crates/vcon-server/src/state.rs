@@ -18,6 +18,39 @@ use crate::ingest::{Ingestor, Validation};
 pub trait WorkerStatus: Send + Sync {
     /// True while the workers lease and process vCons.
     fn running(&self) -> bool;
+
+    /// Why they are not running, for the 503 answer.
+    fn why_not(&self) -> String {
+        "the processing workers are not running".to_owned()
+    }
+}
+
+/// The pipeline's workers: running until the server stops them, and only
+/// while every chain runner is alive (one that died makes `/ready` 503).
+#[derive(Debug)]
+pub struct PoolWorkers {
+    /// Cleared when the server stops the pool.
+    pub flag: WorkerFlag,
+    /// The pool's chain runners.
+    pub health: vcon_pipeline::PoolHealth,
+}
+
+impl WorkerStatus for PoolWorkers {
+    fn running(&self) -> bool {
+        self.flag.running() && self.health.all_alive()
+    }
+
+    fn why_not(&self) -> String {
+        if self.flag.running() {
+            format!(
+                "{} of {} chain workers have stopped (see the logs)",
+                self.health.started() - self.health.alive().min(self.health.started()),
+                self.health.started()
+            )
+        } else {
+            "the processing workers are stopped".to_owned()
+        }
+    }
 }
 
 /// Workers reported by a flag (set by whoever starts and stops them).

@@ -78,12 +78,10 @@ pub async fn ready(State(state): State<AppState>) -> Result<Response, ApiError> 
             "the store is not healthy: {e}"
         )));
     }
-    let workers = state.workers.as_ref().map(|w| w.running());
-    if workers == Some(false) {
-        return Err(ApiError::Unavailable(
-            "the processing workers are not running".into(),
-        ));
+    if let Some(w) = state.workers.as_ref().filter(|w| !w.running()) {
+        return Err(ApiError::Unavailable(w.why_not()));
     }
+    let workers = state.workers.as_ref().map(|_| true);
     Ok(axum::Json(Readiness {
         status: "ready",
         store: true,
