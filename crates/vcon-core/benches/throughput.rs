@@ -20,8 +20,13 @@
 //!   (`support/borrowed.rs`: no hashing, strings borrowed): what a zero-copy
 //!   reader could cost, for comparison only;
 //! * `parse`: `vcon_core::read::read` (bounded reader: depth, duplicates, form);
+//! * `parse_tree`: `vcon_core::tree::parse`, the fast path's borrowed tree
+//!   (depth, duplicates, UTF-8 checked as by the reader);
 //! * `validate`: `validate_object` on an already parsed object;
-//! * `parse_validate`: `validate_bytes` (what `vcon validate` does per file);
+//! * `parse_validate`: `validate_bytes` (what `vcon validate` does per file:
+//!   the fast path, borrowed tree);
+//! * `parse_validate_value`: `validate_bytes_with_reader` (the reference
+//!   path: bounded reader, `serde_json::Value` tree, same rules);
 //! * `serialize`: `serde_json::to_vec` of the parsed object;
 //! * `model_parse`: `vcon_core::model::Vcon::from_slice` (reader + typed model);
 //! * `model_serialize`: `Vcon::to_vec` of a typed model;
@@ -44,7 +49,8 @@ use support::corpus;
 use vcon_core::migrate::migrate;
 use vcon_core::model::Vcon;
 use vcon_core::read::{ReadLimits, read};
-use vcon_core::validate::{Options, validate_bytes, validate_object};
+use vcon_core::tree;
+use vcon_core::validate::{Options, validate_bytes, validate_bytes_with_reader, validate_object};
 
 /// Number of realistic vCons per iteration of the `realistic` group.
 const REALISTIC_DOCS: u64 = 1_000;
@@ -111,6 +117,13 @@ fn run_group<M: Measurement>(g: &mut BenchmarkGroup<'_, M>, docs: &[Vec<u8>], le
             }
         });
     });
+    g.bench_function("parse_tree", |b| {
+        b.iter(|| {
+            for d in docs {
+                black_box(tree::parse(black_box(d), limits.max_depth).ok());
+            }
+        });
+    });
     g.bench_function("validate", |b| {
         b.iter(|| {
             for o in &objects {
@@ -122,6 +135,13 @@ fn run_group<M: Measurement>(g: &mut BenchmarkGroup<'_, M>, docs: &[Vec<u8>], le
         b.iter(|| {
             for d in docs {
                 black_box(validate_bytes(black_box(d), &options));
+            }
+        });
+    });
+    g.bench_function("parse_validate_value", |b| {
+        b.iter(|| {
+            for d in docs {
+                black_box(validate_bytes_with_reader(black_box(d), &options));
             }
         });
     });

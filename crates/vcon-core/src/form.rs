@@ -1,7 +1,7 @@
 //! The three forms of a vCon (core-03 §Differentiation, rule R-40).
 
+use crate::tree::JsonObj;
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 /// Which of the three vCon forms an object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -25,7 +25,7 @@ impl Form {
     /// let obj = serde_json::json!({"payload": "e30", "signatures": []});
     /// assert_eq!(Form::detect(obj.as_object().unwrap()), Some(Form::Signed));
     /// ```
-    pub fn detect(object: &Map<String, Value>) -> Option<Self> {
+    pub fn detect(object: &impl JsonObj) -> Option<Self> {
         let has = |k: &str| object.contains_key(k);
         if has("payload") && has("signatures") {
             Some(Self::Signed)

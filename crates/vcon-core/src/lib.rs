@@ -31,6 +31,7 @@ pub mod model;
 pub mod read;
 pub mod redact;
 pub mod tags;
+pub mod tree;
 pub mod validate;
 pub mod version;
 

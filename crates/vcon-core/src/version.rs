@@ -7,7 +7,8 @@
 //! redacted/appended object, ...). `crate::migrate` removes every one of them.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+
+use crate::tree::{Json, JsonObj};
 
 /// A syntax version of the vCon JSON format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -91,11 +92,8 @@ impl VersionInfo {
 /// assert_eq!(info.detected, Syntax::V0_0_1);
 /// assert_eq!(info.evidence, "/dialog/0/mimetype");
 /// ```
-pub fn detect(object: &Map<String, Value>) -> VersionInfo {
-    let declared = object
-        .get("vcon")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+pub fn detect<O: JsonObj>(object: &O) -> VersionInfo {
+    let declared = object.get("vcon").and_then(Json::as_str).map(str::to_owned);
     let declared_syntax = declared.as_deref().and_then(Syntax::from_str_opt);
     let (marker, evidence) = oldest_marker(object).unwrap_or((Syntax::V0_4_0, String::new()));
     match declared_syntax {
@@ -112,7 +110,7 @@ pub fn detect(object: &Map<String, Value>) -> VersionInfo {
     }
 }
 
-fn oldest_marker(object: &Map<String, Value>) -> Option<(Syntax, String)> {
+fn oldest_marker<O: JsonObj>(object: &O) -> Option<(Syntax, String)> {
     let mut best: Option<(Syntax, String)> = None;
     let mut note = |syntax: Syntax, pointer: String| {
         if best.as_ref().is_none_or(|(s, _)| syntax < *s) {
@@ -124,12 +122,16 @@ fn oldest_marker(object: &Map<String, Value>) -> Option<(Syntax, String)> {
             note(Syntax::V0_3_0, format!("/{key}"));
         }
     }
-    if matches!(object.get("group"), Some(Value::Array(a)) if !a.is_empty()) {
+    if object
+        .get("group")
+        .and_then(Json::as_array)
+        .is_some_and(|a| !a.is_empty())
+    {
         note(Syntax::V0_3_0, "/group".to_owned());
     }
     // Redacted/appended/amended objects became reference-only in 0.3.0.
     for key in ["redacted", "appended", "amended"] {
-        if let Some(Value::Object(reference)) = object.get(key) {
+        if let Some(reference) = object.get(key).and_then(Json::as_object) {
             if reference.contains_key("body") {
                 note(Syntax::V0_0_2, format!("/{key}/body"));
             }
@@ -139,7 +141,7 @@ fn oldest_marker(object: &Map<String, Value>) -> Option<(Syntax, String)> {
         }
     }
     for array in ["dialog", "attachments", "analysis", "group"] {
-        let Some(Value::Array(items)) = object.get(array) else {
+        let Some(items) = object.get(array).and_then(Json::as_array) else {
             continue;
         };
         for (i, item) in items.iter().enumerate() {
@@ -162,7 +164,7 @@ fn oldest_marker(object: &Map<String, Value>) -> Option<(Syntax, String)> {
                     if item.contains_key("interaction") {
                         note(Syntax::V0_0_1, format!("/{array}/{i}/interaction"));
                     }
-                    if item.get("session_id").is_some_and(Value::is_string) {
+                    if item.get("session_id").is_some_and(Json::is_string) {
                         note(Syntax::V0_3_0, format!("/{array}/{i}/session_id"));
                     }
                 }
@@ -192,7 +194,7 @@ fn oldest_marker(object: &Map<String, Value>) -> Option<(Syntax, String)> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Map, Value, json};
 
     fn detected(v: Value) -> (Syntax, String) {
         let info = detect(v.as_object().unwrap());

@@ -13,12 +13,10 @@
 //! `mediatype`) are checked by [`super::content::check_object`]; the rules of
 //! known extensions by [`super::extensions`].
 
-use serde_json::{Map, Value};
-
-use super::content::{self, member, quote};
+use super::content::{self, non_null, quote};
 use super::primitives::{is_date, is_uuid_text};
 use super::{Ctx, ElementPointer, Profile, extensions};
-use crate::read::json_type;
+use crate::tree::{Json, JsonObj, View};
 
 /// Analysis types core-03 recommends.
 const ANALYSIS_TYPES: &[&str] = &[
@@ -31,10 +29,10 @@ const ANALYSIS_TYPES: &[&str] = &[
 ];
 
 /// Runs the rules of this module on every analysis and attachment entry.
-pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+pub(super) fn check<O: JsonObj>(ctx: &mut Ctx<'_>, object: &O) {
     let dialogs = array_len(object, "dialog");
     let attachments = array_len(object, "attachments");
-    if let Some(Value::Array(items)) = object.get("analysis") {
+    if let Some(items) = object.get("analysis").and_then(Json::as_array) {
         for (i, item) in items.iter().enumerate() {
             // Non-objects are reported by R-9; `{}` is a removed entry's placeholder.
             if let Some(a) = item.as_object().filter(|o| !o.is_empty()) {
@@ -42,38 +40,38 @@ pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
             }
         }
     }
-    if let Some(Value::Array(items)) = object.get("attachments") {
+    if let Some(items) = object.get("attachments").and_then(Json::as_array) {
         for (i, item) in items.iter().enumerate() {
             if let Some(a) = item.as_object().filter(|o| !o.is_empty()) {
-                check_attachment(ctx, i, a, dialogs);
+                check_attachment(ctx, object, i, a, dialogs);
             }
         }
     }
 }
 
 /// Length of the top-level array `name` (0 when absent or not an array).
-fn array_len(object: &Map<String, Value>, name: &str) -> usize {
+fn array_len<O: JsonObj>(object: &O, name: &str) -> usize {
     object
         .get(name)
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len)
+        .and_then(Json::as_array)
+        .map_or(0, <[_]>::len)
 }
 
-fn check_analysis(
+fn check_analysis<O: JsonObj>(
     ctx: &mut Ctx<'_>,
     i: usize,
-    a: &Map<String, Value>,
+    a: &O,
     dialogs: usize,
     attachments: usize,
 ) {
-    match member(a, "type") {
+    match non_null(a, "type").map(Json::view) {
         None => ctx.error(
             "R-34",
             format!("/analysis/{i}/type"),
             "analysis has no `type` (such as transcript or summary)",
         ),
-        Some(Value::String(t)) => {
-            if !ANALYSIS_TYPES.contains(&t.as_str()) && !extensions::defines_analysis_type(ctx, t) {
+        Some(View::String(t)) => {
+            if !ANALYSIS_TYPES.contains(&t) && !extensions::defines_analysis_type(ctx, t) {
                 ctx.warning(
                     "R-34",
                     format!("/analysis/{i}/type"),
@@ -90,11 +88,11 @@ fn check_analysis(
             format!("/analysis/{i}/type"),
             format!(
                 "analysis `type` must be a string, found {}",
-                json_type(other)
+                other.type_name()
             ),
         ),
     }
-    if member(a, "vendor").is_none() {
+    if non_null(a, "vendor").is_none() {
         ctx.error(
             "R-34",
             format!("/analysis/{i}/vendor"),
@@ -102,11 +100,14 @@ fn check_analysis(
         );
     }
     for name in ["vendor", "product", "schema", "filename"] {
-        if let Some(v) = member(a, name).filter(|v| !v.is_string()) {
+        if let Some(v) = non_null(a, name).filter(|v| !v.is_string()) {
             ctx.error(
                 "R-34",
                 format!("/analysis/{i}/{name}"),
-                format!("analysis `{name}` must be a string, found {}", json_type(v)),
+                format!(
+                    "analysis `{name}` must be a string, found {}",
+                    v.type_name()
+                ),
             );
         }
     }
@@ -114,7 +115,7 @@ fn check_analysis(
         ("dialog", dialogs, "dialog"),
         ("attachment", attachments, "attachments"),
     ] {
-        if let Some(v) = member(a, name) {
+        if let Some(v) = non_null(a, name) {
             indices(ctx, i, name, v, len, array);
         }
     }
@@ -124,9 +125,9 @@ fn check_analysis(
 }
 
 /// R-35: an UnsignedInt or an array of them, each an index into `array` of length `len`.
-fn indices(ctx: &mut Ctx<'_>, i: usize, name: &str, v: &Value, len: usize, array: &str) {
-    match v {
-        Value::Array(items) => {
+fn indices<J: Json>(ctx: &mut Ctx<'_>, i: usize, name: &str, v: &J, len: usize, array: &str) {
+    match v.as_array() {
+        Some(items) => {
             for (j, item) in items.iter().enumerate() {
                 if let Some(problem) = index_problem(item, len) {
                     ctx.error(
@@ -137,8 +138,8 @@ fn indices(ctx: &mut Ctx<'_>, i: usize, name: &str, v: &Value, len: usize, array
                 }
             }
         }
-        item => {
-            if let Some(problem) = index_problem(item, len) {
+        None => {
+            if let Some(problem) = index_problem(v, len) {
                 ctx.error(
                     "R-35",
                     format!("/analysis/{i}/{name}"),
@@ -150,20 +151,20 @@ fn indices(ctx: &mut Ctx<'_>, i: usize, name: &str, v: &Value, len: usize, array
 }
 
 /// What is wrong with `item` as an index into an array of `len` entries.
-fn index_problem(item: &Value, len: usize) -> Option<String> {
+fn index_problem(item: &impl Json, len: usize) -> Option<String> {
     match item.as_u64() {
         Some(n) if usize::try_from(n).is_ok_and(|n| n < len) => None,
         Some(n) => Some(format!("{n} is out of range")),
         None => Some(format!(
             "must be an index (a non-negative integer), found {}",
-            json_type(item)
+            item.type_name()
         )),
     }
 }
 
-fn check_attachment(ctx: &mut Ctx<'_>, i: usize, a: &Map<String, Value>, dialogs: usize) {
+fn check_attachment<O: JsonObj>(ctx: &mut Ctx<'_>, root: &O, i: usize, a: &O, dialogs: usize) {
     let parties = ctx.party_count();
-    match member(a, "party") {
+    match non_null(a, "party") {
         None => ctx.missing_in_the_wild(
             "R-36",
             format!("/attachments/{i}/party"),
@@ -181,28 +182,28 @@ fn check_attachment(ctx: &mut Ctx<'_>, i: usize, a: &Map<String, Value>, dialogs
                 format!("/attachments/{i}/party"),
                 format!(
                     "attachment `party` must be a party index, found {}",
-                    json_type(v)
+                    v.type_name()
                 ),
             ),
         },
     }
-    match member(a, "start") {
+    match non_null(a, "start") {
         None => ctx.missing_in_the_wild(
             "R-36",
             format!("/attachments/{i}/start"),
             "attachment has no `start` (when it was exchanged)",
         ),
-        Some(Value::String(s)) if is_date(s) => {}
+        Some(v) if v.as_str().is_some_and(is_date) => {}
         Some(v) => ctx.error(
             "R-36",
             format!("/attachments/{i}/start"),
             format!(
                 "attachment `start` must be an RFC 3339 date-time, found {}",
-                v.as_str().map_or_else(|| json_type(v).to_owned(), quote)
+                v.as_str().map_or_else(|| v.type_name().to_owned(), quote)
             ),
         ),
     }
-    match member(a, "dialog") {
+    match non_null(a, "dialog") {
         None => ctx.missing_in_the_wild(
             "R-36",
             format!("/attachments/{i}/dialog"),
@@ -220,60 +221,60 @@ fn check_attachment(ctx: &mut Ctx<'_>, i: usize, a: &Map<String, Value>, dialogs
                 format!("/attachments/{i}/dialog"),
                 format!(
                     "attachment `dialog` must be a dialog index, found {}",
-                    json_type(v)
+                    v.type_name()
                 ),
             ),
         },
     }
-    if let Some(v) = member(a, "filename").filter(|v| !v.is_string()) {
+    if let Some(v) = non_null(a, "filename").filter(|v| !v.is_string()) {
         ctx.error(
             "R-36",
             format!("/attachments/{i}/filename"),
             format!(
                 "attachment `filename` must be a string, found {}",
-                json_type(v)
+                v.type_name()
             ),
         );
     }
     purpose(ctx, i, a);
     let at = ElementPointer::new("attachments", i);
     content::check_object(ctx, a, at.as_str());
-    extensions::check_attachment(ctx, a, at.as_str());
+    extensions::check_attachment(ctx, root, a, at.as_str());
 }
 
 /// R-37: `purpose` is a string; `type` is only the lawful_basis marker.
-fn purpose(ctx: &mut Ctx<'_>, i: usize, a: &Map<String, Value>) {
-    if let Some(v) = member(a, "purpose").filter(|v| !v.is_string()) {
+fn purpose<O: JsonObj>(ctx: &mut Ctx<'_>, i: usize, a: &O) {
+    if let Some(v) = non_null(a, "purpose").filter(|v| !v.is_string()) {
         ctx.error(
             "R-37",
             format!("/attachments/{i}/purpose"),
             format!(
                 "attachment `purpose` must be a string, found {}",
-                json_type(v)
+                v.type_name()
             ),
         );
     }
-    match member(a, "type") {
+    match non_null(a, "type") {
         None => {}
-        Some(Value::String(t)) if t == "lawful_basis" => {}
+        Some(t) if t.as_str() == Some("lawful_basis") => {}
         Some(t) => ctx.warning(
             "R-37",
             format!("/attachments/{i}/type"),
             format!(
                 "attachment uses `type` {}, the pre-core-02 placeholder; use `purpose` \
                  (`vcon migrate` renames it); only the lawful_basis extension uses `type`",
-                t.as_str().map_or_else(|| json_type(t).to_owned(), quote)
+                t.as_str().map_or_else(|| t.type_name().to_owned(), quote)
             ),
         ),
     }
 }
 
 /// R-8, R-43, R-44 on `redacted`, `amended` and the legacy `appended`.
-pub(super) fn references(
+pub(super) fn references<J: Json>(
     ctx: &mut Ctx<'_>,
-    redacted: Option<&Value>,
-    amended: Option<&Value>,
-    appended: Option<&Value>,
+    redacted: Option<&J>,
+    amended: Option<&J>,
+    appended: Option<&J>,
 ) {
     let redacted = reference(ctx, redacted, "redacted");
     let amended = reference(ctx, amended, "amended");
@@ -289,15 +290,15 @@ pub(super) fn references(
 }
 
 /// Checks one Redacted or Amended object; returns whether it is a non-empty object.
-fn reference(ctx: &mut Ctx<'_>, value: Option<&Value>, name: &'static str) -> bool {
+fn reference<J: Json>(ctx: &mut Ctx<'_>, value: Option<&J>, name: &'static str) -> bool {
     let pointer = match name {
         "redacted" => "/redacted",
         "amended" => "/amended",
         _ => "/appended",
     };
-    let reference = match value {
+    let reference = match value.map(Json::view) {
         None => return false,
-        Some(Value::Object(o)) if o.is_empty() => {
+        Some(View::Object(o)) if o.is_empty() => {
             // core-03's own examples carry `redacted: {}`; strictly it is a
             // Redacted Object without its required `type`, leniently a leftover.
             if name == "redacted" && ctx.options.profile == Profile::Strict {
@@ -318,12 +319,12 @@ fn reference(ctx: &mut Ctx<'_>, value: Option<&Value>, name: &'static str) -> bo
             }
             return false;
         }
-        Some(Value::Object(o)) => o,
+        Some(View::Object(o)) => o,
         Some(other) => {
             ctx.error(
                 "R-43",
                 pointer,
-                format!("`{name}` must be an object, found {}", json_type(other)),
+                format!("`{name}` must be an object, found {}", other.type_name()),
             );
             return false;
         }
@@ -333,7 +334,7 @@ fn reference(ctx: &mut Ctx<'_>, value: Option<&Value>, name: &'static str) -> bo
         // may follow the 0.0.1 inline rules, so it is not checked as 0.4.0.
         return true;
     }
-    match member(reference, "uuid") {
+    match non_null(reference, "uuid").map(Json::view) {
         None => ctx.warning(
             "R-43",
             format!("{pointer}/uuid"),
@@ -342,8 +343,8 @@ fn reference(ctx: &mut Ctx<'_>, value: Option<&Value>, name: &'static str) -> bo
                  taken to be unavailable"
             ),
         ),
-        Some(Value::String(s)) if is_uuid_text(s) => {}
-        Some(Value::String(s)) => ctx.warning(
+        Some(View::String(s)) if is_uuid_text(s) => {}
+        Some(View::String(s)) => ctx.warning(
             "R-43",
             format!("{pointer}/uuid"),
             format!("`{name}.uuid` {} is not a UUID in text form", quote(s)),
@@ -353,13 +354,13 @@ fn reference(ctx: &mut Ctx<'_>, value: Option<&Value>, name: &'static str) -> bo
             format!("{pointer}/uuid"),
             format!(
                 "`{name}.uuid` must be a UUID string, found {}",
-                json_type(other)
+                other.type_name()
             ),
         ),
     }
     if name == "redacted" {
-        match member(reference, "type") {
-            Some(Value::String(_)) => {}
+        match non_null(reference, "type").map(Json::view) {
+            Some(View::String(_)) => {}
             None => ctx.error(
                 "R-43",
                 "/redacted/type",
@@ -370,7 +371,7 @@ fn reference(ctx: &mut Ctx<'_>, value: Option<&Value>, name: &'static str) -> bo
                 "/redacted/type",
                 format!(
                     "`redacted.type` must be a string, found {}",
-                    json_type(other)
+                    other.type_name()
                 ),
             ),
         }
@@ -390,16 +391,16 @@ fn reference(ctx: &mut Ctx<'_>, value: Option<&Value>, name: &'static str) -> bo
 }
 
 /// R-44: `group` is reserved; only an empty leftover is tolerated.
-pub(super) fn group(ctx: &mut Ctx<'_>, group: Option<&Value>) {
-    match group {
+pub(super) fn group<J: Json>(ctx: &mut Ctx<'_>, group: Option<&J>) {
+    match group.map(Json::view) {
         None => {}
-        Some(Value::Array(a)) if a.is_empty() => ctx.info(
+        Some(View::Array([])) => ctx.info(
             "R-44",
             "/group",
             "`group` is an empty array, a leftover of older tools; treated as absent",
         ),
-        Some(Value::Array(_)) if ctx.options.supports("group") => {}
-        Some(Value::Array(_)) => {
+        Some(View::Array(_)) if ctx.options.supports("group") => {}
+        Some(View::Array(_)) => {
             ctx.error(
                 "R-44",
                 "/group",
@@ -417,7 +418,7 @@ pub(super) fn group(ctx: &mut Ctx<'_>, group: Option<&Value>) {
             "/group",
             format!(
                 "`group` is reserved; found {} where only a legacy array could be",
-                json_type(other)
+                other.type_name()
             ),
         ),
     }

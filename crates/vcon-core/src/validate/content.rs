@@ -25,7 +25,7 @@ use serde_json::{Map, Value};
 use super::primitives::{check_base64url, is_https_url, is_mediatype};
 use super::{Ctx, pointer_join};
 use crate::hash::{ContentHash, HashAlg, HashError};
-use crate::read::json_type;
+use crate::tree::{Json, JsonObj, View};
 
 /// A JSON pointer that is only turned into a string when a finding needs it:
 /// a chain of member names and array indices kept on the stack.
@@ -67,18 +67,23 @@ impl fmt::Display for Ptr<'_> {
 }
 
 /// A member of `object`, treating `null` as absent (core-03 §JSON Notation).
-pub(super) fn member<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+pub(super) fn non_null<'v, O: JsonObj>(object: &'v O, name: &str) -> Option<&'v O::Val> {
     object.get(name).filter(|v| !v.is_null())
 }
 
+/// [`non_null`] on a `serde_json` object.
+pub(super) fn member<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+    non_null(object, name)
+}
+
 /// Whether a value counts as empty: `null`, `""`, `{}` or `[]`.
-pub(super) fn is_empty_value(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        Value::Bool(_) | Value::Number(_) => false,
+pub(super) fn is_empty_value(v: &impl Json) -> bool {
+    match v.view() {
+        View::Null => true,
+        View::String(s) => s.is_empty(),
+        View::Array(a) => a.is_empty(),
+        View::Object(o) => o.is_empty(),
+        View::Bool(_) | View::Number(_) => false,
     }
 }
 
@@ -93,38 +98,52 @@ pub(super) fn quote(s: &str) -> String {
 
 /// The content members of one object, gathered in a single pass over it
 /// (`null` values count as absent).
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Content<'v> {
+pub(super) struct Content<'v, J> {
     /// `mediatype`.
-    pub(super) mediatype: Option<&'v Value>,
+    pub(super) mediatype: Option<&'v J>,
     /// Legacy `mimetype`.
-    pub(super) mimetype: Option<&'v Value>,
+    pub(super) mimetype: Option<&'v J>,
     /// Legacy `alg`.
-    pub(super) alg: Option<&'v Value>,
+    pub(super) alg: Option<&'v J>,
     /// Legacy `signature`.
-    pub(super) signature: Option<&'v Value>,
+    pub(super) signature: Option<&'v J>,
     /// `body`.
-    pub(super) body: Option<&'v Value>,
+    pub(super) body: Option<&'v J>,
     /// `encoding`.
-    pub(super) encoding: Option<&'v Value>,
+    pub(super) encoding: Option<&'v J>,
     /// `url`.
-    pub(super) url: Option<&'v Value>,
+    pub(super) url: Option<&'v J>,
     /// `content_hash`.
-    pub(super) content_hash: Option<&'v Value>,
+    pub(super) content_hash: Option<&'v J>,
 }
 
-impl<'v> Content<'v> {
+impl<J> Default for Content<'_, J> {
+    fn default() -> Self {
+        Self {
+            mediatype: None,
+            mimetype: None,
+            alg: None,
+            signature: None,
+            body: None,
+            encoding: None,
+            url: None,
+            content_hash: None,
+        }
+    }
+}
+
+impl<'v, J: Json> Content<'v, J> {
     /// Gathers the content members of `object`.
-    pub(super) fn of(object: &'v Map<String, Value>) -> Self {
+    pub(super) fn of(object: &'v J::Obj) -> Self {
         let mut c = Self::default();
-        for (name, value) in object {
+        for (name, value) in object.members() {
             c.take(name, value);
         }
         c
     }
 
     /// Records `value` when `name` is a content member; returns whether it is one.
-    pub(super) fn take(&mut self, name: &str, value: &'v Value) -> bool {
+    pub(super) fn take(&mut self, name: &str, value: &'v J) -> bool {
         let slot = match name {
             "mediatype" => &mut self.mediatype,
             "mimetype" => &mut self.mimetype,
@@ -156,16 +175,16 @@ impl<'v> Content<'v> {
 /// `mimetype`, `alg` and `signature` members (rules R-11, R-14, R-25, R-26,
 /// R-30, R-31, R-32). Callers in other rule modules use this for every object
 /// that may carry content, and need not check those rules themselves.
-pub(super) fn check_object(ctx: &mut Ctx<'_>, object: &Map<String, Value>, pointer: &str) {
+pub(super) fn check_object<O: JsonObj>(ctx: &mut Ctx<'_>, object: &O, pointer: &str) {
     let at = Ptr::Base(pointer);
-    let content = Content::of(object);
+    let content = Content::<O::Val>::of(object);
     check_descriptors(ctx, &content, &at);
     check_payload(ctx, &content, &at);
 }
 
 /// R-14 on `mediatype` and legacy `mimetype`; R-11 on the legacy members
 /// `mimetype`, `alg` and `signature`.
-pub(super) fn check_descriptors(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
+pub(super) fn check_descriptors<J: Json>(ctx: &mut Ctx<'_>, c: &Content<'_, J>, at: &Ptr<'_>) {
     if let Some(v) = c.mediatype {
         check_mediatype(ctx, v, &at.key("mediatype"), "mediatype");
     }
@@ -188,10 +207,10 @@ pub(super) fn check_descriptors(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>
     }
 }
 
-fn check_mediatype(ctx: &mut Ctx<'_>, value: &Value, at: &Ptr<'_>, name: &str) {
-    match value {
-        Value::String(s) if is_mediatype(s) => {}
-        Value::String(s) => ctx.error(
+fn check_mediatype(ctx: &mut Ctx<'_>, value: &impl Json, at: &Ptr<'_>, name: &str) {
+    match value.view() {
+        View::String(s) if is_mediatype(s) => {}
+        View::String(s) => ctx.error(
             "R-14",
             at.build(),
             format!(
@@ -204,14 +223,14 @@ fn check_mediatype(ctx: &mut Ctx<'_>, value: &Value, at: &Ptr<'_>, name: &str) {
             at.build(),
             format!(
                 "`{name}` must be a media type string, found {}",
-                json_type(other)
+                other.type_name()
             ),
         ),
     }
 }
 
 /// R-25, R-26 (inline) and R-30, R-31, R-32 (external) on one object.
-pub(super) fn check_payload(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
+pub(super) fn check_payload<J: Json>(ctx: &mut Ctx<'_>, c: &Content<'_, J>, at: &Ptr<'_>) {
     check_inline(ctx, c, at);
     check_external(ctx, c, at);
 }
@@ -226,11 +245,11 @@ enum Encoding {
     Jwe,
 }
 
-fn check_inline(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
+fn check_inline<J: Json>(ctx: &mut Ctx<'_>, c: &Content<'_, J>, at: &Ptr<'_>) {
     let body = c.body;
-    let encoding = match c.encoding {
+    let encoding = match c.encoding.map(Json::view) {
         None => None,
-        Some(Value::String(s)) => match s.as_str() {
+        Some(View::String(s)) => match s {
             "base64url" => Some(Encoding::Base64Url),
             "json" => Some(Encoding::Json),
             "none" => Some(Encoding::None),
@@ -253,7 +272,7 @@ fn check_inline(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
                 at.key("encoding").build(),
                 format!(
                     "`encoding` must be one of the strings base64url, json, none; found {}",
-                    json_type(other)
+                    other.type_name()
                 ),
             );
             return;
@@ -272,9 +291,9 @@ fn check_inline(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
         }
         return;
     };
-    match (encoding, body) {
+    match (encoding, body.view()) {
         (Encoding::Json | Encoding::Jwe, _) => {}
-        (Encoding::Base64Url, Value::String(s)) => {
+        (Encoding::Base64Url, View::String(s)) => {
             if let Err(e) = check_base64url(s) {
                 ctx.error(
                     "R-26",
@@ -283,7 +302,7 @@ fn check_inline(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
                 );
             }
         }
-        (Encoding::None, Value::String(_)) => {}
+        (Encoding::None, View::String(_)) => {}
         (Encoding::Base64Url | Encoding::None, other) => {
             let name = if encoding == Encoding::None {
                 "none"
@@ -296,19 +315,19 @@ fn check_inline(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
                 format!(
                     "with `encoding` {name} the `body` must be a string, found {} \
                      (use `encoding` json for JSON values)",
-                    json_type(other)
+                    other.type_name()
                 ),
             );
         }
     }
 }
 
-fn check_external(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
+fn check_external<J: Json>(ctx: &mut Ctx<'_>, c: &Content<'_, J>, at: &Ptr<'_>) {
     let hash = c.content_hash;
     if let Some(url) = c.url {
-        match url {
-            Value::String(s) if is_https_url(s) => {}
-            Value::String(s) => ctx.error(
+        match url.view() {
+            View::String(s) if is_https_url(s) => {}
+            View::String(s) => ctx.error(
                 "R-31",
                 at.key("url").build(),
                 format!("`url` {} is not an absolute https: URL", quote(s)),
@@ -318,7 +337,7 @@ fn check_external(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
                 at.key("url").build(),
                 format!(
                     "`url` must be an https: URL string, found {}",
-                    json_type(other)
+                    other.type_name()
                 ),
             ),
         }
@@ -341,20 +360,20 @@ fn check_external(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
 }
 
 /// R-32 on a `content_hash` value at `at`.
-fn check_content_hash(ctx: &mut Ctx<'_>, value: &Value, at: &Ptr<'_>) {
+fn check_content_hash(ctx: &mut Ctx<'_>, value: &impl Json, at: &Ptr<'_>) {
     let mut sha512 = false;
-    match value {
-        Value::String(s) => sha512 |= check_token(ctx, s, at),
-        Value::Array(items) if !items.is_empty() => {
+    match value.view() {
+        View::String(s) => sha512 |= check_token(ctx, s, at),
+        View::Array(items) if !items.is_empty() => {
             for (i, item) in items.iter().enumerate() {
-                match item {
-                    Value::String(s) => sha512 |= check_token(ctx, s, &at.index(i)),
+                match item.view() {
+                    View::String(s) => sha512 |= check_token(ctx, s, &at.index(i)),
                     other => ctx.error(
                         "R-32",
                         at.index(i).build(),
                         format!(
                             "a content_hash token must be a string, found {}",
-                            json_type(other)
+                            other.type_name()
                         ),
                     ),
                 }
@@ -366,7 +385,7 @@ fn check_content_hash(ctx: &mut Ctx<'_>, value: &Value, at: &Ptr<'_>) {
                 at.build(),
                 format!(
                     "`content_hash` must be a token or a non-empty array of tokens, found {}",
-                    json_type(other)
+                    other.type_name()
                 ),
             );
             return;

@@ -14,14 +14,12 @@
 //! An empty `{}` dialog (or one whose members are all `null`) is a legal
 //! placeholder and yields no finding.
 
-use serde_json::{Map, Value};
-
 use super::Ctx;
 use super::content::{self, Content, Ptr, is_empty_value, quote};
 use super::dialog_links;
 use super::dialog_session;
 use super::primitives::{is_date, is_recommended_dialog_mediatype};
-use crate::read::json_type;
+use crate::tree::{Json, JsonObj, View};
 
 /// The dialog types of core-03 §Dialog/type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,18 +67,18 @@ impl Kind {
 }
 
 /// The type of a dialog value, when it is an object with a known `type`.
-pub(super) fn kind_of(dialog: &Value) -> Option<Kind> {
+pub(super) fn kind_of(dialog: &impl Json) -> Option<Kind> {
     dialog
         .get("type")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .and_then(Kind::parse)
 }
 
 /// Whether a dialog value is an empty placeholder (`{}`, or only `null` members).
-pub(super) fn is_placeholder(dialog: &Value) -> bool {
+pub(super) fn is_placeholder(dialog: &impl Json) -> bool {
     dialog
         .as_object()
-        .is_some_and(|d| d.values().all(Value::is_null))
+        .is_some_and(|d| d.values().all(Json::is_null))
 }
 
 /// The allowed `disposition` values (R-17).
@@ -95,45 +93,60 @@ const DISPOSITIONS: &[&str] = &[
 
 /// The members of one dialog object the rules look at, gathered in one pass
 /// over the object (`null` values count as absent; unknown members are skipped).
-#[derive(Debug, Default)]
-pub(super) struct Members<'v> {
+pub(super) struct Members<'v, J> {
     /// `body`, `encoding`, `url`, `content_hash`, `mediatype` and legacy content members.
-    pub(super) content: Content<'v>,
+    pub(super) content: Content<'v, J>,
     /// `type`.
-    pub(super) kind: Option<&'v Value>,
+    pub(super) kind: Option<&'v J>,
     /// `start`.
-    pub(super) start: Option<&'v Value>,
+    pub(super) start: Option<&'v J>,
     /// `duration`.
-    pub(super) duration: Option<&'v Value>,
+    pub(super) duration: Option<&'v J>,
     /// `parties`.
-    pub(super) parties: Option<&'v Value>,
+    pub(super) parties: Option<&'v J>,
     /// `originator`.
-    pub(super) originator: Option<&'v Value>,
+    pub(super) originator: Option<&'v J>,
     /// `filename`.
-    pub(super) filename: Option<&'v Value>,
+    pub(super) filename: Option<&'v J>,
     /// `disposition`.
-    pub(super) disposition: Option<&'v Value>,
+    pub(super) disposition: Option<&'v J>,
     /// `party_history`.
-    pub(super) party_history: Option<&'v Value>,
+    pub(super) party_history: Option<&'v J>,
     /// `session_id`.
-    pub(super) session_id: Option<&'v Value>,
+    pub(super) session_id: Option<&'v J>,
     /// `recordings`.
-    pub(super) recordings: Option<&'v Value>,
+    pub(super) recordings: Option<&'v J>,
     /// `recording_set`.
-    pub(super) recording_set: Option<&'v Value>,
+    pub(super) recording_set: Option<&'v J>,
     /// Transfer roles by [`dialog_links::ROLES`] slot: current names.
-    pub(super) roles: [Option<&'v Value>; dialog_links::ROLE_COUNT],
+    pub(super) roles: [Option<&'v J>; dialog_links::ROLE_COUNT],
     /// Transfer roles by slot: pre-0.3.0 hyphenated names.
-    pub(super) legacy_roles: [Option<&'v Value>; dialog_links::ROLE_COUNT],
+    pub(super) legacy_roles: [Option<&'v J>; dialog_links::ROLE_COUNT],
     /// Whether any member is not `null` (otherwise the dialog is a placeholder).
     pub(super) any: bool,
 }
 
-impl<'v> Members<'v> {
+impl<'v, J: Json> Members<'v, J> {
     /// Gathers the members of `d` in one pass.
-    pub(super) fn of(d: &'v Map<String, Value>) -> Self {
-        let mut m = Self::default();
-        for (name, value) in d {
+    pub(super) fn of(d: &'v J::Obj) -> Self {
+        let mut m = Self {
+            content: Content::default(),
+            kind: None,
+            start: None,
+            duration: None,
+            parties: None,
+            originator: None,
+            filename: None,
+            disposition: None,
+            party_history: None,
+            session_id: None,
+            recordings: None,
+            recording_set: None,
+            roles: [None; dialog_links::ROLE_COUNT],
+            legacy_roles: [None; dialog_links::ROLE_COUNT],
+            any: false,
+        };
+        for (name, value) in d.members() {
             if value.is_null() {
                 continue;
             }
@@ -141,7 +154,7 @@ impl<'v> Members<'v> {
             if m.content.take(name, value) {
                 continue;
             }
-            let slot = match name.as_str() {
+            let slot = match name {
                 "type" => &mut m.kind,
                 "start" => &mut m.start,
                 "duration" => &mut m.duration,
@@ -167,16 +180,16 @@ impl<'v> Members<'v> {
 
 /// Runs the dialog rules over the top-level `dialog` array. A missing or
 /// non-array `dialog`, and non-object elements, are R-9 matters reported elsewhere.
-pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    let Some(Value::Array(dialogs)) = object.get("dialog") else {
+pub(super) fn check<O: JsonObj>(ctx: &mut Ctx<'_>, object: &O) {
+    let Some(dialogs) = object.get("dialog").and_then(Json::as_array) else {
         return;
     };
     let base = Ptr::Base("/dialog");
     for (i, item) in dialogs.iter().enumerate() {
-        let Value::Object(d) = item else {
+        let Some(d) = item.as_object() else {
             continue;
         };
-        let m = Members::of(d);
+        let m = Members::<O::Val>::of(d);
         if m.any {
             check_dialog(ctx, dialogs, i, &m, &base.index(i));
         }
@@ -184,7 +197,13 @@ pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
 }
 
 /// All rules for dialog `i`, whose members are `m`, at `at`.
-fn check_dialog(ctx: &mut Ctx<'_>, dialogs: &[Value], i: usize, m: &Members<'_>, at: &Ptr<'_>) {
+fn check_dialog<J: Json>(
+    ctx: &mut Ctx<'_>,
+    dialogs: &[J],
+    i: usize,
+    m: &Members<'_, J>,
+    at: &Ptr<'_>,
+) {
     let kind = check_type(ctx, m.kind, at);
     check_start(ctx, m.start, at);
     if let Some(v) = m.duration {
@@ -231,8 +250,8 @@ fn check_dialog(ctx: &mut Ctx<'_>, dialogs: &[Value], i: usize, m: &Members<'_>,
 }
 
 /// R-13: `type` present and one of the registered dialog types.
-fn check_type(ctx: &mut Ctx<'_>, v: Option<&Value>, at: &Ptr<'_>) -> Option<Kind> {
-    match v {
+fn check_type<J: Json>(ctx: &mut Ctx<'_>, v: Option<&J>, at: &Ptr<'_>) -> Option<Kind> {
+    match v.map(Json::view) {
         None => {
             ctx.error(
                 "R-13",
@@ -241,7 +260,7 @@ fn check_type(ctx: &mut Ctx<'_>, v: Option<&Value>, at: &Ptr<'_>) -> Option<Kind
             );
             None
         }
-        Some(Value::String(s)) => {
+        Some(View::String(s)) => {
             let kind = Kind::parse(s);
             if kind.is_none() {
                 ctx.error(
@@ -259,7 +278,10 @@ fn check_type(ctx: &mut Ctx<'_>, v: Option<&Value>, at: &Ptr<'_>) -> Option<Kind
             ctx.error(
                 "R-13",
                 at.key("type").build(),
-                format!("dialog `type` must be a string, found {}", json_type(other)),
+                format!(
+                    "dialog `type` must be a string, found {}",
+                    other.type_name()
+                ),
             );
             None
         }
@@ -267,11 +289,11 @@ fn check_type(ctx: &mut Ctx<'_>, v: Option<&Value>, at: &Ptr<'_>) -> Option<Kind
 }
 
 /// R-15: `start` present and an RFC 3339 date-time.
-fn check_start(ctx: &mut Ctx<'_>, v: Option<&Value>, at: &Ptr<'_>) {
-    match v {
+fn check_start<J: Json>(ctx: &mut Ctx<'_>, v: Option<&J>, at: &Ptr<'_>) {
+    match v.map(Json::view) {
         None => ctx.error("R-15", at.build(), "dialog has no `start` date-time"),
-        Some(Value::String(s)) if is_date(s) => {}
-        Some(Value::String(s)) => ctx.error(
+        Some(View::String(s)) if is_date(s) => {}
+        Some(View::String(s)) => ctx.error(
             "R-15",
             at.key("start").build(),
             format!(
@@ -284,17 +306,17 @@ fn check_start(ctx: &mut Ctx<'_>, v: Option<&Value>, at: &Ptr<'_>) {
             at.key("start").build(),
             format!(
                 "`start` must be an RFC 3339 date-time string, found {}",
-                json_type(other)
+                other.type_name()
             ),
         ),
     }
 }
 
 /// R-12: `duration` is a non-negative number of seconds.
-fn check_duration(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>) {
-    match v {
-        Value::Number(n) if n.as_f64().is_some_and(|f| f >= 0.0) => {}
-        Value::Number(n) => ctx.error(
+fn check_duration(ctx: &mut Ctx<'_>, v: &impl Json, at: &Ptr<'_>) {
+    match v.view() {
+        View::Number(n) if n.as_f64().is_some_and(|f| f >= 0.0) => {}
+        View::Number(n) => ctx.error(
             "R-12",
             at.build(),
             format!("`duration` {n} is negative; it is a number of seconds, 0 or more"),
@@ -304,7 +326,7 @@ fn check_duration(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>) {
             at.build(),
             format!(
                 "`duration` must be a non-negative number of seconds, found {}",
-                json_type(other)
+                other.type_name()
             ),
         ),
     }
@@ -314,7 +336,7 @@ fn check_duration(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>) {
 /// `shape_rule` instead, with `expected` saying what belongs there.
 pub(super) fn check_party_index(
     ctx: &mut Ctx<'_>,
-    v: &Value,
+    v: &impl Json,
     at: &Ptr<'_>,
     party_count: usize,
     shape_rule: &'static str,
@@ -326,7 +348,10 @@ pub(super) fn check_party_index(
         None if v.as_i64().is_some() => ctx.error(
             "R-20",
             at.build(),
-            format!("party index {v} is negative; indices into `parties` start at 0"),
+            format!(
+                "party index {} is negative; indices into `parties` start at 0",
+                number_text(v)
+            ),
         ),
         None => ctx.error(
             shape_rule,
@@ -347,12 +372,17 @@ fn out_of_range(n: u64, party_count: usize) -> String {
     }
 }
 
+/// A number as `serde_json` prints it (`""` for a value that is not a number).
+pub(super) fn number_text(v: &impl Json) -> String {
+    v.as_number().map_or_else(String::new, ToString::to_string)
+}
+
 /// A value described for a message: its JSON type, or the number itself.
-pub(super) fn describe(v: &Value) -> String {
-    match v {
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string {}", quote(s)),
-        other => json_type(other).to_owned(),
+pub(super) fn describe(v: &impl Json) -> String {
+    match v.view() {
+        View::Number(n) => format!("the number {n}"),
+        View::String(s) => format!("the string {}", quote(s)),
+        other => other.type_name().to_owned(),
     }
 }
 
@@ -360,17 +390,17 @@ const PARTIES_SHAPE: &str = "a party index, an array of party indices, or one en
                              (an index, an array of indices, or null)";
 
 /// R-22 shape and R-20 range of a dialog's `parties`.
-fn check_parties(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>, party_count: usize) {
-    let Value::Array(channels) = v else {
+fn check_parties(ctx: &mut Ctx<'_>, v: &impl Json, at: &Ptr<'_>, party_count: usize) {
+    let View::Array(channels) = v.view() else {
         check_party_index(ctx, v, at, party_count, "R-22", PARTIES_SHAPE);
         return;
     };
     for (j, channel) in channels.iter().enumerate() {
         let at_j = at.index(j);
-        match channel {
+        match channel.view() {
             // An unused channel of a multi-channel recording.
-            Value::Null => {}
-            Value::Array(mixed) => {
+            View::Null => {}
+            View::Array(mixed) => {
                 for (k, p) in mixed.iter().enumerate() {
                     check_party_index(
                         ctx,
@@ -382,9 +412,9 @@ fn check_parties(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>, party_count: usize)
                     );
                 }
             }
-            other => check_party_index(
+            _ => check_party_index(
                 ctx,
-                other,
+                channel,
                 &at_j,
                 party_count,
                 "R-22",
@@ -395,22 +425,22 @@ fn check_parties(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>, party_count: usize)
 }
 
 /// The first party listed in `parties`: the implied originator.
-fn first_party(parties: &Value) -> Option<u64> {
-    match parties {
-        Value::Array(channels) => channels.iter().find_map(|c| match c {
-            Value::Array(mixed) => mixed.first().and_then(Value::as_u64),
-            Value::Null => None,
-            other => other.as_u64(),
+fn first_party(parties: &impl Json) -> Option<u64> {
+    match parties.view() {
+        View::Array(channels) => channels.iter().find_map(|c| match c.view() {
+            View::Array(mixed) => mixed.first().and_then(Json::as_u64),
+            View::Null => None,
+            _ => c.as_u64(),
         }),
-        other => other.as_u64(),
+        _ => parties.as_u64(),
     }
 }
 
 /// R-21 (UnsignedInt; redundant when equal to the first party) and R-20.
-fn check_originator(
+fn check_originator<J: Json>(
     ctx: &mut Ctx<'_>,
-    v: &Value,
-    parties: Option<&Value>,
+    v: &J,
+    parties: Option<&J>,
     at: &Ptr<'_>,
     party_count: usize,
 ) {
@@ -436,10 +466,10 @@ fn check_originator(
 }
 
 /// R-14 (W): the dialog media type is one core-03 recommends.
-fn check_recommended_mediatype(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>) {
-    let (name, value) = match (c.mediatype, c.mimetype) {
-        (Some(Value::String(s)), _) => ("mediatype", s),
-        (None, Some(Value::String(s))) => ("mimetype", s),
+fn check_recommended_mediatype<J: Json>(ctx: &mut Ctx<'_>, c: &Content<'_, J>, at: &Ptr<'_>) {
+    let (name, value) = match (c.mediatype.map(Json::view), c.mimetype.map(Json::view)) {
+        (Some(View::String(s)), _) => ("mediatype", s),
+        (None, Some(View::String(s))) => ("mimetype", s),
         _ => return,
     };
     if super::primitives::is_mediatype(value) && !is_recommended_dialog_mediatype(value) {
@@ -456,9 +486,9 @@ fn check_recommended_mediatype(ctx: &mut Ctx<'_>, c: &Content<'_>, at: &Ptr<'_>)
 }
 
 /// Reports each present, non-empty member of `members` as barred from dialogs of `kind`.
-fn forbid(
+fn forbid<J: Json>(
     ctx: &mut Ctx<'_>,
-    members: &[(&str, Option<&Value>)],
+    members: &[(&str, Option<&J>)],
     at: &Ptr<'_>,
     rule: &'static str,
     kind: Kind,
@@ -475,7 +505,12 @@ fn forbid(
 }
 
 /// R-24 (content expected on recording/text) and R-27 (inline content has a mediatype).
-fn check_content_presence(ctx: &mut Ctx<'_>, c: &Content<'_>, kind: Option<Kind>, at: &Ptr<'_>) {
+fn check_content_presence<J: Json>(
+    ctx: &mut Ctx<'_>,
+    c: &Content<'_, J>,
+    kind: Option<Kind>,
+    at: &Ptr<'_>,
+) {
     let inline = c.has_inline();
     if inline && c.mediatype.is_none() {
         let hint = if c.mimetype.is_some() {
@@ -503,9 +538,9 @@ fn check_content_presence(ctx: &mut Ctx<'_>, c: &Content<'_>, kind: Option<Kind>
 }
 
 /// R-17: `disposition` required and valid on incomplete dialogs, discouraged elsewhere.
-fn check_disposition(
+fn check_disposition<J: Json>(
     ctx: &mut Ctx<'_>,
-    disposition: Option<&Value>,
+    disposition: Option<&J>,
     kind: Option<Kind>,
     at: &Ptr<'_>,
 ) {
@@ -518,7 +553,8 @@ fn check_disposition(
                 DISPOSITIONS.join(", ")
             ),
         ),
-        (Some(Kind::Incomplete), Some(Value::String(s))) if DISPOSITIONS.contains(&s.as_str()) => {}
+        (Some(Kind::Incomplete), Some(v))
+            if v.as_str().is_some_and(|s| DISPOSITIONS.contains(&s)) => {}
         (Some(Kind::Incomplete), Some(v)) => ctx.error(
             "R-17",
             at.key("disposition").build(),

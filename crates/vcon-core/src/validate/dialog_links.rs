@@ -3,11 +3,12 @@
 //! R-19, R-20 (transfer party roles) and R-23. Legacy `transfer-target` and
 //! `target-dialog` are checked like their 0.3.0 names and flagged under R-11.
 
-use serde_json::{Map, Value};
-
 use super::Ctx;
 use super::content::{Ptr, is_empty_value};
-use super::dialog::{Kind, Members, check_party_index, describe, is_placeholder, kind_of};
+use super::dialog::{
+    Kind, Members, check_party_index, describe, is_placeholder, kind_of, number_text,
+};
+use crate::tree::{Json, JsonObj, View};
 
 /// A transfer member: its name, its pre-0.3.0 name, and what it refers to.
 pub(super) struct Role {
@@ -93,11 +94,11 @@ pub(super) fn role_slot(name: &str) -> Option<(usize, bool)> {
 }
 
 /// Checks the transfer and recording-set members of dialog `i` (members `m`, at `at`).
-pub(super) fn check(
+pub(super) fn check<J: Json>(
     ctx: &mut Ctx<'_>,
-    dialogs: &[Value],
+    dialogs: &[J],
     i: usize,
-    m: &Members<'_>,
+    m: &Members<'_, J>,
     kind: Option<Kind>,
     at: &Ptr<'_>,
 ) {
@@ -107,19 +108,19 @@ pub(super) fn check(
 }
 
 /// A value that is not empty (`[]`, `{}`, `""` count as absent).
-fn non_empty(v: Option<&Value>) -> Option<&Value> {
-    v.filter(|v| !is_empty_value(v))
+fn non_empty<J: Json>(v: Option<&J>) -> Option<&J> {
+    v.filter(|v| !is_empty_value(*v))
 }
 
 /// A member present with a non-empty value (`null`, `[]`, `{}` count as absent).
-fn present<'v>(d: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
-    d.get(name).filter(|v| !is_empty_value(v))
+fn present<'v, O: JsonObj>(d: &'v O, name: &str) -> Option<&'v O::Val> {
+    d.get(name).filter(|v| !is_empty_value(*v))
 }
 
-fn check_transfer_roles(
+fn check_transfer_roles<J: Json>(
     ctx: &mut Ctx<'_>,
-    dialogs: &[Value],
-    m: &Members<'_>,
+    dialogs: &[J],
+    m: &Members<'_, J>,
     kind: Option<Kind>,
     at: &Ptr<'_>,
 ) {
@@ -177,23 +178,23 @@ fn check_transfer_roles(
 }
 
 /// The value of a transfer role: one index, or an array when `role.many`.
-fn check_role_value(ctx: &mut Ctx<'_>, dialogs: &[Value], role: &Role, v: &Value, at: &Ptr<'_>) {
-    match v {
-        Value::Array(items) if role.many => {
+fn check_role_value<J: Json>(ctx: &mut Ctx<'_>, dialogs: &[J], role: &Role, v: &J, at: &Ptr<'_>) {
+    match v.view() {
+        View::Array(items) if role.many => {
             for (j, item) in items.iter().enumerate() {
                 check_role_index(ctx, dialogs, role, item, &at.index(j));
             }
         }
-        Value::Array(_) => ctx.error(
+        View::Array(_) => ctx.error(
             "R-19",
             at.build(),
             format!("`{}` must be a single party index, not an array", role.name),
         ),
-        one => check_role_index(ctx, dialogs, role, one, at),
+        _ => check_role_index(ctx, dialogs, role, v, at),
     }
 }
 
-fn check_role_index(ctx: &mut Ctx<'_>, dialogs: &[Value], role: &Role, v: &Value, at: &Ptr<'_>) {
+fn check_role_index<J: Json>(ctx: &mut Ctx<'_>, dialogs: &[J], role: &Role, v: &J, at: &Ptr<'_>) {
     match role.target {
         Target::Party => {
             let party_count = ctx.party_count();
@@ -219,9 +220,10 @@ fn check_role_index(ctx: &mut Ctx<'_>, dialogs: &[Value], role: &Role, v: &Value
                     "R-19",
                     at.build(),
                     format!(
-                        "`{}` must refer to a {} dialog, but dialog {v} is a {} dialog",
+                        "`{}` must refer to a {} dialog, but dialog {} is a {} dialog",
                         role.name,
                         names(allowed),
+                        number_text(v),
                         k.name()
                     ),
                 ),
@@ -242,13 +244,13 @@ fn names(kinds: &[Kind]) -> String {
 
 /// Resolves a dialog index to the index and the dialog, reporting under
 /// `rule` when it is not one.
-fn dialog_at<'d>(
+fn dialog_at<'d, J: Json>(
     ctx: &mut Ctx<'_>,
-    dialogs: &'d [Value],
-    v: &Value,
+    dialogs: &'d [J],
+    v: &J,
     at: &Ptr<'_>,
     rule: &'static str,
-) -> Option<(usize, &'d Value)> {
+) -> Option<(usize, &'d J)> {
     let found = v
         .as_u64()
         .and_then(|n| usize::try_from(n).ok())
@@ -256,7 +258,8 @@ fn dialog_at<'d>(
     if found.is_none() {
         let message = if v.as_u64().is_some() {
             format!(
-                "dialog index {v} is out of range: the vCon has {} dialogs",
+                "dialog index {} is out of range: the vCon has {} dialogs",
+                number_text(v),
                 dialogs.len()
             )
         } else {
@@ -272,17 +275,17 @@ fn dialog_at<'d>(
 
 /// `recordings` is required on recording-set dialogs and barred elsewhere;
 /// each entry is a recording dialog, which SHOULD point back.
-fn check_recordings(
+fn check_recordings<J: Json>(
     ctx: &mut Ctx<'_>,
-    dialogs: &[Value],
+    dialogs: &[J],
     i: usize,
-    recordings: Option<&Value>,
+    recordings: Option<&J>,
     kind: Option<Kind>,
     at: &Ptr<'_>,
 ) {
     let recordings = non_empty(recordings);
     let at_r = at.key("recordings");
-    let items = match (kind, recordings) {
+    let items = match (kind, recordings.map(|r| (r, r.view()))) {
         (Some(Kind::RecordingSet), None) => {
             ctx.error(
                 "R-23",
@@ -291,8 +294,8 @@ fn check_recordings(
             );
             return;
         }
-        (Some(Kind::RecordingSet), Some(Value::Array(items))) => items,
-        (Some(Kind::RecordingSet), Some(other)) => {
+        (Some(Kind::RecordingSet), Some((_, View::Array(items)))) => items,
+        (Some(Kind::RecordingSet), Some((other, _))) => {
             ctx.error(
                 "R-23",
                 at_r.build(),
@@ -349,17 +352,17 @@ fn check_recordings(
     }
 }
 
-fn present_in<'v>(dialog: &'v Value, name: &str) -> Option<&'v Value> {
+fn present_in<'v, J: Json>(dialog: &'v J, name: &str) -> Option<&'v J> {
     dialog.as_object().and_then(|d| present(d, name))
 }
 
 /// `recording_set` only on recording dialogs, pointing at a recording-set
 /// dialog that (SHOULD) list this one.
-fn check_recording_set(
+fn check_recording_set<J: Json>(
     ctx: &mut Ctx<'_>,
-    dialogs: &[Value],
+    dialogs: &[J],
     i: usize,
-    recording_set: Option<&Value>,
+    recording_set: Option<&J>,
     kind: Option<Kind>,
     at: &Ptr<'_>,
 ) {
@@ -391,14 +394,15 @@ fn check_recording_set(
     match kind_of(set) {
         Some(Kind::RecordingSet) => {
             let listed = present_in(set, "recordings")
-                .and_then(Value::as_array)
+                .and_then(Json::as_array)
                 .is_some_and(|r| r.iter().any(|x| x.as_u64() == u64::try_from(i).ok()));
             if !listed {
                 ctx.warning(
                     "R-23",
                     at_s.build(),
                     format!(
-                        "recording-set dialog {v} does not list this dialog ({i}) in its `recordings`"
+                        "recording-set dialog {} does not list this dialog ({i}) in its `recordings`",
+                        number_text(v)
                     ),
                 );
             }
@@ -407,7 +411,8 @@ fn check_recording_set(
             "R-23",
             at_s.build(),
             format!(
-                "`recording_set` must refer to a recording-set dialog, but dialog {v} is a {} dialog",
+                "`recording_set` must refer to a recording-set dialog, but dialog {} is a {} dialog",
+                number_text(v),
                 k.name()
             ),
         ),

@@ -1,13 +1,11 @@
 //! Per-party details of a dialog: `party_history` (R-28, with R-20 on its
 //! indices) and `session_id` (R-29), core-03 §Party_History Object, §session_id.
 
-use serde_json::{Map, Value};
-
 use super::Ctx;
-use super::content::{Ptr, member, quote};
+use super::content::{Ptr, non_null, quote};
 use super::dialog::{Members, check_party_index, describe};
 use super::primitives::{is_date, is_session_uuid};
-use crate::read::json_type;
+use crate::tree::{Json, JsonObj, View};
 
 /// The `event` values of the party_event registry (R-28).
 const EVENTS: &[&str] = &[
@@ -15,7 +13,7 @@ const EVENTS: &[&str] = &[
 ];
 
 /// Checks `party_history` and `session_id` of one dialog (members `m`) at `at`.
-pub(super) fn check(ctx: &mut Ctx<'_>, m: &Members<'_>, at: &Ptr<'_>) {
+pub(super) fn check<J: Json>(ctx: &mut Ctx<'_>, m: &Members<'_, J>, at: &Ptr<'_>) {
     if let Some(v) = m.party_history {
         check_party_history(ctx, v, &at.key("party_history"));
     }
@@ -25,14 +23,14 @@ pub(super) fn check(ctx: &mut Ctx<'_>, m: &Members<'_>, at: &Ptr<'_>) {
 }
 
 /// R-28: an array of `{party, time, event[, button]}` objects.
-fn check_party_history(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>) {
-    let Value::Array(items) = v else {
+fn check_party_history(ctx: &mut Ctx<'_>, v: &impl Json, at: &Ptr<'_>) {
+    let View::Array(items) = v.view() else {
         ctx.error(
             "R-28",
             at.build(),
             format!(
                 "`party_history` must be an array of Party_History objects, found {}",
-                json_type(v)
+                v.type_name()
             ),
         );
         return;
@@ -40,18 +38,18 @@ fn check_party_history(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>) {
     let party_count = ctx.party_count();
     for (j, item) in items.iter().enumerate() {
         let at_j = at.index(j);
-        let Value::Object(h) = item else {
+        let View::Object(h) = item.view() else {
             ctx.error(
                 "R-28",
                 at_j.build(),
                 format!(
                     "a party_history entry must be an object {{party, time, event}}, found {}",
-                    json_type(item)
+                    item.type_name()
                 ),
             );
             continue;
         };
-        match member(h, "party") {
+        match non_null(h, "party") {
             Some(p) => check_party_index(
                 ctx,
                 p,
@@ -66,8 +64,8 @@ fn check_party_history(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>) {
                 "party_history entry has no `party` index",
             ),
         }
-        match member(h, "time") {
-            Some(Value::String(s)) if is_date(s) => {}
+        match non_null(h, "time") {
+            Some(t) if t.as_str().is_some_and(is_date) => {}
             Some(t) => ctx.error(
                 "R-28",
                 at_j.key("time").build(),
@@ -78,8 +76,8 @@ fn check_party_history(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>) {
             ),
             None => ctx.error("R-28", at_j.build(), "party_history entry has no `time`"),
         }
-        let event = match member(h, "event") {
-            Some(Value::String(s)) if EVENTS.contains(&s.as_str()) => Some(s.as_str()),
+        let event = match non_null(h, "event") {
+            Some(e) if e.as_str().is_some_and(|s| EVENTS.contains(&s)) => e.as_str(),
             Some(e) => {
                 ctx.error(
                     "R-28",
@@ -98,14 +96,14 @@ fn check_party_history(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>) {
             }
         };
         let keyed = matches!(event, Some("keydown" | "keyup"));
-        match member(h, "button") {
-            Some(Value::String(_)) => {}
+        match non_null(h, "button") {
+            Some(b) if b.is_string() => {}
             Some(b) => ctx.error(
                 "R-28",
                 at_j.key("button").build(),
                 format!(
                     "`button` must be a string (DTMF digit or button label), found {}",
-                    json_type(b)
+                    b.type_name()
                 ),
             ),
             None if keyed => ctx.error(
@@ -122,30 +120,30 @@ fn check_party_history(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>) {
 }
 
 /// R-29: a SessionId, or an array mirroring the shape of `parties`.
-fn check_session_id(ctx: &mut Ctx<'_>, v: &Value, parties: Option<&Value>, at: &Ptr<'_>) {
-    match v {
-        Value::String(_) => ctx.warning(
+fn check_session_id<J: Json>(ctx: &mut Ctx<'_>, v: &J, parties: Option<&J>, at: &Ptr<'_>) {
+    match v.view() {
+        View::String(_) => ctx.warning(
             "R-29",
             at.build(),
             "`session_id` is a plain string (the 0.3.0 form); 0.4.0 uses a SessionId object \
              {\"local\": uuid, \"remote\": uuid}",
         ),
-        Value::Object(s) => check_session_object(ctx, s, at),
-        Value::Array(items) => check_session_array(ctx, items, parties, at),
+        View::Object(s) => check_session_object(ctx, s, at),
+        View::Array(items) => check_session_array(ctx, items, parties, at),
         other => ctx.error(
             "R-29",
             at.build(),
             format!(
                 "`session_id` must be a SessionId object or an array shaped like `parties`, found {}",
-                json_type(other)
+                other.type_name()
             ),
         ),
     }
 }
 
-fn check_session_array(ctx: &mut Ctx<'_>, items: &[Value], parties: Option<&Value>, at: &Ptr<'_>) {
-    let channels = match parties {
-        Some(Value::Array(p)) => {
+fn check_session_array<J: Json>(ctx: &mut Ctx<'_>, items: &[J], parties: Option<&J>, at: &Ptr<'_>) {
+    let channels = match parties.map(Json::view) {
+        Some(View::Array(p)) => {
             if p.len() != items.len() {
                 ctx.error(
                     "R-29",
@@ -157,7 +155,7 @@ fn check_session_array(ctx: &mut Ctx<'_>, items: &[Value], parties: Option<&Valu
                     ),
                 );
             }
-            Some(p.as_slice())
+            Some(p)
         }
         Some(_) => {
             ctx.error(
@@ -172,11 +170,11 @@ fn check_session_array(ctx: &mut Ctx<'_>, items: &[Value], parties: Option<&Valu
     for (j, item) in items.iter().enumerate() {
         let at_j = at.index(j);
         let channel = channels.and_then(|c| c.get(j));
-        match item {
-            Value::Object(s) => check_session_object(ctx, s, &at_j),
-            Value::Array(inner) => {
-                match channel {
-                    Some(Value::Array(mixed)) if mixed.len() != inner.len() => ctx.error(
+        match item.view() {
+            View::Object(s) => check_session_object(ctx, s, &at_j),
+            View::Array(inner) => {
+                match channel.map(|c| (c, c.view())) {
+                    Some((_, View::Array(mixed))) if mixed.len() != inner.len() => ctx.error(
                         "R-29",
                         at_j.build(),
                         format!(
@@ -185,8 +183,8 @@ fn check_session_array(ctx: &mut Ctx<'_>, items: &[Value], parties: Option<&Valu
                             mixed.len()
                         ),
                     ),
-                    Some(Value::Array(_)) | None => {}
-                    Some(other) => ctx.error(
+                    Some((_, View::Array(_))) | None => {}
+                    Some((other, _)) => ctx.error(
                         "R-29",
                         at_j.build(),
                         format!(
@@ -196,37 +194,37 @@ fn check_session_array(ctx: &mut Ctx<'_>, items: &[Value], parties: Option<&Valu
                     ),
                 }
                 for (k, s) in inner.iter().enumerate() {
-                    match s {
-                        Value::Object(s) => check_session_object(ctx, s, &at_j.index(k)),
-                        other => not_a_session_id(ctx, other, &at_j.index(k)),
+                    match s.view() {
+                        View::Object(o) => check_session_object(ctx, o, &at_j.index(k)),
+                        _ => not_a_session_id(ctx, s, &at_j.index(k)),
                     }
                 }
             }
-            other => not_a_session_id(ctx, other, &at_j),
+            _ => not_a_session_id(ctx, item, &at_j),
         }
     }
 }
 
-fn not_a_session_id(ctx: &mut Ctx<'_>, v: &Value, at: &Ptr<'_>) {
+fn not_a_session_id(ctx: &mut Ctx<'_>, v: &impl Json, at: &Ptr<'_>) {
     ctx.error(
         "R-29",
         at.build(),
         format!(
             "expected a SessionId object ({{}} for a party without one), found {}",
-            json_type(v)
+            v.type_name()
         ),
     );
 }
 
 /// `{}` (no session id for this party) or `{local, remote}` UUIDs.
-fn check_session_object(ctx: &mut Ctx<'_>, s: &Map<String, Value>, at: &Ptr<'_>) {
-    let local = member(s, "local");
-    let remote = member(s, "remote");
+fn check_session_object<O: JsonObj>(ctx: &mut Ctx<'_>, s: &O, at: &Ptr<'_>) {
+    let local = non_null(s, "local");
+    let remote = non_null(s, "remote");
     for (name, value) in [("local", local), ("remote", remote)] {
-        match value {
+        match value.map(Json::view) {
             None => {}
-            Some(Value::String(u)) if is_session_uuid(u) => {}
-            Some(Value::String(u)) => ctx.error(
+            Some(View::String(u)) if is_session_uuid(u) => {}
+            Some(View::String(u)) => ctx.error(
                 "R-29",
                 at.key(name).build(),
                 format!(
@@ -237,7 +235,10 @@ fn check_session_object(ctx: &mut Ctx<'_>, s: &Map<String, Value>, at: &Ptr<'_>)
             Some(other) => ctx.error(
                 "R-29",
                 at.key(name).build(),
-                format!("`{name}` must be a UUID string, found {}", json_type(other)),
+                format!(
+                    "`{name}` must be a UUID string, found {}",
+                    other.type_name()
+                ),
             ),
         }
     }

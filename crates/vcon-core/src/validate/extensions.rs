@@ -10,16 +10,14 @@
 //! Extension rules run only when the extension is supported
 //! ([`super::Options::supports`]) and the vCon uses it.
 
-use serde_json::{Map, Value};
-
-use super::content::{Ptr, member, quote};
+use super::content::{Ptr, non_null, quote};
 use super::primitives::mediatype_essence;
 use super::{Ctx, Fields, Want};
-use crate::read::json_type;
+use crate::tree::{Json, JsonObj, View};
 
 /// Runs the document-wide extension rules: names in `critical`,
 /// SIP dialog members and agent_session governance.
-pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+pub(super) fn check<O: JsonObj>(ctx: &mut Ctx<'_>, object: &O) {
     critical_names(ctx, object);
     if ctx.options.supports("agent_session") {
         agent_governance(ctx, object);
@@ -27,9 +25,9 @@ pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
 }
 
 /// R-48 (`sip-signaling` never critical) and R-50 (`CC` critical is pointless).
-fn critical_names(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+fn critical_names<O: JsonObj>(ctx: &mut Ctx<'_>, object: &O) {
     for list in ["critical", "must_support", "must_understand"] {
-        let Some(Value::Array(items)) = member(object, list) else {
+        let Some(items) = non_null(object, list).and_then(Json::as_array) else {
             continue;
         };
         for (i, item) in items.iter().enumerate() {
@@ -56,14 +54,14 @@ fn critical_names(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
 pub(super) fn sip_dialog_member(
     ctx: &mut Ctx<'_>,
     name: &str,
-    value: &Value,
+    value: &impl Json,
     pointer: impl FnOnce() -> String,
 ) {
     if value.is_null() || !ctx.options.supports("sip-signaling") {
         return;
     }
     let (ok, want) = match name {
-        "sip_cseq" => (value.is_u64(), "a non-negative integer"),
+        "sip_cseq" => (value.as_u64().is_some(), "a non-negative integer"),
         _ => (value.is_string(), "a string"),
     };
     if !ok {
@@ -72,7 +70,7 @@ pub(super) fn sip_dialog_member(
             pointer(),
             format!(
                 "sip-signaling `{name}` must be {want}, found {}",
-                json_type(value)
+                value.type_name()
             ),
         );
     }
@@ -94,8 +92,8 @@ fn extension_of_analysis_type(t: &str) -> Option<&'static str> {
 
 /// Extension rules on one analysis entry at `pointer`: for
 /// an extension-defined `type` whose extension is not listed.
-pub(super) fn check_analysis(ctx: &mut Ctx<'_>, a: &Map<String, Value>, pointer: &str) {
-    let Some(t) = member(a, "type").and_then(Value::as_str) else {
+pub(super) fn check_analysis<O: JsonObj>(ctx: &mut Ctx<'_>, a: &O, pointer: &str) {
+    let Some(t) = non_null(a, "type").and_then(Json::as_str) else {
         return;
     };
     let Some(ext) = extension_of_analysis_type(t) else {
@@ -130,22 +128,22 @@ const SIP_MESSAGE_PURPOSES: &[&str] = &[
 ];
 
 /// Extension rules on one attachment at `pointer`.
-pub(super) fn check_attachment(ctx: &mut Ctx<'_>, a: &Map<String, Value>, pointer: &str) {
+pub(super) fn check_attachment<O: JsonObj>(ctx: &mut Ctx<'_>, root: &O, a: &O, pointer: &str) {
     let at = Ptr::Base(pointer);
-    let lawful = member(a, "type").and_then(Value::as_str) == Some("lawful_basis")
-        || member(a, "purpose").and_then(Value::as_str) == Some("lawful_basis");
+    let lawful = non_null(a, "type").and_then(Json::as_str) == Some("lawful_basis")
+        || non_null(a, "purpose").and_then(Json::as_str) == Some("lawful_basis");
     if lawful && ctx.options.supports("lawful_basis") {
         lawful_basis(ctx, a, &at);
     }
-    let Some(purpose) = member(a, "purpose").and_then(Value::as_str) else {
+    let Some(purpose) = non_null(a, "purpose").and_then(Json::as_str) else {
         return;
     };
     if !ctx.options.supports("sip-signaling") {
         return;
     }
     if SIP_MESSAGE_PURPOSES.contains(&purpose) {
-        let essence = member(a, "mediatype")
-            .and_then(Value::as_str)
+        let essence = non_null(a, "mediatype")
+            .and_then(Json::as_str)
             .map(mediatype_essence);
         if !essence.is_some_and(|e| e.eq_ignore_ascii_case("message/sip")) {
             ctx.error(
@@ -159,23 +157,27 @@ pub(super) fn check_attachment(ctx: &mut Ctx<'_>, a: &Map<String, Value>, pointe
             );
         }
     } else if purpose == "sip-message-trace" {
-        sip_trace(ctx, a, &at);
+        sip_trace(ctx, root, a, &at);
     }
 }
 
 /// a SIP trace's `call_id` equals its dialog's `sip_call_id`.
-fn sip_trace(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
-    let Some(call_id) = member(a, "body")
+fn sip_trace<O: JsonObj>(ctx: &mut Ctx<'_>, root: &O, a: &O, at: &Ptr<'_>) {
+    let Some(call_id) = non_null(a, "body")
         .and_then(|b| b.get("call_id"))
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
     else {
         return;
     };
-    let dialog_call_id = member(a, "dialog")
-        .and_then(Value::as_u64)
-        .and_then(|d| ctx.root.get("dialog")?.get(usize::try_from(d).ok()?))
+    let dialog_call_id = non_null(a, "dialog")
+        .and_then(Json::as_u64)
+        .and_then(|d| {
+            root.get("dialog")?
+                .as_array()?
+                .get(usize::try_from(d).ok()?)
+        })
         .and_then(|d| d.get("sip_call_id"))
-        .and_then(Value::as_str);
+        .and_then(Json::as_str);
     if let Some(expected) = dialog_call_id.filter(|d| *d != call_id) {
         ctx.error(
             "R-48",
@@ -200,7 +202,7 @@ const LAWFUL_BASES: &[&str] = &[
 ];
 
 /// a lawful_basis attachment.
-fn lawful_basis(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
+fn lawful_basis<O: JsonObj>(ctx: &mut Ctx<'_>, a: &O, at: &Ptr<'_>) {
     let mut f = Fields {
         ctx,
         rule: "R-46",
@@ -210,8 +212,10 @@ fn lawful_basis(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
         return;
     };
     let at = at.key("body");
-    if let Some(Value::String(basis)) = f.get(body, "lawful_basis", Want::Str, true, &at)
-        && !LAWFUL_BASES.contains(&basis.as_str())
+    if let Some(basis) = f
+        .get(body, "lawful_basis", Want::Str, true, &at)
+        .and_then(Json::as_str)
+        && !LAWFUL_BASES.contains(&basis)
     {
         f.error(
             at.key("lawful_basis"),
@@ -223,24 +227,31 @@ fn lawful_basis(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
         );
     }
     f.get(body, "expiration", Want::DateOrNull, true, &at);
-    let Some(Value::Array(grants)) = f.get(body, "purpose_grants", Want::Array, true, &at) else {
+    let Some(grants) = f
+        .get(body, "purpose_grants", Want::Array, true, &at)
+        .and_then(Json::as_array)
+    else {
         return;
     };
     let grants_at = at.key("purpose_grants");
     for (j, grant) in grants.iter().enumerate() {
         let g_at = grants_at.index(j);
-        let Value::Object(grant) = grant else {
+        let View::Object(grant) = grant.view() else {
             f.error(
                 g_at,
-                format!("purpose grants must be objects, found {}", json_type(grant)),
+                format!(
+                    "purpose grants must be objects, found {}",
+                    grant.type_name()
+                ),
             );
             continue;
         };
         f.get(grant, "purpose", Want::Str, true, &g_at);
         f.get(grant, "granted", Want::Bool, true, &g_at);
         f.get(grant, "granted_at", Want::Date, true, &g_at);
-        if let Some(Value::Array(conditions)) =
-            f.get(grant, "conditions", Want::Array, false, &g_at)
+        if let Some(conditions) = f
+            .get(grant, "conditions", Want::Array, false, &g_at)
+            .and_then(Json::as_array)
         {
             let c_at = g_at.key("conditions");
             for (k, c) in conditions
@@ -250,7 +261,7 @@ fn lawful_basis(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
             {
                 f.error(
                     c_at.index(k),
-                    format!("conditions must be strings, found {}", json_type(c)),
+                    format!("conditions must be strings, found {}", c.type_name()),
                 );
             }
         }
@@ -266,10 +277,10 @@ enum SegmentId<'v> {
 }
 
 impl<'v> SegmentId<'v> {
-    fn of(v: &'v Value) -> Option<Self> {
-        match v {
-            Value::String(s) => Some(Self::Str(s)),
-            Value::Number(n) => n
+    fn of<J: Json>(v: &'v J) -> Option<Self> {
+        match v.view() {
+            View::String(s) => Some(Self::Str(s)),
+            View::Number(n) => n
                 .as_i64()
                 .map(i128::from)
                 .or_else(|| n.as_u64().map(i128::from))
@@ -281,7 +292,7 @@ impl<'v> SegmentId<'v> {
 }
 
 /// a wtf_transcription analysis.
-fn wtf(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
+fn wtf<O: JsonObj>(ctx: &mut Ctx<'_>, a: &O, at: &Ptr<'_>) {
     let mut f = Fields {
         ctx,
         rule: "R-47",
@@ -291,14 +302,20 @@ fn wtf(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
         return;
     };
     let at = at.key("body");
-    if let Some(Value::Object(t)) = f.get(body, "transcript", Want::Object, true, &at) {
+    if let Some(t) = f
+        .get(body, "transcript", Want::Object, true, &at)
+        .and_then(Json::as_object)
+    {
         let t_at = at.key("transcript");
         f.get(t, "text", Want::Str, true, &t_at);
         f.get(t, "language", Want::Str, true, &t_at);
         f.get(t, "duration", Want::NonNegative, true, &t_at);
         f.get(t, "confidence", Want::Unit, true, &t_at);
     }
-    if let Some(Value::Array(segments)) = f.get(body, "segments", Want::Array, true, &at) {
+    if let Some(segments) = f
+        .get(body, "segments", Want::Array, true, &at)
+        .and_then(Json::as_array)
+    {
         let s_at = at.key("segments");
         // A set only for long lists: short ones are scanned without allocating.
         let mut ids = std::collections::HashSet::new();
@@ -313,10 +330,10 @@ fn wtf(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
         };
         for (j, segment) in segments.iter().enumerate() {
             let seg_at = s_at.index(j);
-            let Value::Object(segment) = segment else {
+            let View::Object(segment) = segment.view() else {
                 f.error(
                     seg_at,
-                    format!("segments must be objects, found {}", json_type(segment)),
+                    format!("segments must be objects, found {}", segment.type_name()),
                 );
                 continue;
             };
@@ -333,10 +350,10 @@ fn wtf(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
             }
             let start = f
                 .get(segment, "start", Want::NonNegative, true, &seg_at)
-                .and_then(Value::as_f64);
+                .and_then(Json::as_f64);
             let end = f
                 .get(segment, "end", Want::NonNegative, true, &seg_at)
-                .and_then(Value::as_f64);
+                .and_then(Json::as_f64);
             if let (Some(start), Some(end)) = (start, end)
                 && end <= start
             {
@@ -349,20 +366,28 @@ fn wtf(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
             f.get(segment, "confidence", Want::Unit, true, &seg_at);
         }
     }
-    if let Some(Value::Array(words)) = f.get(body, "words", Want::Array, false, &at) {
+    if let Some(words) = f
+        .get(body, "words", Want::Array, false, &at)
+        .and_then(Json::as_array)
+    {
         let w_at = at.key("words");
         for (j, word) in words.iter().enumerate() {
-            if let Value::Object(word) = word {
+            if let Some(word) = word.as_object() {
                 f.get(word, "confidence", Want::Unit, false, &w_at.index(j));
             }
         }
     }
-    if let Some(Value::Object(m)) = f.get(body, "metadata", Want::Object, true, &at) {
+    if let Some(m) = f
+        .get(body, "metadata", Want::Object, true, &at)
+        .and_then(Json::as_object)
+    {
         let m_at = at.key("metadata");
         f.get(m, "created_at", Want::Date, true, &m_at);
         f.get(m, "processed_at", Want::Date, true, &m_at);
         f.get(m, "model", Want::Str, true, &m_at);
-        if let Some(Value::String(p)) = f.get(m, "provider", Want::Str, true, &m_at)
+        if let Some(p) = f
+            .get(m, "provider", Want::Str, true, &m_at)
+            .and_then(Json::as_str)
             && p.bytes().any(|b| b.is_ascii_uppercase())
         {
             let pointer = m_at.key("provider").build();
@@ -375,7 +400,10 @@ fn wtf(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
                 ),
             );
         }
-        if let Some(Value::Object(audio)) = f.get(m, "audio", Want::Object, false, &m_at) {
+        if let Some(audio) = f
+            .get(m, "audio", Want::Object, false, &m_at)
+            .and_then(Json::as_object)
+        {
             f.get(
                 audio,
                 "duration",
@@ -388,7 +416,7 @@ fn wtf(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
 }
 
 /// an agent_trace analysis.
-fn agent_trace(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
+fn agent_trace<O: JsonObj>(ctx: &mut Ctx<'_>, a: &O, at: &Ptr<'_>) {
     let mut f = Fields {
         ctx,
         rule: "R-49",
@@ -401,9 +429,9 @@ fn agent_trace(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
     }
     let schema = f
         .get(a, "schema", Want::Str, true, at)
-        .and_then(Value::as_str);
+        .and_then(Json::as_str);
     let cbor = schema.is_some_and(|s| s.contains("encoding=cbor"));
-    match member(a, "encoding").and_then(Value::as_str) {
+    match non_null(a, "encoding").and_then(Json::as_str) {
         Some("json" | "jwe") => {}
         Some("base64url") if cbor => {}
         other => f.error(
@@ -418,16 +446,16 @@ fn agent_trace(ctx: &mut Ctx<'_>, a: &Map<String, Value>, at: &Ptr<'_>) {
 }
 
 /// R-49 on one party: a party carrying `meta.agent_session` is an agent.
-pub(super) fn check_party(ctx: &mut Ctx<'_>, i: usize, party: &Map<String, Value>) {
+pub(super) fn check_party<O: JsonObj>(ctx: &mut Ctx<'_>, i: usize, party: &O) {
     if !ctx.options.supports("agent_session") {
         return;
     }
-    let Some(session) = member(party, "meta").and_then(|m| m.get("agent_session")) else {
+    let Some(session) = non_null(party, "meta").and_then(|m| m.get("agent_session")) else {
         return;
     };
     let base = Ptr::Base("/parties");
     let at = base.index(i);
-    if member(party, "role").and_then(Value::as_str) != Some("agent") {
+    if non_null(party, "role").and_then(Json::as_str) != Some("agent") {
         ctx.error(
             "R-49",
             at.key("role").build(),
@@ -440,12 +468,12 @@ pub(super) fn check_party(ctx: &mut Ctx<'_>, i: usize, party: &Map<String, Value
         label: "agent party",
     };
     let meta = at.key("meta");
-    let Value::Object(session) = session else {
+    let View::Object(session) = session.view() else {
         f.error(
             meta.key("agent_session"),
             format!(
                 "`agent_session` must be an object, found {}",
-                json_type(session)
+                session.type_name()
             ),
         );
         return;
@@ -457,31 +485,26 @@ pub(super) fn check_party(ctx: &mut Ctx<'_>, i: usize, party: &Map<String, Value
 
 /// a vCon using agent_session should carry a lawful_basis attachment
 /// granting `agent_session_recording`.
-fn agent_governance(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    let array = |name: &str| {
-        object
-            .get(name)
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice)
-    };
+fn agent_governance<O: JsonObj>(ctx: &mut Ctx<'_>, object: &O) {
+    let array = |name: &str| object.get(name).and_then(Json::as_array).unwrap_or(&[]);
     let uses = array("parties")
         .iter()
         .any(|p| p.get("meta").and_then(|m| m.get("agent_session")).is_some())
         || array("analysis")
             .iter()
-            .any(|a| a.get("type").and_then(Value::as_str) == Some("agent_trace"));
+            .any(|a| a.get("type").and_then(Json::as_str) == Some("agent_trace"));
     if !uses {
         return;
     }
     let granted = array("attachments").iter().any(|a| {
-        a.get("type").and_then(Value::as_str) == Some("lawful_basis")
+        a.get("type").and_then(Json::as_str) == Some("lawful_basis")
             && a.get("body")
                 .and_then(|b| b.get("purpose_grants"))
-                .and_then(Value::as_array)
+                .and_then(Json::as_array)
                 .is_some_and(|grants| {
                     grants.iter().any(|g| {
-                        g.get("purpose").and_then(Value::as_str) == Some("agent_session_recording")
-                            && g.get("granted").and_then(Value::as_bool) == Some(true)
+                        g.get("purpose").and_then(Json::as_str) == Some("agent_session_recording")
+                            && g.get("granted").and_then(Json::as_bool) == Some(true)
                     })
                 })
     });

@@ -18,6 +18,7 @@ mod dialog_links;
 mod dialog_session;
 mod envelope;
 mod extensions;
+mod fast;
 mod party;
 pub mod primitives;
 mod toplevel;
@@ -28,9 +29,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::form::Form;
-use crate::read::{ReadLimits, json_type, read};
+use crate::read::{ReadLimits, read};
+use crate::tree::{Json, JsonObj, View};
 use crate::version::{self, VersionInfo};
-use content::{Ptr, member, quote};
+use content::{Ptr, non_null, quote};
 use primitives::is_date;
 
 /// How bad a finding is.
@@ -157,6 +159,15 @@ impl Report {
 /// Reads and validates bytes. Read failures (size, gzip, syntax, UTF-8,
 /// duplicates, non-object) become findings of at pointer `""`.
 pub fn validate_bytes(bytes: &[u8], options: &Options) -> Report {
+    if let Some(report) = fast::validate(bytes, options) {
+        return report;
+    }
+    validate_bytes_with_reader(bytes, options)
+}
+
+/// [`validate_bytes`] through the bounded reader and a [`serde_json::Value`]
+/// tree only (no fast path): the reference the fast path is tested against.
+pub fn validate_bytes_with_reader(bytes: &[u8], options: &Options) -> Report {
     match read(bytes, &options.limits) {
         Ok(doc) => validate_object(&doc.object, options),
         Err(e) => Report {
@@ -201,7 +212,7 @@ pub fn validate_object(object: &Map<String, Value>, options: &Options) -> Report
 }
 
 /// A document with no determinable form.
-fn no_form(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+fn no_form<O: JsonObj>(ctx: &mut Ctx<'_>, object: &O) {
     let hint = if object.contains_key("cyphertext") {
         " (`cyphertext` is a misspelling of `ciphertext`)"
     } else if object.contains_key("payload") || object.contains_key("signatures") {
@@ -222,7 +233,7 @@ fn no_form(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
 
 /// Validates an unsigned vCon object and reports a legacy syntax when
 /// its members or its `vcon` value say so.
-fn validate_document(ctx: &mut Ctx<'_>, object: &Map<String, Value>) -> VersionInfo {
+fn validate_document<O: JsonObj>(ctx: &mut Ctx<'_>, object: &O) -> VersionInfo {
     validate_unsigned(ctx, object);
     let version = version::detect(object);
     if version.is_legacy() {
@@ -237,7 +248,7 @@ fn validate_document(ctx: &mut Ctx<'_>, object: &Map<String, Value>) -> VersionI
 /// so the per-array modules skip elements that are not objects without
 /// reporting them again; `content::check_object` is called for every object
 /// that may carry a file.
-pub(crate) fn validate_unsigned(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
+pub(crate) fn validate_unsigned<O: JsonObj>(ctx: &mut Ctx<'_>, object: &O) {
     toplevel::check(ctx, object);
     party::check(ctx, object);
     dialog::check(ctx, object);
@@ -256,13 +267,16 @@ const LENIENT_DOWNGRADES: &[&str] = &["R-3", "R-15"];
 /// Shared state of one validation run.
 pub(crate) struct Ctx<'a> {
     pub(crate) options: &'a Options,
-    pub(crate) root: &'a Map<String, Value>,
     pub(crate) findings: Vec<Finding>,
     /// Whether the object being checked is the payload of a signed vCon.
     pub(crate) in_payload: bool,
     /// Which of [`KNOWN_EXTENSIONS`] the root's `extensions` lists, found
     /// once so that per-member questions cost nothing.
     listed: [bool; KNOWN_EXTENSIONS.len()],
+    /// Whether the root has a non-empty `redacted` object.
+    redacted: bool,
+    /// Length of the root's `parties` array (0 when absent or not an array).
+    party_count: usize,
 }
 
 /// Extension tokens whose members or values the rules recognise.
@@ -275,13 +289,20 @@ const KNOWN_EXTENSIONS: [&str; 5] = [
 ];
 
 impl<'a> Ctx<'a> {
-    fn new(options: &'a Options, root: &'a Map<String, Value>) -> Self {
+    fn new<O: JsonObj>(options: &'a Options, root: &O) -> Self {
         Self {
             options,
-            root,
             findings: Vec::new(),
             in_payload: false,
             listed: listed_extensions(root),
+            redacted: root
+                .get("redacted")
+                .and_then(Json::as_object)
+                .is_some_and(|m| !m.is_empty()),
+            party_count: root
+                .get("parties")
+                .and_then(Json::as_array)
+                .map_or(0, <[_]>::len),
         }
     }
 
@@ -348,24 +369,21 @@ impl<'a> Ctx<'a> {
 
     /// Whether the vCon is a redacted one (content may then be missing).
     pub(crate) fn is_redacted(&self) -> bool {
-        matches!(self.root.get("redacted"), Some(Value::Object(m)) if !m.is_empty())
+        self.redacted
     }
 
     /// Number of parties (0 when `parties` is absent or not an array).
     pub(crate) fn party_count(&self) -> usize {
-        match self.root.get("parties") {
-            Some(Value::Array(a)) => a.len(),
-            _ => 0,
-        }
+        self.party_count
     }
 
-    /// Whether the root's `extensions` lists `name`.
+    /// Whether the root's `extensions` lists `name`, one of [`KNOWN_EXTENSIONS`]
+    /// (always false for other names).
     pub(crate) fn lists_extension(&self, name: &str) -> bool {
-        match KNOWN_EXTENSIONS.iter().position(|k| *k == name) {
-            Some(i) => self.listed[i],
-            None => matches!(self.root.get("extensions"), Some(Value::Array(a))
-                if a.iter().any(|v| v.as_str() == Some(name))),
-        }
+        KNOWN_EXTENSIONS
+            .iter()
+            .position(|k| *k == name)
+            .is_some_and(|i| self.listed[i])
     }
 
     fn legacy_note(&mut self, version: &VersionInfo) {
@@ -410,7 +428,7 @@ impl Want {
         }
     }
 
-    fn accepts(self, v: &Value) -> bool {
+    fn accepts(self, v: &impl Json) -> bool {
         match self {
             Self::Str => v.is_string(),
             Self::Date => v.as_str().is_some_and(is_date),
@@ -436,16 +454,16 @@ struct Fields<'c, 'a> {
 impl Fields<'_, '_> {
     /// The member `name` of `obj` (at `at`) if it is what `want` says;
     /// otherwise reports it (missing only when `required`) and returns `None`.
-    fn get<'v>(
+    fn get<'v, O: JsonObj>(
         &mut self,
-        obj: &'v Map<String, Value>,
+        obj: &'v O,
         name: &str,
         want: Want,
         required: bool,
         at: &Ptr<'_>,
-    ) -> Option<&'v Value> {
+    ) -> Option<&'v O::Val> {
         let v = match obj.get(name) {
-            Some(Value::Null) if want != Want::DateOrNull => None,
+            Some(v) if v.is_null() && want != Want::DateOrNull => None,
             other => other,
         };
         let Some(v) = v else {
@@ -457,10 +475,10 @@ impl Fields<'_, '_> {
         if want.accepts(v) {
             return Some(v);
         }
-        let found = match v {
-            Value::String(s) => quote(s),
-            Value::Number(n) => n.to_string(),
-            other => json_type(other).to_owned(),
+        let found = match v.view() {
+            View::String(s) => quote(s),
+            View::Number(n) => n.to_string(),
+            other => other.type_name().to_owned(),
         };
         self.error(
             at.key(name),
@@ -475,12 +493,8 @@ impl Fields<'_, '_> {
     }
 
     /// `encoding` must be `json` (or one of `also`) and `body` an object.
-    fn json_body<'v>(
-        &mut self,
-        obj: &'v Map<String, Value>,
-        at: &Ptr<'_>,
-    ) -> Option<&'v Map<String, Value>> {
-        let encoding = member(obj, "encoding").and_then(Value::as_str);
+    fn json_body<'v, O: JsonObj>(&mut self, obj: &'v O, at: &Ptr<'_>) -> Option<&'v O> {
+        let encoding = non_null(obj, "encoding").and_then(Json::as_str);
         if encoding != Some("json") {
             self.error(
                 at.key("encoding"),
@@ -495,10 +509,10 @@ impl Fields<'_, '_> {
 }
 
 /// Which of [`KNOWN_EXTENSIONS`] `root.extensions` lists (one scan).
-fn listed_extensions(root: &Map<String, Value>) -> [bool; KNOWN_EXTENSIONS.len()] {
+fn listed_extensions<O: JsonObj>(root: &O) -> [bool; KNOWN_EXTENSIONS.len()] {
     let mut listed = [false; KNOWN_EXTENSIONS.len()];
-    if let Some(Value::Array(names)) = root.get("extensions") {
-        for name in names.iter().filter_map(Value::as_str) {
+    if let Some(names) = root.get("extensions").and_then(Json::as_array) {
+        for name in names.iter().filter_map(Json::as_str) {
             if let Some(i) = KNOWN_EXTENSIONS.iter().position(|k| *k == name) {
                 listed[i] = true;
             }

@@ -2,46 +2,43 @@
 //! syntax, `tel` as a TEL URL, `type` values, `name` with `validation`, and the
 //! `civicaddress` object.
 
-use serde_json::{Map, Value};
-
 use super::Ctx;
 use super::content::quote;
-use crate::read::json_type;
+use crate::tree::{Json, JsonObj, View};
 
 /// Values core-03 recommends for party `type`.
 const PARTY_TYPES: &[&str] = &["person", "bot", "organization"];
 
 /// Runs the rules of this module on every party.
-pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    let Some(Value::Array(parties)) = object.get("parties") else {
+pub(super) fn check<O: JsonObj>(ctx: &mut Ctx<'_>, object: &O) {
+    let Some(parties) = object.get("parties").and_then(Json::as_array) else {
         return;
     };
     for (i, party) in parties.iter().enumerate() {
         // Non-objects are reported by R-9; `{}` is a legal unknown participant.
-        if let Value::Object(party) = party {
+        if let Some(party) = party.as_object() {
             check_party(ctx, i, party);
         }
     }
 }
 
 /// One pass over the party's members (no lookups by name).
-fn check_party(ctx: &mut Ctx<'_>, i: usize, party: &Map<String, Value>) {
+fn check_party<O: JsonObj>(ctx: &mut Ctx<'_>, i: usize, party: &O) {
     let mut name = None;
     let mut validation = false;
-    for (key, v) in party {
+    for (key, v) in party.members() {
         if v.is_null() {
             continue;
         }
-        let key = key.as_str();
         match key {
             "civicaddress" => civicaddress(ctx, i, v),
             "tel" | "sip" | "stir" | "mailto" | "name" | "did" | "validation" | "gmlpos"
             | "uuid" | "type" | "org" | "dept" => {
-                let Value::String(s) = v else {
+                let View::String(s) = v.view() else {
                     ctx.error(
                         "R-38",
                         format!("/parties/{i}/{key}"),
-                        format!("party `{key}` must be a string, found {}", json_type(v)),
+                        format!("party `{key}` must be a string, found {}", v.type_name()),
                     );
                     continue;
                 };
@@ -113,16 +110,16 @@ fn party_type(ctx: &mut Ctx<'_>, i: usize, t: &str) {
 }
 
 /// `civicaddress` is an object of lower-case names with string values.
-fn civicaddress(ctx: &mut Ctx<'_>, i: usize, v: &Value) {
-    let Value::Object(address) = v else {
+fn civicaddress(ctx: &mut Ctx<'_>, i: usize, v: &impl Json) {
+    let View::Object(address) = v.view() else {
         ctx.error(
             "R-38",
             format!("/parties/{i}/civicaddress"),
-            format!("`civicaddress` must be an object, found {}", json_type(v)),
+            format!("`civicaddress` must be an object, found {}", v.type_name()),
         );
         return;
     };
-    for (key, value) in address {
+    for (key, value) in address.members() {
         if key.bytes().any(|b| b.is_ascii_uppercase()) {
             ctx.error(
                 "R-38",
@@ -137,7 +134,7 @@ fn civicaddress(ctx: &mut Ctx<'_>, i: usize, v: &Value) {
                 format!(
                     "civic address element {} must be a string, found {}",
                     quote(key),
-                    json_type(value)
+                    value.type_name()
                 ),
             );
         }

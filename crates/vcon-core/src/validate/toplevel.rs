@@ -9,43 +9,56 @@
 //! R-8, R-43 and R-44 (`redacted`, `amended`, `group`) are in [`super::analysis`].
 
 use chrono::DateTime;
-use serde_json::{Map, Value};
 
 use super::Ctx;
 use super::content::quote;
 use super::primitives::{is_uuid_text, uuid_version};
-use crate::read::json_type;
+use crate::tree::{Json, JsonObj, View};
 use crate::version::Syntax;
 
 /// The top-level members the rules look at, found in one pass over the
 /// object (`null` counts as absent), so that no member is looked up by name.
-#[derive(Default)]
-struct Top<'v> {
-    vcon: Option<&'v Value>,
-    uuid: Option<&'v Value>,
-    created_at: Option<&'v Value>,
-    updated_at: Option<&'v Value>,
-    extensions: Option<&'v Value>,
-    critical: Option<&'v Value>,
-    must_support: Option<&'v Value>,
-    must_understand: Option<&'v Value>,
-    redacted: Option<&'v Value>,
-    amended: Option<&'v Value>,
-    appended: Option<&'v Value>,
-    group: Option<&'v Value>,
-    subject: Option<&'v Value>,
+struct Top<'v, J> {
+    vcon: Option<&'v J>,
+    uuid: Option<&'v J>,
+    created_at: Option<&'v J>,
+    updated_at: Option<&'v J>,
+    extensions: Option<&'v J>,
+    critical: Option<&'v J>,
+    must_support: Option<&'v J>,
+    must_understand: Option<&'v J>,
+    redacted: Option<&'v J>,
+    amended: Option<&'v J>,
+    appended: Option<&'v J>,
+    group: Option<&'v J>,
+    subject: Option<&'v J>,
     /// `parties`, `dialog`, `analysis`, `attachments`, in [`ARRAYS`] order.
-    arrays: [Option<&'v Value>; 4],
+    arrays: [Option<&'v J>; 4],
 }
 
 /// The four top-level arrays of objects.
 const ARRAYS: [&str; 4] = ["parties", "dialog", "analysis", "attachments"];
 
-impl<'v> Top<'v> {
-    fn of(object: &'v Map<String, Value>) -> Self {
-        let mut top = Self::default();
-        for (key, v) in object.iter().filter(|(_, v)| !v.is_null()) {
-            let slot = match key.as_str() {
+impl<'v, J: Json> Top<'v, J> {
+    fn of(object: &'v J::Obj) -> Self {
+        let mut top = Self {
+            vcon: None,
+            uuid: None,
+            created_at: None,
+            updated_at: None,
+            extensions: None,
+            critical: None,
+            must_support: None,
+            must_understand: None,
+            redacted: None,
+            amended: None,
+            appended: None,
+            group: None,
+            subject: None,
+            arrays: [None; 4],
+        };
+        for (key, v) in object.members().filter(|(_, v)| !v.is_null()) {
+            let slot = match key {
                 "vcon" => &mut top.vcon,
                 "uuid" => &mut top.uuid,
                 "created_at" => &mut top.created_at,
@@ -72,8 +85,8 @@ impl<'v> Top<'v> {
 }
 
 /// Runs the rules of this module.
-pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
-    let top = Top::of(object);
+pub(super) fn check<O: JsonObj>(ctx: &mut Ctx<'_>, object: &O) {
+    let top = Top::<O::Val>::of(object);
     vcon_member(ctx, top.vcon);
     uuid(ctx, top.uuid);
     dates(ctx, &top);
@@ -85,11 +98,11 @@ pub(super) fn check(ctx: &mut Ctx<'_>, object: &Map<String, Value>) {
 }
 
 /// R-1: `vcon`, when present, is "0.4.0".
-fn vcon_member(ctx: &mut Ctx<'_>, vcon: Option<&Value>) {
-    match vcon {
+fn vcon_member<J: Json>(ctx: &mut Ctx<'_>, vcon: Option<&J>) {
+    match vcon.map(Json::view) {
         None => {}
-        Some(Value::String(s)) if s == Syntax::V0_4_0.as_str() => {}
-        Some(Value::String(s)) if Syntax::from_str_opt(s).is_some() => ctx.error(
+        Some(View::String(s)) if s == Syntax::V0_4_0.as_str() => {}
+        Some(View::String(s)) if Syntax::from_str_opt(s).is_some() => ctx.error(
             "R-1",
             "/vcon",
             format!(
@@ -98,7 +111,7 @@ fn vcon_member(ctx: &mut Ctx<'_>, vcon: Option<&Value>) {
                 quote(s)
             ),
         ),
-        Some(Value::String(s)) => ctx.error(
+        Some(View::String(s)) => ctx.error(
             "R-1",
             "/vcon",
             format!(
@@ -111,17 +124,17 @@ fn vcon_member(ctx: &mut Ctx<'_>, vcon: Option<&Value>) {
             "/vcon",
             format!(
                 "`vcon` must be the string \"0.4.0\", found {}",
-                json_type(other)
+                other.type_name()
             ),
         ),
     }
 }
 
 /// R-2: `uuid` is present and a UUID; SHOULD be version 8.
-fn uuid(ctx: &mut Ctx<'_>, uuid: Option<&Value>) {
-    match uuid {
+fn uuid<J: Json>(ctx: &mut Ctx<'_>, uuid: Option<&J>) {
+    match uuid.map(Json::view) {
         None => ctx.error("R-2", "/uuid", "`uuid` is missing; every vCon needs one"),
-        Some(Value::String(s)) if is_uuid_text(s) => {
+        Some(View::String(s)) if is_uuid_text(s) => {
             let version = uuid_version(s).unwrap_or(0);
             if version != 8 {
                 ctx.warning(
@@ -134,7 +147,7 @@ fn uuid(ctx: &mut Ctx<'_>, uuid: Option<&Value>) {
                 );
             }
         }
-        Some(Value::String(s)) => ctx.error(
+        Some(View::String(s)) => ctx.error(
             "R-2",
             "/uuid",
             format!(
@@ -145,13 +158,13 @@ fn uuid(ctx: &mut Ctx<'_>, uuid: Option<&Value>) {
         Some(other) => ctx.error(
             "R-2",
             "/uuid",
-            format!("`uuid` must be a UUID string, found {}", json_type(other)),
+            format!("`uuid` must be a UUID string, found {}", other.type_name()),
         ),
     }
 }
 
 /// R-3 and R-4: `created_at` and `updated_at`.
-fn dates(ctx: &mut Ctx<'_>, top: &Top<'_>) {
+fn dates<J: Json>(ctx: &mut Ctx<'_>, top: &Top<'_, J>) {
     let created = match top.created_at {
         None => {
             ctx.error(
@@ -183,11 +196,11 @@ fn date_value(
     ctx: &mut Ctx<'_>,
     rule: &'static str,
     name: &str,
-    v: &Value,
+    v: &impl Json,
 ) -> Option<DateTime<chrono::FixedOffset>> {
     let pointer = || format!("/{name}");
-    match v {
-        Value::String(s) => match DateTime::parse_from_rfc3339(s) {
+    match v.view() {
+        View::String(s) => match DateTime::parse_from_rfc3339(s) {
             Ok(t) => Some(t),
             Err(_) => {
                 ctx.error(
@@ -208,7 +221,7 @@ fn date_value(
                 pointer(),
                 format!(
                     "`{name}` must be an RFC 3339 date-time string, found {}",
-                    json_type(other)
+                    other.type_name()
                 ),
             );
             None
@@ -219,7 +232,7 @@ fn date_value(
 /// R-5, R-6, R-7 (critical names also in `extensions`), and the same for the
 /// aliases `must_support` (0.3.0) and `must_understand` (vcon-dev docs), whose
 /// names R-6 treats like `critical`'s.
-fn extension_lists(ctx: &mut Ctx<'_>, top: &Top<'_>) {
+fn extension_lists<J: Json>(ctx: &mut Ctx<'_>, top: &Top<'_, J>) {
     let extensions = top.extensions;
     string_list(ctx, "extensions", extensions);
     let listed = ListedNames::of(extensions);
@@ -233,11 +246,11 @@ fn extension_lists(ctx: &mut Ctx<'_>, top: &Top<'_>) {
             continue;
         };
         string_list(ctx, name, Some(list));
-        let Value::Array(items) = list else {
+        let View::Array(items) = list.view() else {
             continue;
         };
         for (i, item) in items.iter().enumerate() {
-            let Value::String(ext) = item else {
+            let View::String(ext) = item.view() else {
                 continue;
             };
             if !ctx.options.supports(ext) {
@@ -266,10 +279,10 @@ fn extension_lists(ctx: &mut Ctx<'_>, top: &Top<'_>) {
 }
 
 /// R-5: `value`, if present, is an array of strings.
-fn string_list(ctx: &mut Ctx<'_>, name: &str, value: Option<&Value>) {
-    match value {
+fn string_list<J: Json>(ctx: &mut Ctx<'_>, name: &str, value: Option<&J>) {
+    match value.map(Json::view) {
         None => {}
-        Some(Value::Array(items)) => {
+        Some(View::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 if !item.is_string() {
                     ctx.error(
@@ -277,7 +290,7 @@ fn string_list(ctx: &mut Ctx<'_>, name: &str, value: Option<&Value>) {
                         format!("/{name}/{i}"),
                         format!(
                             "`{name}` entries must be extension names (strings), found {}",
-                            json_type(item)
+                            item.type_name()
                         ),
                     );
                 }
@@ -288,7 +301,7 @@ fn string_list(ctx: &mut Ctx<'_>, name: &str, value: Option<&Value>) {
             format!("/{name}"),
             format!(
                 "`{name}` must be an array of extension names, found {}",
-                json_type(other)
+                other.type_name()
             ),
         ),
     }
@@ -296,18 +309,18 @@ fn string_list(ctx: &mut Ctx<'_>, name: &str, value: Option<&Value>) {
 
 /// The names in `extensions`, searchable in O(log n) when the list is long
 /// (a scan is cheaper for the usual handful of names).
-enum ListedNames<'v> {
-    Short(&'v [Value]),
+enum ListedNames<'v, J> {
+    Short(&'v [J]),
     Long(std::collections::BTreeSet<&'v str>),
 }
 
-impl<'v> ListedNames<'v> {
-    fn of(extensions: Option<&'v Value>) -> Self {
-        match extensions {
-            Some(Value::Array(a)) if a.len() > 16 => {
-                Self::Long(a.iter().filter_map(Value::as_str).collect())
+impl<'v, J: Json> ListedNames<'v, J> {
+    fn of(extensions: Option<&'v J>) -> Self {
+        match extensions.map(Json::view) {
+            Some(View::Array(a)) if a.len() > 16 => {
+                Self::Long(a.iter().filter_map(Json::as_str).collect())
             }
-            Some(Value::Array(a)) => Self::Short(a),
+            Some(View::Array(a)) => Self::Short(a),
             _ => Self::Short(&[]),
         }
     }
@@ -322,16 +335,16 @@ impl<'v> ListedNames<'v> {
 
 /// R-9 and R-10: the four arrays hold objects; `parties` is present. Also the
 /// type of `subject` (a string).
-fn arrays(ctx: &mut Ctx<'_>, top: &Top<'_>) {
+fn arrays<J: Json>(ctx: &mut Ctx<'_>, top: &Top<'_, J>) {
     for (name, value) in ARRAYS.into_iter().zip(top.arrays) {
-        match value {
+        match value.map(Json::view) {
             None if name == "parties" => ctx.warning(
                 "R-10",
                 "/parties",
                 "`parties` is missing; core-03 lists it without \"optional\"",
             ),
             None => {}
-            Some(Value::Array(items)) => {
+            Some(View::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
                     if !item.is_object() {
                         ctx.error(
@@ -340,7 +353,7 @@ fn arrays(ctx: &mut Ctx<'_>, top: &Top<'_>) {
                             format!(
                                 "`{name}` entries must be objects (an empty object {{}} is the \
                                  placeholder for a removed entry), found {}",
-                                json_type(item)
+                                item.type_name()
                             ),
                         );
                     }
@@ -351,7 +364,7 @@ fn arrays(ctx: &mut Ctx<'_>, top: &Top<'_>) {
                 format!("/{name}"),
                 format!(
                     "`{name}` must be an array of objects, found {}",
-                    json_type(other)
+                    other.type_name()
                 ),
             ),
         }
@@ -360,7 +373,7 @@ fn arrays(ctx: &mut Ctx<'_>, top: &Top<'_>) {
         ctx.error(
             "R-9",
             "/subject",
-            format!("`subject` must be a string, found {}", json_type(v)),
+            format!("`subject` must be a string, found {}", v.type_name()),
         );
     }
 }
@@ -424,7 +437,7 @@ enum Known {
 }
 
 /// Classifies a non-core member; `None` when another rule reports it.
-fn classify(kind: Kind, name: &str, value: &Value) -> Option<Known> {
+fn classify(kind: Kind, name: &str, value: &impl Json) -> Option<Known> {
     use Known::{Extension, Legacy};
     Some(match (kind, name) {
         (Kind::Top, "appended") => Legacy("`appended` is the pre-0.4.0 name of `amended`"),
@@ -496,8 +509,8 @@ struct Accounting<'v> {
 const MAX_PENDING: usize = 32;
 
 impl<'v> Accounting<'v> {
-    fn object(&mut self, ctx: &mut Ctx<'_>, kind: Kind, loc: Loc, object: &'v Map<String, Value>) {
-        for (name, value) in object {
+    fn object<O: JsonObj>(&mut self, ctx: &mut Ctx<'_>, kind: Kind, loc: Loc, object: &'v O) {
+        for (name, value) in object.members() {
             if is_core(kind, name) {
                 continue;
             }
@@ -580,9 +593,12 @@ impl<'v> Accounting<'v> {
 }
 
 /// R-7, R-11 and R-50 over the member names of every object of the document.
-fn members<'v>(ctx: &mut Ctx<'_>, object: &'v Map<String, Value>, top: &Top<'v>) {
+fn members<'v, O: JsonObj>(ctx: &mut Ctx<'_>, object: &'v O, top: &Top<'v, O::Val>) {
     let mut acc = Accounting {
-        extensions_empty: !matches!(top.extensions, Some(Value::Array(a)) if !a.is_empty()),
+        extensions_empty: top
+            .extensions
+            .and_then(Json::as_array)
+            .is_none_or(<[_]>::is_empty),
         pending: Vec::new(),
         more_names: 0,
     };
@@ -593,11 +609,11 @@ fn members<'v>(ctx: &mut Ctx<'_>, object: &'v Map<String, Value>, top: &Top<'v>)
     acc.object(ctx, Kind::Top, root, object);
     let kinds = [Kind::Party, Kind::Dialog, Kind::Analysis, Kind::Attachment];
     for ((array, kind), value) in ARRAYS.into_iter().zip(kinds).zip(top.arrays) {
-        let Some(Value::Array(items)) = value else {
+        let Some(items) = value.and_then(Json::as_array) else {
             continue;
         };
         for (i, item) in items.iter().enumerate() {
-            if let Value::Object(o) = item {
+            if let Some(o) = item.as_object() {
                 let loc = Loc {
                     array,
                     index: Some(i),
@@ -607,7 +623,7 @@ fn members<'v>(ctx: &mut Ctx<'_>, object: &'v Map<String, Value>, top: &Top<'v>)
         }
     }
     for (array, value) in [("redacted", top.redacted), ("amended", top.amended)] {
-        if let Some(Value::Object(o)) = value {
+        if let Some(o) = value.and_then(Json::as_object) {
             acc.object(ctx, Kind::Reference, Loc { array, index: None }, o);
         }
     }
