@@ -280,7 +280,15 @@ impl ChainRunner {
                     tenant: stored.meta.tenant.clone(),
                     ..RecordOptions::default()
                 };
-                let record = VconRecord::from_bytes(bytes, &options)
+                // The record's search fields come from the object the links
+                // left, not from parsing the bytes again.
+                let form = Some(doc.form());
+                let parsed = vcon_core::Document {
+                    object: doc.into_object(),
+                    form,
+                    gzipped: false,
+                };
+                let record = VconRecord::from_document(bytes, parsed, &options)
                     .map_err(|e| store_err("write back", StoreError::from(e)))?;
                 Some(WriteBack {
                     record,
