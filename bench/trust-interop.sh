@@ -14,7 +14,8 @@
 #    must accept each; a tampered copy must be refused;
 # 4. Python -> vconkit: the library signs the small vCon (`Vcon.sign`, with a
 #    key of its own and with our leaf key) and `vcon verify --public-key` must
-#    accept it (exit 0, with the R-39 warnings its shape earns); without a key
+#    accept it (exit 0, with the R-39 warnings its shape earns), and so must
+#    `vcon validate` (exit 0, R-39 warnings); without a key
 #    (--trust only) and tampered, it must be refused (exit 1);
 # 5. times the library's sign/verify (bench/trust_interop.py py-time: best of
 #    ROUNDS rounds of N operations, in-process), the whole `vcon sign` and
@@ -139,6 +140,9 @@ json.dump(v, open(sys.argv[2], "w"))
 EOF
 expect 1 "vcon refuses the library's output once tampered" \
     "$VCON" verify "$OUT/py/py-tampered.vcon" --public-key "$OUT/py/py-signed.pub.pem"
+expect 0 "vcon validate accepts the library's output, with R-39 warnings (no header, members beside the JWS)" \
+    "$VCON" validate "$OUT/py/py-signed.vcon"
+
 say "How vcon validate sees the library's signed output (for the record)"
 "$VCON" validate --profile strict "$OUT/py/py-signed.vcon" 2>&1 | sed 's/^/        /' || true
 
