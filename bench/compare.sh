@@ -45,7 +45,7 @@ if [[ -z "${PY312:-}" ]]; then
 fi
 mkdir -p "$OUT"
 
-say() { printf '\n== %s\n' "$*" >&2; }
+say() { printf '\n== %s   [%s]\n' "$*" "$(uptime | sed 's/.*load average/load average/')" >&2; }
 
 say "Python virtualenv $VENV (vcon==0.10.0)"
 if [[ ! -x "$VENV/bin/python" ]]; then
@@ -111,7 +111,7 @@ py = json.load(open(sys.argv[1]))
 hf = json.load(open(sys.argv[2]))
 count = int(sys.argv[3])
 print(f"corpus: {count} realistic vCons, {py['bytes']:,} bytes ({py['bytes'] // count} bytes average)")
-print(f"cores: {os.cpu_count()}")
+print(f"cores: {os.cpu_count()}; load average now: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 print(f"python {py['python']} vcon {py['vcon_version']} Vcon.validate_json, texts in memory: "
       f"{py['rate']:,.0f} vCons/s wall (best of {len(py['rounds_seconds'])}: {py['best_seconds']:.3f} s), "
       f"{py['cpu_rate']:,.0f} vCons per CPU-second; "

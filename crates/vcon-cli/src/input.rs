@@ -67,7 +67,12 @@ impl Input {
 }
 
 fn read_file_bounded(path: &Path, max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
-    let mut file = File::open(path)?;
+    read_open_file_bounded(File::open(path)?, max)
+}
+
+/// Reads an opened file to its end, refusing more than `max` bytes
+/// (`Ok(Err(size))`) and directories.
+pub fn read_open_file_bounded(mut file: File, max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
     let meta = file.metadata()?;
     if meta.is_dir() {
         return Err(std::io::Error::new(
@@ -146,26 +151,53 @@ pub fn expand(operands: &[PathBuf]) -> Result<Vec<Result<Input, ListError>>> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<Result<Input, ListError>>) {
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+    // Walked unsorted, then sorted once on a key computed once per item: the
+    // path with `/` replaced by NUL. Every path starts with `dir`, and a NUL
+    // sorts before any byte of a name, so this is the order of a walk sorted by
+    // file name in every directory (walkdir's `sort_by_file_name`, which parses
+    // both paths on every comparison); errors sort at the path they name.
+    let mut found: Vec<(Vec<u8>, Result<Input, ListError>)> = Vec::new();
+    for entry in walkdir::WalkDir::new(dir) {
         match entry {
             Ok(e) => {
                 let picked = has_walk_suffix(e.file_name().as_encoded_bytes())
                     && (e.file_type().is_file()
                         || (e.file_type().is_symlink() && e.path().is_file()));
                 if picked {
-                    out.push(Ok(Input::File(e.into_path())));
+                    found.push((sort_key(e.path()), Ok(Input::File(e.into_path()))));
                 }
             }
-            Err(e) => out.push(Err(ListError {
-                path: e
-                    .path()
-                    .map_or_else(|| dir.display().to_string(), |p| p.display().to_string()),
-                message: e
-                    .io_error()
-                    .map_or_else(|| e.to_string(), ToString::to_string),
-            })),
+            Err(e) => found.push((
+                sort_key(e.path().unwrap_or(dir)),
+                Err(ListError {
+                    path: e
+                        .path()
+                        .map_or_else(|| dir.display().to_string(), |p| p.display().to_string()),
+                    message: e
+                        .io_error()
+                        .map_or_else(|| e.to_string(), ToString::to_string),
+                }),
+            )),
         }
     }
+    // Stable: items with equal keys keep their walk order.
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    out.extend(found.into_iter().map(|(_, item)| item));
+}
+
+/// The walk order key of `path`: its bytes with each `/` replaced by NUL.
+fn sort_key(path: &Path) -> Vec<u8> {
+    path.as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .map(|&b| {
+            if std::path::is_separator(char::from(b)) {
+                0
+            } else {
+                b
+            }
+        })
+        .collect()
 }
 
 /// Whether a file name ends with one of [`WALK_SUFFIXES`], ignoring ASCII case.
@@ -195,6 +227,48 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// The sorted-once walk lists files in the order of walkdir's
+    /// `sort_by_file_name` walk, over names where a path-wise and a byte-wise
+    /// order would differ.
+    #[test]
+    fn walk_order_is_sorted_walkdir_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let dirs = [
+            "a", "a.b", "a-b", "ab", "a/b", "a/b.c", "A", "z", "a b", "é",
+        ];
+        for d in dirs {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        for d in dirs.iter().chain(&[""]) {
+            for f in [
+                "a.json", "a.vcon", "a.b.json", "b.json", "B.VCON", "a-.json", "é.json",
+            ] {
+                std::fs::write(root.join(d).join(f), b"{}").unwrap();
+            }
+        }
+        let mut ours = Vec::new();
+        walk(root, &mut ours);
+        let reference: Vec<PathBuf> = walkdir::WalkDir::new(root)
+            .sort_by_file_name()
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| {
+                e.file_type().is_file() && has_walk_suffix(e.file_name().as_encoded_bytes())
+            })
+            .map(walkdir::DirEntry::into_path)
+            .collect();
+        let ours: Vec<PathBuf> = ours
+            .into_iter()
+            .map(|i| match i.unwrap() {
+                Input::File(p) => p,
+                Input::Stdin => unreachable!(),
+            })
+            .collect();
+        assert_eq!(ours.len(), 77);
+        assert_eq!(ours, reference);
+    }
 
     #[test]
     fn suffixes() {

@@ -44,8 +44,9 @@ pub fn parse(bytes: &[u8], max_depth: usize) -> Result<Obj<'_>, NotFast> {
         bytes,
         pos: 0,
         max_depth: max_depth.min(HARD_DEPTH),
-        members: Vec::new(),
-        elements: Vec::new(),
+        // Enough for a typical vCon's open objects and arrays without regrowing.
+        members: Vec::with_capacity(32),
+        elements: Vec::with_capacity(16),
     };
     p.skip_ws();
     if p.peek() != Some(b'{') {

@@ -89,7 +89,7 @@ fn check<'a>(item: &'a Result<Input, ListError>, options: &Options) -> Checked<'
             };
         }
     };
-    match input.read_bounded(options.limits.max_bytes) {
+    match super::open::read_bounded(input, options.limits.max_bytes) {
         Ok(Ok(bytes)) => {
             let report = validate_bytes(&bytes, options);
             let parsed = !is_read_failure(&report);

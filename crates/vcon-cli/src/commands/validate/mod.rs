@@ -1,6 +1,7 @@
 //! `vcon validate`: check vCons against the rules of draft-ietf-vcon-vcon-core-03.
 
 mod batch;
+mod open;
 mod render;
 
 use std::path::PathBuf;
