@@ -22,7 +22,8 @@
 #      vcon process, all threads; process_time of Python), the latter being the
 #      fair comparison when other jobs share the machine.
 #
-# Environment: COUNT (30000), SEED (1), RUNS (5), PY_ROUNDS (3),
+# Environment: COUNT (30000), SEED (1), RUNS (5), PY_ROUNDS (3), SKIP_BUILD (unset;
+# set it to time the binaries already built instead of rebuilding),
 # VENV (bench/.venv), CORPUS (bench/corpus/realistic), PY312 (pyenv's 3.12.1),
 # OUT (target/bench-compare: hyperfine and python JSON results).
 set -euo pipefail
@@ -57,8 +58,12 @@ fi
 "$VENV/bin/python" --version >&2
 
 say "Release build of vcon and gen_corpus"
-cargo build --release --quiet -p vcon --bin vcon
-cargo build --release --quiet -p vcon-core --example gen_corpus
+if [[ -z "${SKIP_BUILD:-}" ]]; then
+    cargo build --release --quiet -p vcon --bin vcon
+    cargo build --release --quiet -p vcon-core --example gen_corpus
+else
+    echo "SKIP_BUILD set: using the binaries already in target/release" >&2
+fi
 VCON="$ROOT/target/release/vcon"
 GEN="$ROOT/target/release/examples/gen_corpus"
 
