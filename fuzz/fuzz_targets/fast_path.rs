@@ -22,7 +22,11 @@ fuzz_target!(|data: &[u8]| {
         },
         ..Options::default()
     };
-    for options in [Options::default(), Options::with_profile(Profile::Lenient), tight] {
+    for options in [
+        Options::default(),
+        Options::with_profile(Profile::Lenient),
+        tight,
+    ] {
         assert_eq!(
             validate_bytes(data, &options),
             validate_bytes_with_reader(data, &options)
