@@ -8,7 +8,7 @@ use vcon_core::{Form, ReadLimits};
 
 use crate::error::RecordError;
 use crate::ids::{Etag, VconUuid};
-use crate::index::{IndexFields, extract, extract_document};
+use crate::index::{Extracted, IndexFields, extract, extract_document};
 
 /// Default largest vCon a store accepts: 64 MiB.
 pub const DEFAULT_MAX_VCON_BYTES: usize = 64 * 1024 * 1024;
@@ -87,27 +87,7 @@ impl VconRecord {
         bytes: impl Into<Bytes>,
         options: &RecordOptions,
     ) -> Result<Self, RecordError> {
-        let bytes: Bytes = bytes.into();
-        if bytes.len() > options.max_bytes {
-            return Err(RecordError::TooLarge {
-                size: bytes.len(),
-                limit: options.max_bytes,
-            });
-        }
-        if let Some(t) = &options.tenant {
-            check_tenant(t)?;
-        }
-        let extracted = extract(&bytes, options)?;
-        Ok(Self {
-            etag: Etag::of(&bytes),
-            uuid: extracted.uuid,
-            bytes,
-            form: extracted.form,
-            gzipped: extracted.gzipped,
-            created_at: extracted.created_at,
-            tenant: options.tenant.clone(),
-            index: extracted.index,
-        })
+        Self::build(bytes.into(), options, |b| extract(b, options))
     }
 
     /// Like [`VconRecord::from_bytes`], for a caller that has already parsed
@@ -128,7 +108,16 @@ impl VconRecord {
         doc: vcon_core::Document,
         options: &RecordOptions,
     ) -> Result<Self, RecordError> {
-        let bytes: Bytes = bytes.into();
+        Self::build(bytes.into(), options, |_| extract_document(doc, options))
+    }
+
+    /// Checks the size and tenant, then builds the record from what
+    /// `extracted` learns of the bytes.
+    fn build(
+        bytes: Bytes,
+        options: &RecordOptions,
+        extracted: impl FnOnce(&Bytes) -> Result<Extracted, RecordError>,
+    ) -> Result<Self, RecordError> {
         if bytes.len() > options.max_bytes {
             return Err(RecordError::TooLarge {
                 size: bytes.len(),
@@ -138,7 +127,7 @@ impl VconRecord {
         if let Some(t) = &options.tenant {
             check_tenant(t)?;
         }
-        let extracted = extract_document(doc, options)?;
+        let extracted = extracted(&bytes)?;
         Ok(Self {
             etag: Etag::of(&bytes),
             uuid: extracted.uuid,

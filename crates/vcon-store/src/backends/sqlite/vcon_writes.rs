@@ -103,7 +103,12 @@ pub(super) fn put(
             (outcome, id)
         }
         None => {
-            let id = insert_row(conn, record, now)?;
+            // Looked up as absent in this transaction, so the insert happens.
+            let id = insert_new_row(conn, record, now)?.ok_or_else(|| StoreError::Backend {
+                backend: "sqlite",
+                op: format!("insert vCon {}", record.uuid),
+                message: "the uuid appeared within its own transaction".to_owned(),
+            })?;
             set_pending(conn, id)?;
             let outcome = PutOutcome {
                 status: PutStatus::Created,
@@ -156,31 +161,6 @@ fn meta_of(record: &VconRecord, revision: u64, stored: i64, updated: i64) -> Vco
 
 fn size_of(record: &VconRecord) -> i64 {
     i64::try_from(record.bytes.len()).unwrap_or(i64::MAX)
-}
-
-fn insert_row(conn: &Connection, r: &VconRecord, now: i64) -> Result<i64, StoreError> {
-    let created = r.created_at.map(|d| d.timestamp_millis());
-    conn.prepare_cached(
-        "INSERT INTO vcons (uuid, form, etag, revision, created_ms, sort_ms, stored_ms, updated_ms,
-                            size, gzipped, tenant, body)
-         VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10)",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            r.uuid.as_str(),
-            form_name(r.form),
-            r.etag.as_str(),
-            created,
-            created.unwrap_or(now),
-            now,
-            size_of(r),
-            r.gzipped,
-            r.tenant,
-            &r.bytes[..],
-        ])
-    })
-    .map_err(|e| sql_error(format!("insert vCon {}", r.uuid), e))?;
-    Ok(conn.last_insert_rowid())
 }
 
 /// Inserts the row unless its uuid is stored; returns the new row id.
