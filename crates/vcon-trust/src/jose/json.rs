@@ -233,4 +233,72 @@ mod tests {
             );
         }
     }
+
+    /// Any JSON value: strings from the whole of Unicode (control
+    /// characters, quotes, backslashes, astral planes), numbers of every
+    /// kind, nesting.
+    fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+            "[ -~\\\"\\n\\t\\u{1}-\\u{1f}]{0,40}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::vec((any::<String>(), inner), 0..6)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_object_writes_as_serde_json_does(
+            members in proptest::collection::vec((any_key(), any_value()), 0..8),
+            name in any_key(),
+            after in any_key(),
+            value in any_value(),
+        ) {
+            let o: Map<String, Value> = members.into_iter().collect();
+            proptest::prop_assert_eq!(to_vec(&o, Style::Compact), serde_json::to_vec(&o).unwrap());
+            proptest::prop_assert_eq!(
+                to_vec(&o, Style::Pretty),
+                serde_json::to_vec_pretty(&o).unwrap()
+            );
+            let mut want = Map::new();
+            let present = o.contains_key(&name);
+            let anchored = present || o.contains_key(&after);
+            for (k, val) in &o {
+                if *k == name {
+                    want.insert(k.clone(), value.clone());
+                    continue;
+                }
+                want.insert(k.clone(), val.clone());
+                if !present && *k == after {
+                    want.insert(name.clone(), value.clone());
+                }
+            }
+            if !anchored {
+                want.insert(name.clone(), value.clone());
+            }
+            proptest::prop_assert_eq!(
+                to_vec_with(&o, &name, &value, &after),
+                serde_json::to_vec(&want).unwrap()
+            );
+        }
+    }
+
+    /// Member names, often colliding so that replace and insert-after both run.
+    fn any_key() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof!["[a-c]{1,2}", Just("updated_at".to_owned()), any::<String>(),]
+    }
 }
