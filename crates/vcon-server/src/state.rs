@@ -43,7 +43,7 @@ impl WorkerStatus for PoolWorkers {
     fn why_not(&self) -> String {
         if self.flag.running() {
             format!(
-                "{} of {} chain workers have stopped (see the logs)",
+                "{} of {} chain workers have stopped",
                 self.health.started() - self.health.alive().min(self.health.started()),
                 self.health.started()
             )
