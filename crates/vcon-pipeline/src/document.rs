@@ -37,15 +37,12 @@ pub struct VconDoc {
 
 /// What links asked for beyond changing the vCon. The worker carries these
 /// out after the chain: routes even when a link stopped the chain (as the
-/// conserver's `tag_router` pushes before it filters), the expiry only once
-/// the vCon is stored.
+/// conserver's `tag_router` pushes before it filters).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Effects {
     /// Extra lists the vCon's uuid is pushed to (by `tag_router`), in order,
     /// without duplicates.
     pub routes: Vec<String>,
-    /// When the vCon should be erased (by `expire`); the latest request wins.
-    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// Why bytes or an object could not become a [`VconDoc`].
@@ -160,11 +157,6 @@ impl VconDoc {
         if !self.effects.routes.iter().any(|r| r == list) {
             self.effects.routes.push(list.to_owned());
         }
-    }
-
-    /// Asks the worker to record that the vCon expires at `when`.
-    pub fn expire_at(&mut self, when: DateTime<Utc>) {
-        self.effects.expires_at = Some(when);
     }
 
     /// What links asked for so far.

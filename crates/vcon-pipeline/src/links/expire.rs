@@ -5,9 +5,8 @@
 //! added, so a second run moves it), which survives export, which the
 //! store's tag search finds and from which the store learns the expiry
 //! (`vcon_store::Store::expired`; `vcon serve`'s retention sweep erases the
-//! vCon then). It is also handed to the worker
-//! ([`crate::Effects::expires_at`]). Only unsigned vCons can carry the tag;
-//! signed and encrypted ones pass by.
+//! vCon then). Only unsigned vCons can carry the tag; signed and encrypted
+//! ones pass by.
 
 use std::sync::Arc;
 
@@ -83,7 +82,6 @@ impl Link for ExpireLink {
         let anchor = TagsAnchor::for_vcon(doc.object());
         let text = when.to_rfc3339_opts(SecondsFormat::Secs, true);
         doc.object_mut().set_tag(EXPIRES_AT_TAG, &text, &anchor)?;
-        doc.expire_at(when);
         Ok(Flow::Continue)
     }
 }

@@ -184,7 +184,15 @@ impl SqliteStore {
             || query.dialog_type.is_some()
             || !query.tags.is_empty()
             || query.text.is_some();
-        if uses_index && self.pending_index.load(Ordering::Acquire) > 0 {
+        if uses_index {
+            self.flush_pending_index().await?;
+        }
+        Ok(())
+    }
+
+    /// Indexes what waits to be indexed, if anything does.
+    async fn flush_pending_index(&self) -> Result<(), StoreError> {
+        if self.pending_index.load(Ordering::Acquire) > 0 {
             self.write(Op::FlushIndex).await?;
         }
         Ok(())
@@ -289,9 +297,7 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<(VconUuid, Etag)>, StoreError> {
         // Expiries are learnt when a vCon is indexed: index what waits first.
-        if self.pending_index.load(Ordering::Acquire) > 0 {
-            self.write(Op::FlushIndex).await?;
-        }
+        self.flush_pending_index().await?;
         let now_ms = now.timestamp_millis();
         self.readers
             .run(move |c| expiry::expired(c, now_ms, limit))
