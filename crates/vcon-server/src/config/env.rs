@@ -15,17 +15,8 @@ impl ServerConfig {
             self.data_dir = PathBuf::from(v);
         }
         if let Some(v) = env("VCON_LOG_FORMAT") {
-            self.log_format = match v.as_str() {
-                "text" => LogFormat::Text,
-                "json" => LogFormat::Json,
-                _ => {
-                    return Err(env_error(
-                        "VCON_LOG_FORMAT",
-                        &v,
-                        "expected `text` or `json`",
-                    ));
-                }
-            };
+            self.log_format =
+                parse_named::<LogFormat>("VCON_LOG_FORMAT", &v, "expected `text` or `json`")?;
         }
         if let Some(v) = env("VCON_LOG").or_else(|| env("RUST_LOG")) {
             self.log_filter = v;
@@ -58,30 +49,18 @@ impl ServerConfig {
             };
         }
         if let Some(v) = env("VCON_VALIDATION_PROFILE") {
-            self.validation.profile = match v.as_str() {
-                "strict" => ProfileName::Strict,
-                "lenient" => ProfileName::Lenient,
-                _ => {
-                    return Err(env_error(
-                        "VCON_VALIDATION_PROFILE",
-                        &v,
-                        "expected `strict` or `lenient`",
-                    ));
-                }
-            };
+            self.validation.profile = parse_named::<ProfileName>(
+                "VCON_VALIDATION_PROFILE",
+                &v,
+                "expected `strict` or `lenient`",
+            )?;
         }
         if let Some(v) = env("VCON_DURABILITY") {
-            self.store.durability = match v.as_str() {
-                "full" => vcon_store::Durability::Full,
-                "process" => vcon_store::Durability::Process,
-                _ => {
-                    return Err(env_error(
-                        "VCON_DURABILITY",
-                        &v,
-                        "expected `full` or `process`",
-                    ));
-                }
-            };
+            self.store.durability = parse_named::<vcon_store::Durability>(
+                "VCON_DURABILITY",
+                &v,
+                "expected `full` or `process`",
+            )?;
         }
         if let Some(v) = env("API_ROOT_PATH") {
             self.conserver.root_path = v;
@@ -104,6 +83,17 @@ where
         .trim()
         .parse()
         .map_err(|e: T::Err| env_error(var, value, &e.to_string()))
+}
+
+/// A value named as in the configuration file (the enum's serde names).
+fn parse_named<T: serde::de::DeserializeOwned>(
+    var: &'static str,
+    value: &str,
+    expected: &str,
+) -> Result<T, ConfigError> {
+    use serde::de::value::{Error, StrDeserializer};
+    T::deserialize(StrDeserializer::<Error>::new(value))
+        .map_err(|_| env_error(var, value, expected))
 }
 
 fn env_error(var: &'static str, value: &str, reason: &str) -> ConfigError {
@@ -143,5 +133,33 @@ mod tests {
         let e = ServerConfig::load(None, &env).unwrap_err();
         assert!(e.to_string().contains("VCON_LOG_FORMAT"), "{e}");
         assert!(ServerConfig::load(None, &|_| None).is_ok());
+    }
+
+    #[test]
+    fn named_values_read_as_in_the_file() {
+        use super::super::{LogFormat, ProfileName};
+        let env = |k: &str| match k {
+            "VCON_LOG_FORMAT" => Some("json".to_owned()),
+            "VCON_VALIDATION_PROFILE" => Some("lenient".to_owned()),
+            "VCON_DURABILITY" => Some("process".to_owned()),
+            _ => None,
+        };
+        let c = ServerConfig::load(None, &env).unwrap();
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.validation.profile, ProfileName::Lenient);
+        assert_eq!(c.store.durability, vcon_store::Durability::Process);
+        for (var, bad, expected) in [
+            ("VCON_LOG_FORMAT", "JSON", "expected `text` or `json`"),
+            (
+                "VCON_VALIDATION_PROFILE",
+                "loose",
+                "expected `strict` or `lenient`",
+            ),
+            ("VCON_DURABILITY", " full", "expected `full` or `process`"),
+        ] {
+            let env = |k: &str| (k == var).then(|| bad.to_owned());
+            let e = ServerConfig::load(None, &env).unwrap_err().to_string();
+            assert!(e.contains(var) && e.contains(expected), "{e}");
+        }
     }
 }
