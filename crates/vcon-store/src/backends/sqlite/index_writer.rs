@@ -9,10 +9,12 @@
 //! [`INDEX_BATCH`] are waiting, when a search asks for it (so searches still
 //! see every acknowledged write), or at shutdown.
 //!
-//! Invariant, kept by doing every transition in one transaction: a vCon row
-//! is either in `index_pending` (no search row yet) or has its search row,
-//! never both. After a crash, `index_pending` says what to index again from
-//! the stored bytes ([`PendingIndex::recover`]).
+//! A row in `index_pending` has search rows that are missing (a new vCon) or
+//! stale (a replaced one): the flush rewrites only what changed
+//! (`index_rows::write_index`), and removes the mark in the same
+//! transaction. Searches flush first, so they never see stale rows. After a
+//! crash, `index_pending` says what to index again from the stored bytes
+//! ([`PendingIndex::recover`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,8 +22,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rusqlite::{Connection, params};
 
+use super::index_rows::write_index;
 use super::schema::sql_error;
-use super::vcon_writes::insert_index;
 use crate::error::StoreError;
 use crate::index::{IndexFields, extract};
 use crate::record::RecordOptions;
@@ -42,31 +44,46 @@ pub(super) struct PendingIndex {
 }
 
 impl PendingIndex {
-    /// The vCons left unindexed by the previous process, re-extracted from their bytes.
-    pub fn recover(conn: &Connection, count: Arc<AtomicUsize>) -> Result<Self, StoreError> {
+    /// Indexes the vCons left unindexed by the previous process (or by a
+    /// schema migration, which marks every row), re-extracted from their
+    /// bytes [`INDEX_BATCH`] at a time, so memory stays bounded however many
+    /// there are.
+    pub fn recover(conn: &mut Connection, count: Arc<AtomicUsize>) -> Result<Self, StoreError> {
         let mut pending = Self {
             entries: BTreeMap::new(),
             text_bytes: 0,
             count,
         };
-        let rows: Vec<(i64, Vec<u8>)> = conn
-            .prepare("SELECT v.id, v.body FROM index_pending p JOIN vcons v ON v.id = p.id")
-            .and_then(|mut s| {
-                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .and_then(|rows| rows.collect())
-            })
-            .map_err(|e| sql_error("read vCons left unindexed", e))?;
         let options = RecordOptions {
             max_bytes: usize::MAX,
             ..RecordOptions::default()
         };
-        for (id, body) in rows {
-            let fields = extract(&body, &options)
-                .map(|x| x.index)
-                .unwrap_or_default();
-            pending.add(id, fields);
+        let mut after = i64::MIN;
+        loop {
+            let rows: Vec<(i64, Vec<u8>)> = conn
+                .prepare_cached(
+                    "SELECT v.id, v.body FROM index_pending p JOIN vcons v ON v.id = p.id
+                     WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_map(params![after, INDEX_BATCH as i64], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .and_then(|rows| rows.collect())
+                })
+                .map_err(|e| sql_error("read vCons left unindexed", e))?;
+            let Some(&(last, _)) = rows.last() else {
+                return Ok(pending);
+            };
+            after = last;
+            for (id, body) in rows {
+                let fields = extract(&body, &options)
+                    .map(|x| x.index)
+                    .unwrap_or_default();
+                pending.add(id, fields);
+            }
+            pending.flush_all(conn)?;
         }
-        Ok(pending)
     }
 
     /// Records the fields of a committed row.
@@ -104,7 +121,7 @@ impl PendingIndex {
                     .execute(params![id])
                     .map_err(|e| sql_error(format!("index vCon row {id}"), e))?;
                 if let (1, Some(fields)) = (was_pending, self.entries.get(id)) {
-                    insert_index(&tx, *id, fields)?;
+                    write_index(&tx, *id, fields)?;
                 }
             }
         }

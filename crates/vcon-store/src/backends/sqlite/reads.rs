@@ -2,8 +2,9 @@
 
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
+use super::index_rows::{in_term_table, term_id, term_token};
 use super::rows::{
-    DEAD_COLUMNS, META_COLUMNS, dead_letter_from_row, form_name, list_at, meta_from_row, term_token,
+    DEAD_COLUMNS, META_COLUMNS, dead_letter_from_row, form_name, list_at, meta_from_row,
 };
 use super::schema::sql_error;
 use crate::error::StoreError;
@@ -53,8 +54,9 @@ impl rusqlite::ToSql for Param {
     }
 }
 
-/// The WHERE clause of a query's filters (without the cursor). Exact-match
-/// terms and words are ANDed into one FTS5 query on `vcon_index`.
+/// The WHERE clause of a query's filters (without the cursor). Tags and
+/// dialog types are looked up in `vcon_terms`; party terms and words are
+/// ANDed into one FTS5 query on `vcon_index` (see `index_rows`).
 fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
     let mut sql = String::from(" WHERE 1 = 1");
     let mut params = Vec::new();
@@ -72,10 +74,13 @@ fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
     }
     let mut matches: Vec<String> = Vec::new();
     let mut term = |kind: TermKind, value: &str| {
-        matches.push(format!(
-            "keys : {}",
-            term_token(kind, &kind.normalize(value))
-        ));
+        let value = kind.normalize(value);
+        if in_term_table(kind) {
+            sql.push_str(" AND id IN (SELECT id FROM vcon_terms WHERE term = ?)");
+            params.push(Param::Int(term_id(kind, &value)));
+        } else {
+            matches.push(format!("keys : {}", term_token(kind, &value)));
+        }
     };
     for (kind, value) in [
         (TermKind::Tel, &q.tel),

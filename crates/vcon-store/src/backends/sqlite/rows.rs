@@ -1,32 +1,16 @@
-//! Reading rows back into [`VconMeta`], [`Lease`] and [`DeadLetter`], and the
-//! integer codes of [`TermKind`] in the `terms` table.
+//! Reading rows back into [`VconMeta`], [`Lease`] and [`DeadLetter`].
 
 use rusqlite::Row;
-use sha2::{Digest, Sha256};
 use vcon_core::Form;
 
 use crate::clock::to_datetime;
 use crate::ids::{Etag, ListName, VconUuid};
-use crate::index::TermKind;
 use crate::queue::DeadLetter;
 use crate::record::VconMeta;
 
 /// The metadata columns of `vcons`, in the order [`meta_from_row`] reads them.
 pub(super) const META_COLUMNS: &str =
     "uuid, form, etag, revision, created_ms, stored_ms, updated_ms, size, gzipped, tenant, sort_ms";
-
-/// The code of a term kind, hashed into its token. Codes are part of the schema: never renumber.
-fn kind_code(kind: TermKind) -> i64 {
-    match kind {
-        TermKind::Tel => 1,
-        TermKind::Mailto => 2,
-        TermKind::Name => 3,
-        TermKind::PartyUuid => 4,
-        TermKind::Tag => 5,
-        TermKind::TagName => 6,
-        TermKind::DialogType => 7,
-    }
-}
 
 pub(super) fn form_name(form: Form) -> &'static str {
     form.as_str()
@@ -85,20 +69,4 @@ pub(super) fn dead_letter_from_row(row: &Row<'_>) -> rusqlite::Result<DeadLetter
         error: row.get(4)?,
         failed_at: to_datetime(row.get(5)?),
     })
-}
-
-/// The `keys` token of a term: `k` + the first 8 bytes of SHA-256(kind code,
-/// normalised value) in hex. Two different terms share a token with
-/// probability about n²/2⁶⁵ for n distinct terms (under 10⁻⁷ for 10⁶).
-pub(super) fn term_token(kind: TermKind, normalized: &str) -> String {
-    let mut h = Sha256::new();
-    h.update([u8::try_from(kind_code(kind)).unwrap_or(0)]);
-    h.update(normalized.as_bytes());
-    let digest = h.finalize();
-    let mut out = String::with_capacity(17);
-    out.push('k');
-    for b in &digest[..8] {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
 }

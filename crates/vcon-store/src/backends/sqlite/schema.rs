@@ -9,7 +9,7 @@ use super::config::{Durability, SqliteConfig};
 use crate::error::StoreError;
 
 /// The schema version this code writes and reads.
-pub(super) const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 4;
 
 /// Migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -77,6 +77,26 @@ CREATE TABLE index_pending (id INTEGER PRIMARY KEY);
 -- and removed with the search row; id = vcons.id.
 CREATE TABLE vcon_expiry (id INTEGER PRIMARY KEY, expires_ms INTEGER NOT NULL);
 CREATE INDEX vcon_expiry_by_time ON vcon_expiry (expires_ms);
+",
+    r"
+-- Tags and dialog types leave the FTS5 keys column for a B-tree, so a
+-- write-back that only adds tags touches no FTS5 row; vcon_index_state says
+-- what each vCon's search rows hold (see index_rows.rs).
+CREATE TABLE vcon_terms (
+    term INTEGER NOT NULL,                -- first 8 bytes of SHA-256(kind code, value)
+    id   INTEGER NOT NULL,                -- vcons.id
+    PRIMARY KEY (term, id)
+) WITHOUT ROWID;
+CREATE TABLE vcon_index_state (
+    id        INTEGER PRIMARY KEY,        -- vcons.id
+    text_hash INTEGER,                    -- hash of the FTS5 row's content, NULL: no row
+    terms     BLOB    NOT NULL            -- its vcon_terms terms, 8 bytes each
+);
+-- Search rows written under schema 3 hold tags in FTS5: drop them all and
+-- index every vCon again when the store opens (index_writer.rs, recover).
+INSERT INTO vcon_index (vcon_index) VALUES ('delete-all');
+DELETE FROM vcon_expiry;
+INSERT OR IGNORE INTO index_pending (id) SELECT id FROM vcons;
 ",
 ];
 

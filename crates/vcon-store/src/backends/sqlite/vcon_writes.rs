@@ -1,11 +1,11 @@
 //! Writes of vCons, run by the writer inside its batch transaction: put,
-//! replace, delete and re-index, each with its index rows.
+//! replace, delete and re-index, each with its index rows (`index_rows`).
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::expiry;
+use super::index_rows::{remove_index, write_index};
 use super::queue_writes::enqueue;
-use super::rows::{META_COLUMNS, form_name, meta_from_row, term_token};
+use super::rows::{META_COLUMNS, form_name, meta_from_row};
 use super::schema::sql_error;
 use crate::error::StoreError;
 use crate::ids::{Etag, ListName, VconUuid};
@@ -34,7 +34,8 @@ fn stored_meta(conn: &Connection, uuid: &VconUuid) -> Result<Option<(i64, VconMe
 
 /// Stores a record as `mode` says and, when the bytes changed, enqueues it
 /// on `lists`. Returns the outcome and, when the row must be (re)indexed,
-/// its id: it is then in `index_pending` and has no search row.
+/// its id: it is then in `index_pending`, its search rows missing (new) or
+/// stale (replaced) until the deferred index rewrites what changed.
 pub(super) fn put(
     conn: &Connection,
     record: &VconRecord,
@@ -89,7 +90,6 @@ pub(super) fn put(
         }
         Some((id, meta)) => {
             update_row(conn, id, record, now)?;
-            unindex(conn, id)?;
             set_pending(conn, id)?;
             let outcome = PutOutcome {
                 status: PutStatus::Replaced,
@@ -128,19 +128,6 @@ fn set_pending(conn: &Connection, id: i64) -> Result<(), StoreError> {
     conn.prepare_cached("INSERT OR IGNORE INTO index_pending (id) VALUES (?1)")
         .and_then(|mut s| s.execute([id]))
         .map_err(|e| sql_error(format!("mark vCon row {id} for indexing"), e))?;
-    Ok(())
-}
-
-/// Removes what row `id` has in the index: its pending mark if it has one
-/// (then it has no search row), else its search row.
-fn unindex(conn: &Connection, id: i64) -> Result<(), StoreError> {
-    let was_pending = conn
-        .prepare_cached("DELETE FROM index_pending WHERE id = ?1")
-        .and_then(|mut s| s.execute([id]))
-        .map_err(|e| sql_error(format!("unindex vCon row {id}"), e))?;
-    if was_pending == 0 {
-        delete_index(conn, id)?;
-    }
     Ok(())
 }
 
@@ -216,40 +203,6 @@ fn update_row(conn: &Connection, id: i64, r: &VconRecord, now: i64) -> Result<()
     Ok(())
 }
 
-/// Writes the search row of vCon row `id`.
-pub(super) fn insert_index(
-    conn: &Connection,
-    id: i64,
-    index: &IndexFields,
-) -> Result<(), StoreError> {
-    if index.expires_ms.is_some() {
-        expiry::set(conn, id, index.expires_ms)?;
-    }
-    if index.terms.is_empty() && index.text.is_empty() {
-        return Ok(());
-    }
-    let mut keys = String::with_capacity(index.terms.len() * 18);
-    for t in &index.terms {
-        if !keys.is_empty() {
-            keys.push(' ');
-        }
-        keys.push_str(&term_token(t.kind, &t.value));
-    }
-    conn.prepare_cached("INSERT INTO vcon_index (rowid, text, keys) VALUES (?1, ?2, ?3)")
-        .and_then(|mut s| s.execute(params![id, index.text, keys]))
-        .map_err(|e| sql_error(format!("index vCon row {id}"), e))?;
-    Ok(())
-}
-
-/// Removes the search row (and the expiry) of vCon row `id`.
-pub(super) fn delete_index(conn: &Connection, id: i64) -> Result<(), StoreError> {
-    expiry::set(conn, id, None)?;
-    conn.prepare_cached("DELETE FROM vcon_index WHERE rowid = ?1")
-        .and_then(|mut s| s.execute([id]))
-        .map_err(|e| sql_error(format!("unindex vCon row {id}"), e))?;
-    Ok(())
-}
-
 /// Deletes a vCon (when `if_match` holds); returns whether it was there.
 pub(super) fn delete(
     conn: &Connection,
@@ -275,7 +228,7 @@ pub(super) fn delete(
             current: Some(meta.etag),
         });
     }
-    unindex(conn, id)?;
+    remove_index(conn, id)?;
     conn.prepare_cached("DELETE FROM vcons WHERE id = ?1")
         .and_then(|mut s| s.execute([id]))
         .map_err(|e| sql_error(format!("delete vCon {uuid}"), e))?;
@@ -303,7 +256,6 @@ pub(super) fn reindex(
     if pending.is_some() {
         return Ok(true); // indexed from fresh fields by the next flush
     }
-    delete_index(conn, id)?;
-    insert_index(conn, id, index)?;
+    write_index(conn, id, index)?;
     Ok(true)
 }
