@@ -4,11 +4,12 @@
 
 use serde_json::{Map, Value};
 use vcon_core::Form;
-use vcon_core::read::{ReadLimits, read};
+use vcon_core::read::{ReadError, ReadLimits, parse_object};
+use vcon_core::tree::JsonObj;
 
 use crate::error::{DecryptError, EnvelopeError, Warning};
 use crate::jose::jwe::{self, RecipientParts};
-use crate::jose::{backend, jws};
+use crate::jose::{backend, json_text, jws, owned_map};
 use crate::keys::PrivateKey;
 use crate::{ContentEnc, KeyAlg};
 
@@ -71,11 +72,14 @@ pub fn decrypt(
     key: &PrivateKey,
     options: &DecryptOptions,
 ) -> Result<Decrypted, DecryptError> {
-    let doc = read(encrypted, &options.limits)?;
-    if doc.form != Some(Form::Encrypted) {
-        return Err(DecryptError::NotEncrypted { found: doc.form });
-    }
-    let parsed = jwe::parse(&doc.object)?;
+    // Read with vcon-core's borrowed fast parser (the bounded reader when it
+    // gives up, for its error): the base64 members are decoded from the input.
+    let (json, _) = json_text(encrypted, &options.limits)?;
+    let depth = options.limits.max_depth;
+    let parsed = match vcon_core::tree::parse(&json, depth) {
+        Ok(object) => envelope(&object)?,
+        Err(_) => envelope(&parse_object(&json, depth)?)?,
+    };
     let mut warnings = parsed.warnings.clone();
     let enc = content_enc(&parsed.recipients)?;
     let first = &parsed.recipients[0];
@@ -111,12 +115,48 @@ pub fn decrypt(
                 .into(),
         });
     }
-    let inner =
-        read(&plaintext, &options.limits).map_err(|e| DecryptError::PlaintextNotSigned {
-            reason: format!("it does not read as a JSON object: {e}"),
-        })?;
-    let uuid = match inner.form {
-        Some(Form::Signed) => check_uuid(&inner.object, header_uuid, &options.limits)?,
+    let not_json = |e: ReadError| DecryptError::PlaintextNotSigned {
+        reason: format!("it does not read as a JSON object: {e}"),
+    };
+    let (text, _) = json_text(&plaintext, &options.limits).map_err(not_json)?;
+    let w = &mut warnings;
+    let (uuid, signed) = match vcon_core::tree::parse(&text, depth) {
+        Ok(object) => inspect_plaintext(&object, header_uuid, options, w)?,
+        Err(_) => {
+            let object = parse_object(&text, depth).map_err(not_json)?;
+            inspect_plaintext(&object, header_uuid, options, w)?
+        }
+    };
+    Ok(Decrypted {
+        signed_bytes: plaintext,
+        signed,
+        uuid,
+        recipient,
+        alg,
+        enc,
+        warnings,
+    })
+}
+
+/// The parsed envelope of an encrypted vCon; refuses other forms.
+fn envelope<O: JsonObj>(object: &O) -> Result<jwe::Jwe, DecryptError> {
+    let form = Form::detect(object);
+    if form != Some(Form::Encrypted) {
+        return Err(DecryptError::NotEncrypted { found: form });
+    }
+    Ok(jwe::parse(object)?)
+}
+
+/// Checks the decrypted plaintext (a signed vCon, its uuids equal to the
+/// unprotected one); returns the uuid to report and the plaintext as a map.
+fn inspect_plaintext<O: JsonObj>(
+    object: &O,
+    header_uuid: Option<String>,
+    options: &DecryptOptions,
+    warnings: &mut Vec<Warning>,
+) -> Result<(Option<String>, Map<String, Value>), DecryptError> {
+    let uuid = match Form::detect(object) {
+        Some(Form::Signed) => check_uuid(object, header_uuid, &options.limits)?,
         found => {
             let reason = format!("it is {}", found.map_or("of no vCon form", Form::as_str));
             if options.require_signed {
@@ -130,15 +170,7 @@ pub fn decrypt(
             header_uuid
         }
     };
-    Ok(Decrypted {
-        signed_bytes: plaintext,
-        signed: inner.object,
-        uuid,
-        recipient,
-        alg,
-        enc,
-        warnings,
-    })
+    Ok((uuid, owned_map(object)))
 }
 
 /// The `enc` of the message: the same for every recipient.
@@ -253,8 +285,8 @@ fn open(
 
 /// Compares the unprotected uuid with each signature header's and the
 /// payload's; returns the uuid to report.
-fn check_uuid(
-    signed: &Map<String, Value>,
+fn check_uuid<O: JsonObj>(
+    signed: &O,
     unprotected: Option<String>,
     limits: &ReadLimits,
 ) -> Result<Option<String>, DecryptError> {

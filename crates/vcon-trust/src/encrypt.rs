@@ -6,10 +6,11 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 use vcon_core::Form;
-use vcon_core::read::{ReadLimits, read};
+use vcon_core::read::{ReadLimits, parse_object};
+use vcon_core::tree::JsonObj;
 
 use crate::error::{EncryptError, EnvelopeError};
-use crate::jose::{b64, backend, jws};
+use crate::jose::{b64, backend, json_text, jws};
 use crate::keys::{KeyError, PublicKey};
 use crate::x509::Certificate;
 use crate::{ContentEnc, KeyAlg};
@@ -78,12 +79,26 @@ pub fn encrypt(
     recipients: &[Recipient],
     options: &EncryptOptions,
 ) -> Result<EncryptedVcon, EncryptError> {
-    let doc = read(signed, &options.limits)?;
-    if doc.form != Some(Form::Signed) {
-        return Err(EncryptError::NotSigned { found: doc.form });
+    // The signed input is read with vcon-core's borrowed fast parser (the
+    // bounded reader when it gives up, for its error): only the header
+    // members and the uuid are copied out of it.
+    let (json, gzipped) = json_text(signed, &options.limits)?;
+    let depth = options.limits.max_depth;
+    let uuid = match vcon_core::tree::parse(&json, depth) {
+        Ok(object) => signed_uuid(&object, &options.limits)?,
+        Err(_) => signed_uuid(&parse_object(&json, depth)?, &options.limits)?,
+    };
+    seal(signed, gzipped, uuid, recipients, options)
+}
+
+/// The uuid of a signed vCon, after checking its envelope; refuses other forms.
+fn signed_uuid<O: JsonObj>(object: &O, limits: &ReadLimits) -> Result<String, EncryptError> {
+    let form = Form::detect(object);
+    if form != Some(Form::Signed) {
+        return Err(EncryptError::NotSigned { found: form });
     }
-    let parsed = jws::parse(&doc.object)?;
-    let uuid = jws::innermost_uuid(&doc.object, &options.limits, 8)
+    let parsed = jws::parse(object)?;
+    let uuid = jws::innermost_uuid(object, limits, 8)
         .map_err(|reason| EncryptError::MissingUuid { reason })?;
     // The uuid goes to the unprotected header, which [`crate::decrypt`] checks
     // against every signature's: refuse what could not be decrypted back.
@@ -99,6 +114,17 @@ pub fn encrypt(
             .into());
         }
     }
+    Ok(uuid)
+}
+
+/// Encrypts the checked signed vCon `signed` (its uuid found) to `recipients`.
+fn seal(
+    signed: &[u8],
+    gzipped: bool,
+    uuid: String,
+    recipients: &[Recipient],
+    options: &EncryptOptions,
+) -> Result<EncryptedVcon, EncryptError> {
     if recipients.is_empty() {
         return Err(EncryptError::NoRecipients);
     }
@@ -128,7 +154,7 @@ pub fn encrypt(
     let mut unprotected = Map::new();
     unprotected.insert("uuid".into(), uuid.clone().into());
     let cty = options.cty.clone().unwrap_or_else(|| {
-        if doc.gzipped {
+        if gzipped {
             "application/vcon+gzip"
         } else {
             "application/vcon"

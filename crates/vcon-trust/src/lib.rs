@@ -4,8 +4,8 @@
 //! draft-ietf-vcon-vcon-core-03 describes (§Signed Form, §Encrypted Form;
 //! rules R-39 to R-42 of the implementers' digest), read keys and
 //! certificates, and validate X.509 chains. OpenSSL (through the `openssl`
-//! crate, and josekit for the JWE content encryption) lives in this crate
-//! only; `vcon-core` never builds it.
+//! crate) lives in this crate only; `vcon-core` never builds it. josekit is a
+//! test dependency: every JOSE primitive is cross-checked against it both ways.
 //!
 //! ```
 //! use vcon_trust::keys::{TestPki, TestPkiOptions};

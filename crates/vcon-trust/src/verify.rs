@@ -4,12 +4,13 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use vcon_core::Form;
-use vcon_core::read::{ReadLimits, read};
+use vcon_core::read::{ReadLimits, parse_object};
+use vcon_core::tree::JsonObj;
 
 use crate::SignAlg;
 use crate::error::{EnvelopeError, VerifyError, Warning};
-use crate::jose::backend;
 use crate::jose::jws::{self, SigParts};
+use crate::jose::{backend, json_text, owned_map};
 use crate::keys::PublicKey;
 use crate::x509::{Certificate, ChainOptions, ChainPolicy, validate_chain};
 
@@ -152,9 +153,18 @@ pub struct Verified {
 
 /// Reads and verifies a signed vCon. Every signature of every layer must
 /// verify; see [`VerifyOptions`] for what is trusted.
+///
+/// The envelope is read with vcon-core's borrowed fast parser (falling back
+/// on the bounded reader, whose error is the one reported): only the header
+/// members are copied out of it; the payload is parsed once, into
+/// [`Verified::vcon`].
 pub fn verify(signed: &[u8], options: &VerifyOptions) -> Result<Verified, VerifyError> {
-    let doc = read(signed, &options.limits)?;
-    verify_owned(doc.object, options)
+    let (json, _) = json_text(signed, &options.limits)?;
+    let depth = options.limits.max_depth;
+    match vcon_core::tree::parse(&json, depth) {
+        Ok(object) => verify_root(&object, options),
+        Err(_) => verify_root(&parse_object(&json, depth)?, options),
+    }
 }
 
 /// Verifies a signed vCon already read into an object.
@@ -162,39 +172,71 @@ pub fn verify_object(
     signed: &Map<String, Value>,
     options: &VerifyOptions,
 ) -> Result<Verified, VerifyError> {
-    verify_owned(signed.clone(), options)
+    verify_root(signed, options)
 }
 
-fn verify_owned(
-    signed: Map<String, Value>,
-    options: &VerifyOptions,
-) -> Result<Verified, VerifyError> {
-    match Form::detect(&signed) {
-        Some(Form::Signed) => {}
-        found => return Err(VerifyError::NotSigned { found }),
+/// An error of nested layer `depth` (0: the outermost, reported as is).
+fn in_layer(depth: usize, e: VerifyError) -> VerifyError {
+    if depth == 0 {
+        e
+    } else {
+        VerifyError::Nested {
+            layer: depth,
+            source: Box::new(e),
+        }
     }
+}
+
+/// What comes after a verified layer.
+enum Next {
+    /// Its payload is signed: that layer, verified.
+    Layer(LayerOutcome),
+    /// Its payload is the unsigned vCon.
+    Done(Map<String, Value>),
+}
+
+/// Verifies layer `depth` (whose object is `signed`) if it is signed; the
+/// unsigned vCon otherwise. `depth` 0 must be signed.
+fn step<O: JsonObj>(
+    signed: &O,
+    depth: usize,
+    options: &VerifyOptions,
+) -> Result<Next, VerifyError> {
+    match Form::detect(signed) {
+        Some(Form::Signed) => {}
+        Some(Form::Unsigned) if depth > 0 => return Ok(Next::Done(owned_map(signed))),
+        found if depth == 0 => return Err(VerifyError::NotSigned { found }),
+        Some(Form::Encrypted) => {
+            let reason = "the payload is an encrypted vCon; a signed vCon carries an unsigned (or signed) one".into();
+            return Err(in_layer(depth - 1, VerifyError::Payload { reason }));
+        }
+        _ => {
+            let reason = "the payload is not a vCon: no form can be determined (R-40)".into();
+            return Err(in_layer(depth - 1, VerifyError::Payload { reason }));
+        }
+    }
+    if depth >= options.max_nesting {
+        return Err(VerifyError::TooDeep {
+            max: options.max_nesting,
+        });
+    }
+    verify_layer(signed, options)
+        .map(Next::Layer)
+        .map_err(|e| in_layer(depth, e))
+}
+
+fn verify_root<O: JsonObj>(signed: &O, options: &VerifyOptions) -> Result<Verified, VerifyError> {
     let mut layers = Vec::new();
     let mut warnings = Vec::new();
-    let mut current = signed;
-    let in_layer = |depth: usize, e: VerifyError| {
-        if depth == 0 {
-            e
-        } else {
-            VerifyError::Nested {
-                layer: depth,
-                source: Box::new(e),
-            }
-        }
-    };
+    let mut next = step(signed, 0, options)?;
     let (vcon_bytes, vcon) = loop {
-        let depth = layers.len();
-        if depth >= options.max_nesting {
-            return Err(VerifyError::TooDeep {
-                max: options.max_nesting,
+        let Next::Layer((layer, json, mut layer_warnings)) = next else {
+            // `step` at depth 0 yields a layer or an error.
+            return Err(VerifyError::NotSigned {
+                found: Some(Form::Unsigned),
             });
-        }
-        let (layer, json, doc, mut layer_warnings) =
-            verify_layer(&current, options).map_err(|e| in_layer(depth, e))?;
+        };
+        let depth = layers.len();
         if depth > 0 {
             for w in &mut layer_warnings {
                 w.message = format!("nested layer {depth}: {}", w.message);
@@ -202,17 +244,23 @@ fn verify_owned(
         }
         warnings.append(&mut layer_warnings);
         layers.push(layer);
-        match doc.form {
-            Some(Form::Signed) => current = doc.object,
-            Some(Form::Unsigned) => break (json, doc.object),
-            Some(Form::Encrypted) => {
-                let reason = "the payload is an encrypted vCon; a signed vCon carries an unsigned (or signed) one".into();
-                return Err(in_layer(depth, VerifyError::Payload { reason }));
+        let payload_depth = options.limits.max_depth;
+        next = match vcon_core::tree::parse(&json, payload_depth) {
+            Ok(object) => step(&object, depth + 1, options)?,
+            Err(_) => {
+                let object = parse_object(&json, payload_depth).map_err(|e| {
+                    in_layer(
+                        depth,
+                        VerifyError::Payload {
+                            reason: e.to_string(),
+                        },
+                    )
+                })?;
+                step(&object, depth + 1, options)?
             }
-            None => {
-                let reason = "the payload is not a vCon: no form can be determined (R-40)".into();
-                return Err(in_layer(depth, VerifyError::Payload { reason }));
-            }
+        };
+        if let Next::Done(vcon) = next {
+            break (json, vcon);
         }
     };
     let uuid = match vcon.get("uuid") {
@@ -255,10 +303,11 @@ fn verify_owned(
     })
 }
 
-type LayerOutcome = (Layer, Vec<u8>, vcon_core::Document, Vec<Warning>);
+/// A verified layer, its payload's JSON (inflated) and its warnings.
+type LayerOutcome = (Layer, Vec<u8>, Vec<Warning>);
 
-fn verify_layer(
-    object: &Map<String, Value>,
+fn verify_layer<O: JsonObj>(
+    object: &O,
     options: &VerifyOptions,
 ) -> Result<LayerOutcome, VerifyError> {
     let parsed = jws::parse(object)?;
@@ -272,13 +321,9 @@ fn verify_layer(
             &mut warnings,
         )?);
     }
-    let (json, doc) = jws::decode_payload(&parsed.payload_b64, &options.limits)
+    let (json, gzipped) = jws::decode_payload(&parsed.payload_b64, &options.limits)
         .map_err(|reason| VerifyError::Payload { reason })?;
-    let layer = Layer {
-        signers,
-        gzipped: doc.gzipped,
-    };
-    Ok((layer, json, doc, warnings))
+    Ok((Layer { signers, gzipped }, json, warnings))
 }
 
 fn x5c_chain(sig: &SigParts) -> Result<Option<Vec<Certificate>>, VerifyError> {

@@ -1,11 +1,10 @@
 //! The cryptographic primitives: JWS signatures (OpenSSL, on the keys as
 //! parsed), JWE key management (RSA-OAEP here, ECDH-ES+A256KW in
-//! [`super::ecdh`]; OpenSSL) and content encryption (the only calls to
-//! josekit). Inputs and outputs are plain bytes and JSON maps; errors are
+//! [`super::ecdh`]; OpenSSL) and content encryption ([`super::content`],
+//! OpenSSL). Inputs and outputs are plain bytes and JSON maps; errors are
 //! plain strings that the callers wrap into typed errors naming the
 //! signature or recipient.
 
-use josekit::jwe::JweContentEncryption;
 use openssl::bn::BigNum;
 use openssl::ecdsa::EcdsaSig;
 use openssl::md::Md;
@@ -196,21 +195,14 @@ fn pss_ctx<T>(ctx: &mut PkeyCtxRef<T>) -> Result<(), openssl::error::ErrorStack>
     ctx.set_rsa_mgf1_md(Md::sha256())
 }
 
-fn content(enc: ContentEnc) -> &'static dyn JweContentEncryption {
-    match enc {
-        ContentEnc::A256CbcHs512 => &josekit::jwe::enc::A256CBC_HS512,
-        ContentEnc::A256Gcm => &josekit::jwe::enc::A256GCM,
-    }
-}
-
 /// Content-encryption key length in bytes.
 pub(crate) fn key_len(enc: ContentEnc) -> usize {
-    content(enc).key_len()
+    super::content::key_len(enc)
 }
 
 /// Initialisation vector length in bytes.
 pub(crate) fn iv_len(enc: ContentEnc) -> usize {
-    content(enc).iv_len()
+    super::content::iv_len(enc)
 }
 
 /// Cryptographically random bytes.
@@ -290,40 +282,7 @@ fn oaep<T>(ctx: &mut PkeyCtxRef<T>, alg: KeyAlg) -> Result<(), openssl::error::E
     ctx.set_rsa_mgf1_md(md)
 }
 
-/// Encrypts `plaintext`; returns `(ciphertext, tag)`.
-pub(crate) fn encrypt_content(
-    enc: ContentEnc,
-    cek: &[u8],
-    iv: &[u8],
-    plaintext: &[u8],
-    aad: &[u8],
-) -> Result<(Vec<u8>, Vec<u8>), String> {
-    let (ciphertext, tag) = content(enc)
-        .encrypt(cek, Some(iv), plaintext, aad)
-        .map_err(text)?;
-    Ok((ciphertext, tag.unwrap_or_default()))
-}
-
-/// Decrypts and authenticates `ciphertext`.
-pub(crate) fn decrypt_content(
-    enc: ContentEnc,
-    cek: &[u8],
-    iv: &[u8],
-    ciphertext: &[u8],
-    aad: &[u8],
-    tag: &[u8],
-) -> Result<Vec<u8>, String> {
-    if iv.len() != iv_len(enc) {
-        return Err(format!(
-            "iv is {} bytes, {enc} needs {}",
-            iv.len(),
-            iv_len(enc)
-        ));
-    }
-    content(enc)
-        .decrypt(cek, Some(iv), ciphertext, aad, Some(tag))
-        .map_err(text)
-}
+pub(crate) use super::content::{decrypt as decrypt_content, encrypt as encrypt_content};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -402,7 +361,9 @@ mod tests {
             let cek = random(key_len(enc)).unwrap();
             let wrapped = wrap_key(alg, &public, &cek, &Map::new(), &mut Map::new()).unwrap();
             let d = theirs.decrypter_from_der(&der).unwrap();
-            let got = d.decrypt(Some(&wrapped), content(enc), &header).unwrap();
+            let got = d
+                .decrypt(Some(&wrapped), &josekit::jwe::enc::A256CBC_HS512, &header)
+                .unwrap();
             assert_eq!(got.as_ref(), &cek[..], "{alg}: josekit unwraps ours");
             let e = theirs.encrypter_from_der(&spki).unwrap();
             let wrapped = e

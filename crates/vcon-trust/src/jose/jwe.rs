@@ -2,9 +2,10 @@
 //! encrypted vCon form uses it (core-03 §Encrypted Form, rule R-41).
 
 use serde_json::{Map, Value};
+use vcon_core::tree::{Json, JsonObj, View};
 
 use super::normalize::{self, Part, Union};
-use super::unb64;
+use super::{owned_map, unb64};
 use crate::error::{EnvelopeError, Warning};
 
 fn fault(pointer: impl Into<String>, reason: impl Into<String>) -> EnvelopeError {
@@ -79,37 +80,38 @@ impl Jwe {
     }
 }
 
-fn b64_member(
-    object: &Map<String, Value>,
+fn b64_member<O: JsonObj>(
+    object: &O,
     name: &'static str,
     pointer: &str,
 ) -> Result<Vec<u8>, EnvelopeError> {
-    match object.get(name) {
-        Some(Value::String(s)) => unb64(s).map_err(|e| fault(pointer, e)),
+    match object.get(name).map(Json::view) {
+        Some(View::String(s)) => unb64(s).map_err(|e| fault(pointer, e)),
         Some(_) => Err(fault(pointer, "must be a string")),
         None => Err(fault(pointer, "is missing")),
     }
 }
 
-fn header_object<'a>(
-    object: &'a Map<String, Value>,
+fn header_object<O: JsonObj>(
+    object: &O,
     name: &str,
     pointer: &str,
-) -> Result<Option<&'a Map<String, Value>>, EnvelopeError> {
-    match object.get(name) {
+) -> Result<Option<Map<String, Value>>, EnvelopeError> {
+    match object.get(name).map(Json::view) {
         None => Ok(None),
-        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(View::Object(m)) => Ok(Some(owned_map(m))),
         Some(_) => Err(fault(pointer, "must be an object")),
     }
 }
 
 /// Parses the envelope of an encrypted vCon and builds each recipient's
 /// header union (members repeated with equal values, as in the draft's A.7,
-/// are ignored with a warning; different values are refused).
-pub(crate) fn parse(object: &Map<String, Value>) -> Result<Jwe, EnvelopeError> {
+/// are ignored with a warning; different values are refused). `object` is
+/// either JSON tree (see [`super::jws::parse`]).
+pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
     let mut warnings = Vec::new();
-    let (protected_b64, protected) = match object.get("protected") {
-        Some(Value::String(s)) => {
+    let (protected_b64, protected) = match object.get("protected").map(Json::view) {
+        Some(View::String(s)) => {
             let json = unb64(s).map_err(|e| fault("/protected", e))?;
             let map = vcon_core::read::parse_object(&json, 16).map_err(|e| {
                 fault(
@@ -117,20 +119,20 @@ pub(crate) fn parse(object: &Map<String, Value>) -> Result<Jwe, EnvelopeError> {
                     format!("decoded header is not a JSON object: {e}"),
                 )
             })?;
-            (s.clone(), map)
+            (s.to_owned(), map)
         }
         Some(_) => return Err(fault("/protected", "must be a string")),
         None => (String::new(), Map::new()),
     };
     let unprotected = header_object(object, "unprotected", "/unprotected")?;
-    let aad_b64 = match object.get("aad") {
-        Some(Value::String(s)) => Some(s.clone()),
+    let aad_b64 = match object.get("aad").map(Json::view) {
+        Some(View::String(s)) => Some(s.to_owned()),
         Some(_) => return Err(fault("/aad", "must be a string")),
         None => None,
     };
-    let entries = match object.get("recipients") {
-        Some(Value::Array(a)) if !a.is_empty() => a,
-        Some(Value::Array(_)) => return Err(fault("/recipients", "must not be empty")),
+    let entries = match object.get("recipients").map(Json::view) {
+        Some(View::Array(a)) if !a.is_empty() => a,
+        Some(View::Array(_)) => return Err(fault("/recipients", "must not be empty")),
         Some(_) => return Err(fault("/recipients", "must be an array")),
         None => return Err(fault("/recipients", "is missing")),
     };
@@ -138,7 +140,7 @@ pub(crate) fn parse(object: &Map<String, Value>) -> Result<Jwe, EnvelopeError> {
     let mut recipients = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
         let at = format!("/recipients/{index}");
-        let Value::Object(entry) = entry else {
+        let Some(entry) = entry.as_object() else {
             return Err(fault(at, "must be an object"));
         };
         let header = header_object(entry, "header", &format!("{at}/header"))?;
@@ -150,11 +152,11 @@ pub(crate) fn parse(object: &Map<String, Value>) -> Result<Jwe, EnvelopeError> {
             },
             Part {
                 pointer: "/unprotected".into(),
-                members: unprotected.unwrap_or(&empty),
+                members: unprotected.as_ref().unwrap_or(&empty),
             },
             Part {
                 pointer: format!("{at}/header"),
-                members: header.unwrap_or(&empty),
+                members: header.as_ref().unwrap_or(&empty),
             },
         ])
         .map_err(|c| {

@@ -3,10 +3,12 @@
 //! of its payload.
 
 use serde_json::{Map, Value};
-use vcon_core::read::{Document, ReadLimits};
+use vcon_core::Form;
+use vcon_core::read::ReadLimits;
+use vcon_core::tree::{Json, JsonObj, View};
 
 use super::normalize::{self, Part, Union};
-use super::unb64;
+use super::{owned_map, unb64};
 use crate::error::{EnvelopeError, Warning};
 
 fn fault(pointer: impl Into<String>, reason: impl Into<String>) -> EnvelopeError {
@@ -72,22 +74,24 @@ pub(crate) struct Jws {
 /// Parses the envelope of a signed vCon. Each entry must have `protected`
 /// (base64url of a JSON object with no repeated names) and `signature`; a
 /// missing `header` (as the PyPI `vcon` library writes) is a warning.
-pub(crate) fn parse(object: &Map<String, Value>) -> Result<Jws, EnvelopeError> {
+/// `object` is either JSON tree: the borrowed one of vcon-core's fast parser
+/// (nothing but the header members is copied) or a `serde_json` map.
+pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jws, EnvelopeError> {
     let mut warnings = Vec::new();
-    let payload_b64 = match object.get("payload") {
-        Some(Value::String(s)) => s.clone(),
+    let payload_b64 = match object.get("payload").map(Json::view) {
+        Some(View::String(s)) => s.to_owned(),
         Some(_) => return Err(fault("/payload", "must be a string")),
         None => return Err(fault("/payload", "is missing")),
     };
-    let entries = match object.get("signatures") {
-        Some(Value::Array(a)) if !a.is_empty() => a,
-        Some(Value::Array(_)) => return Err(fault("/signatures", "must not be empty")),
+    let entries = match object.get("signatures").map(Json::view) {
+        Some(View::Array(a)) if !a.is_empty() => a,
+        Some(View::Array(_)) => return Err(fault("/signatures", "must not be empty")),
         Some(_) => return Err(fault("/signatures", "must be an array")),
         None => return Err(fault("/signatures", "is missing")),
     };
     let extra: Vec<&str> = object
-        .keys()
-        .map(String::as_str)
+        .members()
+        .map(|(k, _)| k)
         .filter(|k| !matches!(*k, "payload" | "signatures"))
         .collect();
     if !extra.is_empty() {
@@ -103,11 +107,11 @@ pub(crate) fn parse(object: &Map<String, Value>) -> Result<Jws, EnvelopeError> {
     let mut signatures = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
         let at = format!("/signatures/{index}");
-        let Value::Object(entry) = entry else {
+        let Some(entry) = entry.as_object() else {
             return Err(fault(at, "must be an object"));
         };
-        let protected_b64 = match entry.get("protected") {
-            Some(Value::String(s)) => s.clone(),
+        let protected_b64 = match entry.get("protected").map(Json::view) {
+            Some(View::String(s)) => s.to_owned(),
             Some(_) => return Err(fault(format!("{at}/protected"), "must be a string")),
             None => {
                 return Err(fault(
@@ -125,8 +129,8 @@ pub(crate) fn parse(object: &Map<String, Value>) -> Result<Jws, EnvelopeError> {
             )
         })?;
         let empty = Map::new();
-        let header = match entry.get("header") {
-            Some(Value::Object(h)) => Some(h),
+        let header = match entry.get("header").map(Json::view) {
+            Some(View::Object(h)) => Some(owned_map(h)),
             Some(_) => return Err(fault(format!("{at}/header"), "must be an object")),
             None => {
                 warnings.push(Warning {
@@ -138,8 +142,8 @@ pub(crate) fn parse(object: &Map<String, Value>) -> Result<Jws, EnvelopeError> {
                 None
             }
         };
-        let signature = match entry.get("signature") {
-            Some(Value::String(s)) => unb64(s).map_err(|e| fault(format!("{at}/signature"), e))?,
+        let signature = match entry.get("signature").map(Json::view) {
+            Some(View::String(s)) => unb64(s).map_err(|e| fault(format!("{at}/signature"), e))?,
             Some(_) => return Err(fault(format!("{at}/signature"), "must be a string")),
             None => return Err(fault(format!("{at}/signature"), "is missing")),
         };
@@ -150,7 +154,7 @@ pub(crate) fn parse(object: &Map<String, Value>) -> Result<Jws, EnvelopeError> {
             },
             Part {
                 pointer: format!("{at}/header"),
-                members: header.unwrap_or(&empty),
+                members: header.as_ref().unwrap_or(&empty),
             },
         ])
         .map_err(|c| {
@@ -184,12 +188,12 @@ pub(crate) fn parse(object: &Map<String, Value>) -> Result<Jws, EnvelopeError> {
 }
 
 /// Decodes a payload: base64url, then gzip (if it starts with the gzip
-/// magic) within `limits`, then one JSON object with no repeated names.
-/// Returns the JSON bytes (inflated) and the document.
+/// magic) within `limits`. Returns the JSON bytes (inflated) and whether
+/// they were gzip; the caller parses them.
 pub(crate) fn decode_payload(
     payload_b64: &str,
     limits: &ReadLimits,
-) -> Result<(Vec<u8>, Document), String> {
+) -> Result<(Vec<u8>, bool), String> {
     let raw = unb64(payload_b64)?;
     if raw.len() > limits.max_bytes {
         return Err(format!(
@@ -198,47 +202,64 @@ pub(crate) fn decode_payload(
             limits.max_bytes
         ));
     }
-    let gzipped = vcon_core::read::is_gzip(&raw);
-    let json = if gzipped {
-        vcon_core::read::inflate(&raw, limits.max_inflated_bytes).map_err(|e| e.to_string())?
-    } else {
-        raw
-    };
-    let object =
-        vcon_core::read::parse_object(&json, limits.max_depth).map_err(|e| e.to_string())?;
-    let form = vcon_core::Form::detect(&object);
-    Ok((
-        json,
-        Document {
-            object,
-            form,
-            gzipped,
+    if vcon_core::read::is_gzip(&raw) {
+        let json =
+            vcon_core::read::inflate(&raw, limits.max_inflated_bytes).map_err(|e| e.to_string())?;
+        return Ok((json, true));
+    }
+    Ok((raw, false))
+}
+
+/// What a payload holds, for [`innermost_uuid`].
+enum Inner {
+    /// A signed vCon: its own payload.
+    Signed(String),
+    /// Anything else: its uuid, or why there is none.
+    Other(Result<String, String>),
+}
+
+fn inner<O: JsonObj>(object: &O) -> Inner {
+    match Form::detect(object) {
+        Some(Form::Signed) => match object.get("payload").and_then(Json::as_str) {
+            Some(p) => Inner::Signed(p.to_owned()),
+            None => Inner::Other(Err("the signed vCon has no payload string".into())),
         },
-    ))
+        _ => Inner::Other(match object.get("uuid").and_then(Json::as_str) {
+            Some(u) => Ok(u.to_owned()),
+            None => Err("the payload vCon has no uuid string".into()),
+        }),
+    }
 }
 
 /// The uuid of the innermost unsigned vCon under a signed one (following
 /// nested JWS payloads up to `max_depth` layers), or why it cannot be found.
-pub(crate) fn innermost_uuid(
-    object: &Map<String, Value>,
+/// Each payload is read with the borrowed fast parser: only the uuid (and a
+/// nested payload) is copied out.
+pub(crate) fn innermost_uuid<O: JsonObj>(
+    object: &O,
     limits: &ReadLimits,
     max_depth: usize,
 ) -> Result<String, String> {
-    let mut current = object.clone();
+    let Some(mut payload) = object
+        .get("payload")
+        .and_then(Json::as_str)
+        .map(str::to_owned)
+    else {
+        return Err("the signed vCon has no payload string".into());
+    };
     for _ in 0..max_depth {
-        let payload = match current.get("payload") {
-            Some(Value::String(p)) => p.clone(),
-            _ => return Err("the signed vCon has no payload string".into()),
-        };
-        let (_, doc) = decode_payload(&payload, limits)?;
-        match doc.form {
-            Some(vcon_core::Form::Signed) => current = doc.object,
-            _ => {
-                return match doc.object.get("uuid") {
-                    Some(Value::String(u)) => Ok(u.clone()),
-                    _ => Err("the payload vCon has no uuid string".into()),
-                };
+        let (json, _) = decode_payload(&payload, limits)?;
+        let next = match vcon_core::tree::parse(&json, limits.max_depth) {
+            Ok(object) => inner(&object),
+            Err(_) => {
+                let object = vcon_core::read::parse_object(&json, limits.max_depth)
+                    .map_err(|e| e.to_string())?;
+                inner(&object)
             }
+        };
+        match next {
+            Inner::Signed(p) => payload = p,
+            Inner::Other(uuid) => return uuid,
         }
     }
     Err(format!(
