@@ -10,6 +10,7 @@ use vcon_core::read::{ReadLimits, parse_object};
 use vcon_core::tree::JsonObj;
 
 use crate::error::{EncryptError, EnvelopeError};
+use crate::jose::json::{self, Style};
 use crate::jose::{b64, backend, json_text, jws};
 use crate::keys::{KeyError, PublicKey};
 use crate::x509::Certificate;
@@ -164,11 +165,7 @@ fn seal(
     unprotected.insert("cty".into(), cty.into());
 
     let backend_err = |what: String| move |reason: String| EncryptError::Backend { what, reason };
-    let protected_json = serde_json::to_vec(&protected).map_err(|e| EncryptError::Backend {
-        what: "serialising the protected header".into(),
-        reason: e.to_string(),
-    })?;
-    let protected_b64 = b64(&protected_json);
+    let protected_b64 = b64(&json::to_vec(&protected, Style::Compact));
     let cek = backend::random(backend::key_len(enc))
         .map_err(backend_err("generating the content key".into()))?;
     let iv =
@@ -208,10 +205,7 @@ fn seal(
     object.insert("iv".into(), Value::String(b64(&iv)));
     object.insert("ciphertext".into(), Value::String(b64(&ciphertext)));
     object.insert("tag".into(), Value::String(b64(&tag)));
-    let bytes = serde_json::to_vec_pretty(&object).map_err(|e| EncryptError::Backend {
-        what: "serialising the envelope".into(),
-        reason: e.to_string(),
-    })?;
+    let bytes = json::to_vec(&object, Style::Pretty);
     Ok(EncryptedVcon {
         bytes,
         object,

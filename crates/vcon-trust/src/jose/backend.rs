@@ -222,6 +222,18 @@ pub(crate) fn wrap_key(
     merged: &Map<String, Value>,
     recipient_header: &mut Map<String, Value>,
 ) -> Result<Vec<u8>, String> {
+    if alg == KeyAlg::RsaOaep
+        && let Some(rsa) = &key.ops().rsa
+    {
+        // RSA-OAEP is OAEP with SHA-1 and MGF1-SHA-1, `RSA_public_encrypt`'s
+        // own: no context to set up on the key's kept `RSA`.
+        let mut out = vec![0; rsa.size() as usize];
+        let n = rsa
+            .public_encrypt(cek, &mut out, Padding::PKCS1_OAEP)
+            .map_err(text)?;
+        out.truncate(n);
+        return Ok(out);
+    }
     if alg != KeyAlg::EcdhEsA256kw {
         let mut out = Vec::new();
         PkeyCtx::new(key.pkey())
@@ -244,8 +256,17 @@ pub(crate) fn unwrap_key(
     enc: ContentEnc,
     merged: &Map<String, Value>,
 ) -> Result<Vec<u8>, String> {
+    let rsa = key.ops().rsa.as_ref().filter(|_| alg == KeyAlg::RsaOaep);
     let cek = if alg == KeyAlg::EcdhEsA256kw {
         super::ecdh::unwrap(key, encrypted_key, merged)?
+    } else if let Some(rsa) = rsa {
+        // As in `wrap_key`: SHA-1 OAEP on the key's kept `RSA`.
+        let mut out = vec![0; rsa.size() as usize];
+        let n = rsa
+            .private_decrypt(encrypted_key, &mut out, Padding::PKCS1_OAEP)
+            .map_err(text)?;
+        out.truncate(n);
+        out
     } else {
         let mut out = Vec::new();
         PkeyCtx::new(key.pkey())

@@ -1,5 +1,6 @@
 //! ECDH-ES+A256KW key management (RFC 7518 §4.6) with OpenSSL on the keys
-//! as parsed: an ephemeral key on the recipient's curve, ECDH, the Concat
+//! as parsed (their `EC_KEY`s): an ephemeral key on the recipient's curve,
+//! ECDH as a scalar multiplication, the Concat
 //! KDF (NIST SP 800-56A, one SHA-256 round for a 256-bit key) and AES-256
 //! key wrap (RFC 3394). josekit did the same through OpenSSL 3.0's DER
 //! decoders on every call, which cost more than the elliptic-curve work.
@@ -7,10 +8,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use openssl::aes::{AesKey, unwrap_key, wrap_key};
-use openssl::bn::{BigNum, BigNumContext};
-use openssl::derive::Deriver;
-use openssl::ec::{EcKey, EcPoint};
-use openssl::pkey::{HasPrivate, HasPublic, PKey, PKeyRef};
+use openssl::bn::{BigNum, BigNumContext, BigNumRef};
+use openssl::ec::{EcGroupRef, EcKey, EcPoint, EcPointRef};
 use serde_json::{Map, Value};
 use sha2::Digest as _;
 
@@ -44,26 +43,38 @@ fn party_info(merged: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String
     }
 }
 
-/// The key-encryption key: ECDH, then the Concat KDF of RFC 7518 §4.6.2.
-fn kek<T: HasPrivate, U: HasPublic>(
-    ours: &PKeyRef<T>,
-    theirs: &PKeyRef<U>,
-    merged: &Map<String, Value>,
-) -> Result<[u8; 32], String> {
-    let mut deriver = Deriver::new(ours).map_err(text)?;
-    // Not validated again here: OpenSSL 3.0's peer check includes the order
-    // check, a scalar multiplication as costly as the ECDH. The recipient's
-    // key was checked when it was read, and `unwrap` checks an `epk` on the
-    // curve (cofactor 1: nothing more to check).
-    deriver.set_peer_ex(theirs, false).map_err(text)?;
-    let z = deriver.derive_to_vec().map_err(text)?;
+/// The ECDH shared secret Z: the x coordinate of `scalar` × `point`, padded
+/// to the field size. This is the very call OpenSSL's own ECDH makes
+/// (`ossl_ecdh_simple_compute_key`: `EC_POINT_mul` with the private scalar,
+/// constant-time), without the `EVP_PKEY_derive` set-up around it, which in
+/// OpenSSL 3.0 exports the peer key to the provider (a fresh `EC_GROUP`, the
+/// point encoded and decoded) on every call.
+fn shared_secret(
+    group: &EcGroupRef,
+    scalar: &BigNumRef,
+    point: &EcPointRef,
+    len: usize,
+) -> Result<Vec<u8>, String> {
+    let mut ctx = BigNumContext::new().map_err(text)?;
+    let mut product = EcPoint::new(group).map_err(text)?;
+    product.mul2(group, point, scalar, &mut ctx).map_err(text)?;
+    let (mut x, mut y) = (BigNum::new().map_err(text)?, BigNum::new().map_err(text)?);
+    product
+        .affine_coordinates(group, &mut x, &mut y, &mut ctx)
+        .map_err(text)?;
+    x.to_vec_padded(i32::try_from(len).map_err(text)?)
+        .map_err(text)
+}
+
+/// The key-encryption key: the Concat KDF of RFC 7518 §4.6.2 over `z`.
+fn kek(z: &[u8], merged: &Map<String, Value>) -> Result<[u8; 32], String> {
     let field = |bytes: &[u8]| -> Result<Vec<u8>, String> {
         let len = u32::try_from(bytes.len()).map_err(text)?;
         Ok([&len.to_be_bytes()[..], bytes].concat())
     };
     let mut h = sha2::Sha256::new();
     h.update(1_u32.to_be_bytes());
-    h.update(&z);
+    h.update(z);
     h.update(field(ALG.as_bytes())?);
     h.update(field(&party_info(merged, "apu")?)?);
     h.update(field(&party_info(merged, "apv")?)?);
@@ -90,8 +101,9 @@ pub(crate) fn wrap(
         x.to_vec_padded(n).map_err(text)?,
         y.to_vec_padded(n).map_err(text)?,
     );
-    let eph = PKey::from_ec_key(eph).map_err(text)?;
-    let kek = kek(&eph, key.pkey(), merged)?;
+    let theirs = key.ops().ec.as_ref().ok_or("the key has no EC structure")?;
+    let z = shared_secret(group, eph.private_key(), theirs.public_key(), len)?;
+    let kek = kek(&z, merged)?;
     let aes = AesKey::new_encrypt(&kek).map_err(|_| "bad AES key-wrap key".to_owned())?;
     let mut out = vec![0; cek.len() + 8];
     let n = wrap_key(&aes, None, &mut out, cek).map_err(|_| "AES key wrap failed".to_owned())?;
@@ -147,10 +159,9 @@ pub(crate) fn unwrap(
     if !point.is_on_curve(group, &mut ctx).map_err(off_curve)? {
         return Err(format!("`epk` is not a point on {crv}"));
     }
-    let peer = EcKey::from_public_key(group, &point)
-        .and_then(PKey::from_ec_key)
-        .map_err(off_curve)?;
-    let kek = kek(key.pkey(), &peer, merged)?;
+    let ours = key.ops().ec.as_ref().ok_or("the key has no EC structure")?;
+    let z = shared_secret(group, ours.private_key(), &point, len)?;
+    let kek = kek(&z, merged)?;
     let aes = AesKey::new_decrypt(&kek).map_err(|_| "bad AES key-wrap key".to_owned())?;
     if encrypted_key.len() < 24 || !encrypted_key.len().is_multiple_of(8) {
         return Err(format!(
