@@ -23,7 +23,8 @@
 //!   (`sign_RS256_bare`, what the PyPI `vcon` library does);
 //!   [`vcon_trust::verify`] through a three-level v3 chain under the strict
 //!   policy (`verify_RS256_chain`, `verify_ES256_chain`: x5c leaf + intermediate
-//!   to the root anchor), or of a signature without certificate (as the PyPI
+//!   to the root anchor, a repeated signer whose chain the options' cache
+//!   keeps; `*_chain_uncached`: the cache disabled, a first-seen signer), or of a signature without certificate (as the PyPI
 //!   library writes) with a given public key (`verify_RS256_key`,
 //!   `verify_ES256_key`, `verify_EdDSA_key`);
 //!   [`vcon_trust::encrypt`] / [`vcon_trust::decrypt`] of the signed vCon to
@@ -52,6 +53,7 @@ use openssl::pkey::{PKey, Private};
 use openssl::symm::Cipher;
 use serde_json::{Map, Value, json};
 use vcon_trust::keys::{KeyKind, PrivateKey, TestPki, TestPkiOptions};
+use vcon_trust::x509::ChainCache;
 use vcon_trust::{
     ContentEnc, DecryptOptions, EncryptOptions, KeyAlg, Recipient, SignOptions, Signer,
     VerifyOptions, decrypt, encrypt, sign, verify,
@@ -269,13 +271,21 @@ fn operations<M: Measurement>(
     let (rs_bare, es_bare, ed_bare) = (bare(&keys.rsa), bare(&keys.ec), bare(&keys.ed));
     let chain = |p: &TestPki| VerifyOptions::with_anchors(vec![p.root_cert.clone()]);
     let key = |p: &TestPki| VerifyOptions::with_public_keys(vec![p.leaf_key.public_key().unwrap()]);
+    // A first-seen signer: the x5c chain parsed and validated in full (the
+    // `_chain` rows verify a repeated signer, whose chain the options keep).
+    let uncached = |p: &TestPki| VerifyOptions {
+        chain_cache: ChainCache::disabled(),
+        ..chain(p)
+    };
     let mut cases = vec![
         ("RS256_chain", &rs, chain(&keys.rsa)),
+        ("RS256_chain_uncached", &rs, uncached(&keys.rsa)),
         ("RS256_key", &rs_bare, key(&keys.rsa)),
     ];
     if full {
         cases.extend([
             ("ES256_chain", &es, chain(&keys.ec)),
+            ("ES256_chain_uncached", &es, uncached(&keys.ec)),
             ("ES256_key", &es_bare, key(&keys.ec)),
             ("EdDSA_key", &ed_bare, key(&keys.ed)),
         ]);

@@ -120,6 +120,16 @@
 //! In both, anchors are trusted as given (their dates are not checked), and
 //! revocation is not checked. See [`x509::chain`].
 //!
+//! **Chain cache.** [`VerifyOptions::chain_cache`] keeps up to 256 chains
+//! that passed (shared by clones of the options), keyed by the exact `x5c`
+//! text, the exact anchors, the policy and the length limit, with the
+//! leaf's key ready: a repeated signer then costs one signature
+//! verification, as in TLS stacks' certificate caches. The validity
+//! periods are checked again on every call at the verification time (the
+//! only check that depends on anything but those bytes); failures are not
+//! kept; an entry can only be found by the very bytes it was computed
+//! from. [`x509::ChainCache::disabled`] turns it off. See [`x509::cache`].
+//!
 //! ## Encrypted form
 //!
 //! JWE General JSON: `protected` = `{"enc"}` plus `"alg"` when every

@@ -1,6 +1,8 @@
 //! Verification of a signed vCon: every signature, the `x5c` chains (or a
 //! given public key), the header `uuid`, and nested JWS layers.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use vcon_core::Form;
@@ -12,7 +14,8 @@ use crate::error::{EnvelopeError, VerifyError, Warning};
 use crate::jose::jws::{self, SigParts};
 use crate::jose::{backend, json_text, owned_map};
 use crate::keys::PublicKey;
-use crate::x509::{Certificate, ChainOptions, ChainPolicy, validate_chain};
+use crate::x509::cache::{CachedChain, ChainKey};
+use crate::x509::{Certificate, ChainCache, ChainOptions, ChainPolicy, validate_chain};
 
 /// What to trust and how strictly.
 #[derive(Debug, Clone)]
@@ -38,6 +41,11 @@ pub struct VerifyOptions {
     pub allowed_algs: Vec<SignAlg>,
     /// Limits for the input and for each payload (size, gzip inflation, depth).
     pub limits: ReadLimits,
+    /// `x5c` chains already validated, kept for the next verifications
+    /// (default: up to [`ChainCache::DEFAULT_CAPACITY`], shared by clones of
+    /// these options). Dates are checked again on every verification; see
+    /// [`crate::x509::cache`] for what is kept and why it is safe.
+    pub chain_cache: ChainCache,
 }
 
 impl Default for VerifyOptions {
@@ -51,6 +59,7 @@ impl Default for VerifyOptions {
             max_nesting: 4,
             allowed_algs: SignAlg::ALL.to_vec(),
             limits: ReadLimits::default(),
+            chain_cache: ChainCache::default(),
         }
     }
 }
@@ -326,7 +335,8 @@ fn verify_layer<O: JsonObj>(
     Ok((Layer { signers, gzipped }, json, warnings))
 }
 
-fn x5c_chain(sig: &SigParts) -> Result<Option<Vec<Certificate>>, VerifyError> {
+/// The `x5c` entries as written, if the header has `x5c`.
+fn x5c_texts(sig: &SigParts) -> Result<Option<Vec<&str>>, VerifyError> {
     let Some(value) = sig.union.get("x5c") else {
         return Ok(None);
     };
@@ -339,7 +349,7 @@ fn x5c_chain(sig: &SigParts) -> Result<Option<Vec<Certificate>>, VerifyError> {
         }
         .into());
     };
-    let mut chain = Vec::with_capacity(entries.len());
+    let mut texts = Vec::with_capacity(entries.len());
     for (k, entry) in entries.iter().enumerate() {
         let Value::String(s) = entry else {
             return Err(EnvelopeError {
@@ -349,16 +359,59 @@ fn x5c_chain(sig: &SigParts) -> Result<Option<Vec<Certificate>>, VerifyError> {
             }
             .into());
         };
-        let cert = Certificate::from_x5c(s, k).map_err(|e| VerifyError::Chain {
-            index: sig.index,
-            source: crate::x509::ChainError::Parse {
-                index: k,
-                reason: e.to_string(),
-            },
-        })?;
-        chain.push(cert);
+        texts.push(s.as_str());
     }
-    Ok(Some(chain))
+    Ok(Some(texts))
+}
+
+/// Parses the `x5c` entries of signature `index`.
+fn parse_x5c(texts: &[&str], index: usize) -> Result<Vec<Certificate>, VerifyError> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            Certificate::from_x5c(s, k).map_err(|e| VerifyError::Chain {
+                index,
+                source: crate::x509::ChainError::Parse {
+                    index: k,
+                    reason: e.to_string(),
+                },
+            })
+        })
+        .collect()
+}
+
+/// The validated chain of `texts` for signature `index`: from the options'
+/// cache (its dates checked again at the verification time), or parsed and
+/// validated in full (and then kept).
+fn trusted_chain(
+    texts: &[&str],
+    index: usize,
+    options: &VerifyOptions,
+) -> Result<Arc<CachedChain>, VerifyError> {
+    let key = ChainKey {
+        x5c: texts,
+        anchors: &options.anchors,
+        policy: options.policy(),
+        max_len: options.max_chain_len,
+    };
+    let at = options.time.unwrap_or_else(Utc::now);
+    let chain_error = |source| VerifyError::Chain { index, source };
+    if let Some(hit) = options.chain_cache.get(&key) {
+        hit.check_dates(at).map_err(chain_error)?;
+        return Ok(hit);
+    }
+    let chain = parse_x5c(texts, index)?;
+    let chain_options = ChainOptions {
+        policy: options.policy(),
+        time: Some(at),
+        max_len: options.max_chain_len,
+    };
+    let validated =
+        validate_chain(&chain, &options.anchors, &chain_options).map_err(chain_error)?;
+    let entry = CachedChain::new(&key, chain, validated);
+    options.chain_cache.insert(&key, &entry);
+    Ok(entry)
 }
 
 fn verify_signature(
@@ -395,11 +448,11 @@ fn verify_signature(
     let kid = sig.str_member("kid")?.map(str::to_owned);
     let header_uuid = sig.str_member("uuid")?.map(str::to_owned);
     let x5u = sig.str_member("x5u")?.map(str::to_owned);
-    let chain = x5c_chain(sig)?;
+    let x5c = x5c_texts(sig)?;
     let input = format!("{}.{payload_b64}", sig.protected_b64);
     let input = input.as_bytes();
 
-    if chain.is_none() && x5u.is_none() {
+    if x5c.is_none() && x5u.is_none() {
         warnings.push(Warning {
             pointer: sig.pointer(),
             rule: Some("R-39"),
@@ -407,15 +460,17 @@ fn verify_signature(
                 .into(),
         });
     }
-    let trust = match (&chain, options.anchors.is_empty()) {
-        (Some(chain), false) => {
-            let chain_options = ChainOptions {
-                policy: options.policy(),
-                time: options.time,
-                max_len: options.max_chain_len,
-            };
-            let ok = validate_chain(chain, &options.anchors, &chain_options)
-                .map_err(|source| VerifyError::Chain { index, source })?;
+    if options.anchors.is_empty()
+        && let Some(texts) = &x5c
+    {
+        // Not validated without anchors, but a certificate that does not
+        // parse is still refused.
+        parse_x5c(texts, index)?;
+    }
+    let trust = match (&x5c, options.anchors.is_empty()) {
+        (Some(texts), false) => {
+            let entry = trusted_chain(texts, index, options)?;
+            let ok = &entry.validated;
             for w in &ok.warnings {
                 warnings.push(Warning {
                     pointer: format!("{}/x5c", sig.pointer()),
@@ -423,7 +478,7 @@ fn verify_signature(
                     message: w.clone(),
                 });
             }
-            let leaf = &chain[0];
+            let leaf = &entry.chain[0];
             let key = leaf.public_key().map_err(|e| VerifyError::Chain {
                 index,
                 source: crate::x509::ChainError::Parse {
@@ -446,8 +501,8 @@ fn verify_signature(
                 }
             })?;
             SignerTrust::Chain {
-                chain_subjects: ok.subjects,
-                anchor_subject: ok.anchor_subject,
+                chain_subjects: ok.subjects.clone(),
+                anchor_subject: ok.anchor_subject.clone(),
                 policy: ok.policy,
             }
         }
@@ -460,7 +515,7 @@ fn verify_signature(
                 &sig.signature,
                 &options.public_keys,
             )?;
-            if chain.is_some() {
+            if x5c.is_some() {
                 warnings.push(Warning {
                     pointer: format!("{}/x5c", sig.pointer()),
                     rule: None,
@@ -470,7 +525,7 @@ fn verify_signature(
             trust
         }
         _ => {
-            let reason = match (&chain, &x5u) {
+            let reason = match (&x5c, &x5u) {
                 (Some(_), _) => {
                     "has an x5c chain but no trust anchors (or public keys) were given".to_owned()
                 }

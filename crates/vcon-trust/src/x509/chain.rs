@@ -341,7 +341,8 @@ fn link_checks(
     })
 }
 
-fn validity(p: &Certificate, index: usize, at: DateTime<Utc>) -> Result<(), ChainError> {
+/// The validity period check of certificate `index` at `at`.
+pub(crate) fn validity(p: &Certificate, index: usize, at: DateTime<Utc>) -> Result<(), ChainError> {
     if at.timestamp() < p.not_before().timestamp() {
         return Err(ChainError::NotYetValid {
             index,

@@ -1,6 +1,7 @@
 //! X.509 certificates: reading them (PEM bundles, DER, `x5c` entries) and
 //! validating `x5c` chains to trust anchors ([`chain`]).
 
+pub mod cache;
 pub mod chain;
 pub(crate) mod spki;
 
@@ -16,6 +17,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::keys::{KeyError, PublicKey, read_file};
 
+pub use cache::ChainCache;
 pub use chain::{ChainError, ChainOptions, ChainPolicy, ValidatedChain, validate_chain};
 
 /// One X.509 certificate, kept as DER with its names decoded for messages.
