@@ -22,7 +22,7 @@
 //!
 //! let verified = verify(&signed.bytes, &VerifyOptions::with_anchors(vec![pki.root_cert.clone()])).unwrap();
 //! assert_eq!(verified.uuid.as_deref(), Some("019f15a6-a752-826f-b9a2-279e0d16bc46"));
-//! assert!(verified.vcon.contains_key("updated_at"));
+//! assert!(verified.vcon().contains_key("updated_at"));
 //! let who = verified.layers[0].signers[0].leaf_subject().unwrap();
 //! assert!(who.contains("signer.vcon.example"));
 //! ```

@@ -1,18 +1,18 @@
 //! Verification of a signed vCon: every signature, the `x5c` chains (or a
 //! given public key), the header `uuid`, and nested JWS layers.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use vcon_core::Form;
 use vcon_core::read::{ReadLimits, parse_object};
-use vcon_core::tree::JsonObj;
+use vcon_core::tree::{Json, JsonObj};
 
 use crate::SignAlg;
 use crate::error::{EnvelopeError, VerifyError, Warning};
 use crate::jose::jws::{self, SigParts};
-use crate::jose::{backend, json_text, owned_map};
+use crate::jose::{backend, json_text};
 use crate::keys::PublicKey;
 use crate::x509::cache::{CachedChain, ChainKey};
 use crate::x509::{Certificate, ChainCache, ChainOptions, ChainPolicy, validate_chain};
@@ -146,12 +146,16 @@ pub struct Layer {
 }
 
 /// A verified signed vCon.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Verified {
     /// The inner unsigned vCon's JSON bytes (after base64url and gzip).
     pub vcon_bytes: Vec<u8>,
-    /// The inner unsigned vCon.
-    pub vcon: Map<String, Value>,
+    /// The inner unsigned vCon as a map, parsed from `vcon_bytes` when
+    /// [`Verified::vcon`] is first called (a caller that only writes the
+    /// bytes out never pays for it).
+    vcon: OnceLock<Map<String, Value>>,
+    /// The nesting limit `vcon_bytes` was read with.
+    max_depth: usize,
     /// Its uuid, if it has one.
     pub uuid: Option<String>,
     /// The JWS layers, outermost first (more than one for a wrapped vCon).
@@ -200,8 +204,8 @@ fn in_layer(depth: usize, e: VerifyError) -> VerifyError {
 enum Next {
     /// Its payload is signed: that layer, verified.
     Layer(LayerOutcome),
-    /// Its payload is the unsigned vCon.
-    Done(Map<String, Value>),
+    /// Its payload is the unsigned vCon (whose uuid this is, if any).
+    Done(Option<String>),
 }
 
 /// Verifies layer `depth` (whose object is `signed`) if it is signed; the
@@ -213,7 +217,10 @@ fn step<O: JsonObj>(
 ) -> Result<Next, VerifyError> {
     match Form::detect(signed) {
         Some(Form::Signed) => {}
-        Some(Form::Unsigned) if depth > 0 => return Ok(Next::Done(owned_map(signed))),
+        Some(Form::Unsigned) if depth > 0 => {
+            let uuid = signed.get("uuid").and_then(Json::as_str).map(str::to_owned);
+            return Ok(Next::Done(uuid));
+        }
         found if depth == 0 => return Err(VerifyError::NotSigned { found }),
         Some(Form::Encrypted) => {
             let reason = "the payload is an encrypted vCon; a signed vCon carries an unsigned (or signed) one".into();
@@ -238,7 +245,7 @@ fn verify_root<O: JsonObj>(signed: &O, options: &VerifyOptions) -> Result<Verifi
     let mut layers = Vec::new();
     let mut warnings = Vec::new();
     let mut next = step(signed, 0, options)?;
-    let (vcon_bytes, vcon) = loop {
+    let (vcon_bytes, uuid) = loop {
         let Next::Layer((layer, json, mut layer_warnings)) = next else {
             // `step` at depth 0 yields a layer or an error.
             return Err(VerifyError::NotSigned {
@@ -268,13 +275,9 @@ fn verify_root<O: JsonObj>(signed: &O, options: &VerifyOptions) -> Result<Verifi
                 step(&object, depth + 1, options)?
             }
         };
-        if let Next::Done(vcon) = next {
-            break (json, vcon);
+        if let Next::Done(uuid) = next {
+            break (json, uuid);
         }
-    };
-    let uuid = match vcon.get("uuid") {
-        Some(Value::String(u)) => Some(u.clone()),
-        _ => None,
     };
     for (depth, layer) in layers.iter().enumerate() {
         for s in &layer.signers {
@@ -305,7 +308,8 @@ fn verify_root<O: JsonObj>(signed: &O, options: &VerifyOptions) -> Result<Verifi
     }
     Ok(Verified {
         vcon_bytes,
-        vcon,
+        vcon: OnceLock::new(),
+        max_depth: options.limits.max_depth,
         uuid,
         layers,
         warnings,
@@ -313,6 +317,42 @@ fn verify_root<O: JsonObj>(signed: &O, options: &VerifyOptions) -> Result<Verifi
 }
 
 /// A verified layer, its payload's JSON (inflated) and its warnings.
+impl PartialEq for Verified {
+    fn eq(&self, other: &Self) -> bool {
+        // The map is a function of the bytes.
+        self.vcon_bytes == other.vcon_bytes
+            && self.uuid == other.uuid
+            && self.layers == other.layers
+            && self.warnings == other.warnings
+    }
+}
+
+impl Verified {
+    /// The inner unsigned vCon (parsed once, on first use).
+    pub fn vcon(&self) -> &Map<String, Value> {
+        self.vcon.get_or_init(|| self.parse_vcon())
+    }
+
+    /// The inner unsigned vCon, taken out.
+    pub fn into_vcon(mut self) -> Map<String, Value> {
+        match self.vcon.take() {
+            Some(map) => map,
+            None => self.parse_vcon(),
+        }
+    }
+
+    /// Verification read these bytes as a JSON object with these very
+    /// parsers and limit, so this cannot fail (an empty map if it did).
+    fn parse_vcon(&self) -> Map<String, Value> {
+        match vcon_core::tree::parse(&self.vcon_bytes, self.max_depth) {
+            Ok(object) => object.to_map(),
+            Err(_) => {
+                vcon_core::read::parse_object(&self.vcon_bytes, self.max_depth).unwrap_or_default()
+            }
+        }
+    }
+}
+
 type LayerOutcome = (Layer, Vec<u8>, Vec<Warning>);
 
 fn verify_layer<O: JsonObj>(

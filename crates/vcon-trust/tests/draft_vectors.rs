@@ -67,8 +67,8 @@ fn a6_verifies_under_the_opt_in_policy_with_a_warning() {
     );
     // The inner vCon is the A.4 example: its bytes parse back to the same object.
     let again: serde_json::Value = serde_json::from_slice(&v.vcon_bytes).unwrap();
-    assert_eq!(again.as_object().unwrap(), &v.vcon);
-    assert!(v.vcon.contains_key("dialog"));
+    assert_eq!(again.as_object().unwrap(), v.vcon());
+    assert!(v.vcon().contains_key("dialog"));
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn legacy_0_0_1_signed_example_verifies_under_the_opt_in_policy_only() {
     let legacy = need!(vector("legacy-0.0.1-container00-signed-jws.vcon"));
     let anchors = need!(root());
     let v = verify(&legacy, &lenient(anchors.clone())).unwrap();
-    assert_eq!(v.vcon.get("vcon").and_then(|v| v.as_str()), Some("0.0.1"));
+    assert_eq!(v.vcon().get("vcon").and_then(|v| v.as_str()), Some("0.0.1"));
     // Its header has no uuid: a warning, not an error.
     assert!(
         v.warnings
@@ -272,5 +272,5 @@ fn legacy_0_0_2_encrypted_example_decrypts_to_a_signed_vcon() {
         Some("0195544a-b9b1-8ee4-b9a2-279e0d16bc46")
     );
     let v = verify(&d.signed_bytes, &lenient(need!(root()))).unwrap();
-    assert_eq!(v.vcon.get("vcon").and_then(|v| v.as_str()), Some("0.0.2"));
+    assert_eq!(v.vcon().get("vcon").and_then(|v| v.as_str()), Some("0.0.2"));
 }

@@ -65,8 +65,8 @@ fn every_signature_algorithm_signs_and_verifies_through_a_strict_chain() {
         assert!(s.leaf_subject().unwrap().contains("CN=signer.vcon.example"));
         assert!(v.warnings.is_empty(), "{alg}: {:?}", v.warnings);
         let mut expected = unsigned();
-        expected.insert("updated_at".into(), v.vcon["updated_at"].clone());
-        assert_eq!(v.vcon, expected);
+        expected.insert("updated_at".into(), v.vcon()["updated_at"].clone());
+        assert_eq!(v.vcon(), &expected);
         assert_eq!(
             serde_json::from_slice::<Value>(&v.vcon_bytes).unwrap(),
             Value::Object(expected)
@@ -120,8 +120,8 @@ fn updated_at_is_set_before_signing() {
         &VerifyOptions::with_public_keys(vec![pubkey.clone()]),
     )
     .unwrap();
-    assert_eq!(v.vcon["updated_at"], "2026-07-01T08:00:00.000Z");
-    let keys: Vec<&str> = v.vcon.keys().map(String::as_str).collect();
+    assert_eq!(v.vcon()["updated_at"], "2026-07-01T08:00:00.000Z");
+    let keys: Vec<&str> = v.vcon().keys().map(String::as_str).collect();
     assert_eq!(
         &keys[..3],
         ["uuid", "created_at", "updated_at"],
@@ -138,7 +138,7 @@ fn updated_at_is_set_before_signing() {
         &VerifyOptions::with_public_keys(vec![pubkey.clone()]),
     )
     .unwrap();
-    assert!(!v.vcon.contains_key("updated_at"));
+    assert!(!v.vcon().contains_key("updated_at"));
 
     let before = chrono::Utc::now() - chrono::Duration::seconds(1);
     let signed = sign(&unsigned(), &[Signer::new(key)], &SignOptions::default()).unwrap();
@@ -148,7 +148,7 @@ fn updated_at_is_set_before_signing() {
     )
     .unwrap();
     let stamp: chrono::DateTime<chrono::Utc> =
-        v.vcon["updated_at"].as_str().unwrap().parse().unwrap();
+        v.vcon()["updated_at"].as_str().unwrap().parse().unwrap();
     assert!(stamp >= before, "now, RFC 3339");
 }
 
@@ -228,7 +228,7 @@ fn gzip_payloads_and_nested_layers_unwrap() {
     let v = verify(&outer.bytes, &options).unwrap();
     assert_eq!(v.layers.len(), 2);
     assert!(!v.layers[0].gzipped && v.layers[1].gzipped);
-    assert_eq!(v.vcon["uuid"], UUID);
+    assert_eq!(v.vcon()["uuid"], UUID);
 
     let twice = wrap(&outer.bytes, &[Signer::new(key)], &SignOptions::default()).unwrap();
     let shallow = VerifyOptions {

@@ -55,7 +55,7 @@ pub(crate) fn union(parts: &[Part<'_>]) -> Result<Union, Conflict> {
     let mut u = Union::default();
     for part in parts {
         for (name, value) in part.members {
-            let here = vcon_core::validate::pointer_join(&part.pointer, name);
+            let here = || vcon_core::validate::pointer_join(&part.pointer, name);
             match u.members.get(name) {
                 None => {
                     u.members.insert(name.clone(), value.clone());
@@ -64,12 +64,12 @@ pub(crate) fn union(parts: &[Part<'_>]) -> Result<Union, Conflict> {
                 }
                 Some(first) if first == value => {
                     let first = vcon_core::validate::pointer_join(u.origin_of(name), name);
-                    u.repeats.push((here, first));
+                    u.repeats.push((here(), first));
                 }
                 Some(_) => {
                     let first = vcon_core::validate::pointer_join(u.origin_of(name), name);
                     return Err(Conflict {
-                        pointer: here,
+                        pointer: here(),
                         first,
                     });
                 }
