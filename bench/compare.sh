@@ -23,9 +23,11 @@
 #      fair comparison when other jobs share the machine.
 #
 # Environment: COUNT (30000), SEED (1), RUNS (5), PY_ROUNDS (3), SKIP_BUILD (unset;
-# set it to time the binaries already built instead of rebuilding),
+# set it to time the binaries already built instead of rebuilding), BASELINE (unset;
+# the path of another `vcon` binary, say an older build, timed in the same run),
 # VENV (bench/.venv), CORPUS (bench/corpus/realistic), PY312 (pyenv's 3.12.1),
-# OUT (target/bench-compare: hyperfine and python JSON results).
+# OUT ($CARGO_TARGET_DIR or target, then /bench-compare: hyperfine and python JSON
+# results). The binaries are taken from $CARGO_TARGET_DIR/release when it is set.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,7 +38,8 @@ RUNS=${RUNS:-5}
 PY_ROUNDS=${PY_ROUNDS:-3}
 VENV=${VENV:-$ROOT/bench/.venv}
 CORPUS=${CORPUS:-$ROOT/bench/corpus/realistic}
-OUT=${OUT:-$ROOT/target/bench-compare}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+OUT=${OUT:-$TARGET/bench-compare}
 if [[ -z "${PY312:-}" ]]; then
     if command -v pyenv >/dev/null 2>&1; then
         PY312="$(pyenv root)/versions/3.12.1/bin/python3"
@@ -62,10 +65,10 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
     cargo build --release --quiet -p vcon --bin vcon
     cargo build --release --quiet -p vcon-core --example gen_corpus
 else
-    echo "SKIP_BUILD set: using the binaries already in target/release" >&2
+    echo "SKIP_BUILD set: using the binaries already in $TARGET/release" >&2
 fi
-VCON="$ROOT/target/release/vcon"
-GEN="$ROOT/target/release/examples/gen_corpus"
+VCON="$TARGET/release/vcon"
+GEN="$TARGET/release/examples/gen_corpus"
 
 say "Corpus: $COUNT realistic vCons, seed $SEED -> $CORPUS"
 rm -rf "$CORPUS"
@@ -85,10 +88,13 @@ cat "$OUT/python.json" >&2
 
 say "vcon validate DIR (whole command)"
 if command -v hyperfine >/dev/null 2>&1; then
-    hyperfine --warmup 1 --runs "$RUNS" --ignore-failure --style basic \
+    # -N: no intermediate shell, so its start-up is not counted.
+    hyperfine -N --warmup 1 --runs "$RUNS" --ignore-failure --style basic \
         --export-json "$OUT/hyperfine.json" \
         -n "vcon validate DIR" "$VCON validate $CORPUS" \
-        -n "vcon validate --jobs 1 DIR" "$VCON validate --jobs 1 $CORPUS" >&2
+        -n "vcon validate --jobs 1 DIR" "$VCON validate --jobs 1 $CORPUS" \
+        ${BASELINE:+-n "baseline: $BASELINE validate DIR" "$BASELINE validate $CORPUS"} \
+        ${BASELINE:+-n "baseline: $BASELINE validate --jobs 1 DIR" "$BASELINE validate --jobs 1 $CORPUS"} >&2
 else
     echo "hyperfine not found (apt-get install -y hyperfine); timing with date, mean of $RUNS runs" >&2
     "$VENV/bin/python" - "$VCON" "$CORPUS" "$RUNS" "$OUT/hyperfine.json" <<'EOF'
