@@ -12,6 +12,13 @@ mod progress;
 
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: parsing and validating a vCon
+/// allocates many small nodes and vectors, freed soon after, in every worker
+/// thread; glibc's malloc spent ~15% of `vcon validate DIR`'s time on them
+/// (docs/BENCHMARKS.md, "Side by side").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     cli::main(commands::ALL)
 }

@@ -142,6 +142,27 @@ impl ContentHash {
         }
     }
 
+    /// Whether `token` is a well-formed `sha512-<base64url of 64 bytes>` token
+    /// without padding: true exactly when `token.parse::<ContentHash>()` would
+    /// give a [`HashAlg::Sha512`] token written that way, but without decoding
+    /// the digest (86 characters of the alphabet whose last one carries no
+    /// stray bits). Other spellings (with `=` padding) return false and must be
+    /// parsed.
+    ///
+    /// ```
+    /// use vcon_core::hash::{ContentHash, HashAlg};
+    /// let token = ContentHash::compute(HashAlg::Sha512, b"hello").to_string();
+    /// assert!(ContentHash::is_sha512_token(&token));
+    /// assert!(!ContentHash::is_sha512_token(&token[..token.len() - 1]));
+    /// ```
+    pub fn is_sha512_token(token: &str) -> bool {
+        token.strip_prefix("sha512-").is_some_and(|digest| {
+            digest.len() == 86
+                && !digest.ends_with('=')
+                && crate::validate::primitives::check_base64url(digest).is_ok()
+        })
+    }
+
     /// Checks `bytes` against this token. Unknown algorithms cannot be checked
     /// and are reported as a mismatch-free `Ok(false)`.
     pub fn verify(&self, bytes: &[u8]) -> Result<bool, HashError> {
@@ -267,6 +288,57 @@ mod tests {
     use super::*;
 
     const MP3_HASH: &str = "sha512-GLy6IPaIUM1GqzZqfIPZlWjaDsNgNvZM0iCONNThnH0a75fhUM6cYzLZ5GynSURREvZwmOh54-2lRRieyj82UQ";
+
+    fn parses_as_sha512(token: &str) -> bool {
+        token
+            .parse::<ContentHash>()
+            .is_ok_and(|t| t.alg == Some(HashAlg::Sha512))
+    }
+
+    /// The shortcut agrees with the parser on every unpadded token and never
+    /// accepts what the parser refuses: every byte of the draft token replaced
+    /// by bytes of each class, every last character, lengths around 86,
+    /// padding, other algorithms.
+    #[test]
+    fn sha512_shortcut_agrees_with_the_parser() {
+        let mut tokens = vec![MP3_HASH.to_owned()];
+        for alg in [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512] {
+            for input in [&b""[..], b"x", b"hello world"] {
+                tokens.push(ContentHash::compute(alg, input).to_string());
+            }
+        }
+        let replacements = [
+            b'A', b'Q', b'g', b'w', b'B', b'z', b'9', b'-', b'_', b'+', b'/', b'=', b' ',
+        ];
+        for i in 0..MP3_HASH.len() {
+            for &r in &replacements {
+                let mut t = MP3_HASH.as_bytes().to_vec();
+                t[i] = r;
+                tokens.push(String::from_utf8(t).unwrap());
+            }
+        }
+        let digest = &MP3_HASH["sha512-".len()..];
+        for len in 80..digest.len() {
+            tokens.push(format!("sha512-{}", &digest[..len]));
+        }
+        for extra in ["A", "AA", "AAA", "=", "==", "A=", "AA=="] {
+            tokens.push(format!("{MP3_HASH}{extra}"));
+        }
+        tokens.push(format!("sha384-{digest}"));
+        tokens.push(format!("SHA512-{digest}"));
+        tokens.push(format!("sha512{digest}"));
+        let mut shortcut = 0;
+        for t in &tokens {
+            let unpadded = !t.ends_with('=');
+            if ContentHash::is_sha512_token(t) {
+                shortcut += 1;
+                assert!(parses_as_sha512(t), "{t}");
+            } else if unpadded {
+                assert!(!parses_as_sha512(t), "{t}");
+            }
+        }
+        assert!(shortcut > 100, "{shortcut}");
+    }
 
     #[test]
     fn parses_and_prints_the_draft_token() {

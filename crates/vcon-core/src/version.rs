@@ -148,39 +148,37 @@ fn oldest_marker<O: JsonObj>(object: &O) -> Option<(Syntax, String)> {
             let Some(item) = item.as_object() else {
                 continue;
             };
-            if item.contains_key("mimetype") {
+            let keys = ItemKeys::of(item);
+            if keys.mimetype {
                 note(Syntax::V0_0_1, format!("/{array}/{i}/mimetype"));
             }
-            if item.contains_key("alg") && item.contains_key("signature") {
+            if keys.alg && keys.signature {
                 note(Syntax::V0_0_1, format!("/{array}/{i}/alg"));
             }
             match array {
                 "dialog" => {
-                    for key in ["transfer-target", "target-dialog"] {
-                        if item.contains_key(key) {
-                            note(Syntax::V0_0_2, format!("/{array}/{i}/{key}"));
-                        }
+                    if keys.transfer_target {
+                        note(Syntax::V0_0_2, format!("/{array}/{i}/transfer-target"));
                     }
-                    if item.contains_key("interaction") {
+                    if keys.target_dialog {
+                        note(Syntax::V0_0_2, format!("/{array}/{i}/target-dialog"));
+                    }
+                    if keys.interaction {
                         note(Syntax::V0_0_1, format!("/{array}/{i}/interaction"));
                     }
-                    if item.get("session_id").is_some_and(Json::is_string) {
+                    if keys.session_id_string {
                         note(Syntax::V0_3_0, format!("/{array}/{i}/session_id"));
                     }
                 }
-                "attachments"
-                    if item
-                        .get("type")
-                        .is_some_and(|t| t.as_str() != Some("lawful_basis"))
-                        && !item.contains_key("purpose") =>
-                {
+                "attachments" if keys.type_not_lawful_basis && !keys.purpose => {
                     note(Syntax::V0_3_0, format!("/{array}/{i}/type"));
                 }
                 "analysis" => {
-                    for key in ["schema_version", "vendor_schema"] {
-                        if item.contains_key(key) {
-                            note(Syntax::V0_3_0, format!("/{array}/{i}/{key}"));
-                        }
+                    if keys.schema_version {
+                        note(Syntax::V0_3_0, format!("/{array}/{i}/schema_version"));
+                    }
+                    if keys.vendor_schema {
+                        note(Syntax::V0_3_0, format!("/{array}/{i}/vendor_schema"));
                     }
                 }
                 _ => {}
@@ -188,6 +186,49 @@ fn oldest_marker<O: JsonObj>(object: &O) -> Option<(Syntax, String)> {
         }
     }
     best
+}
+
+/// The members of an array element that mark a legacy syntax, found in one
+/// pass over its members (names are unique in both trees, so this is what
+/// looking each name up would find).
+#[derive(Default)]
+struct ItemKeys {
+    mimetype: bool,
+    alg: bool,
+    signature: bool,
+    transfer_target: bool,
+    target_dialog: bool,
+    interaction: bool,
+    /// `session_id` is present and a string.
+    session_id_string: bool,
+    /// `type` is present and not the string `lawful_basis`.
+    type_not_lawful_basis: bool,
+    purpose: bool,
+    schema_version: bool,
+    vendor_schema: bool,
+}
+
+impl ItemKeys {
+    fn of<O: JsonObj>(item: &O) -> Self {
+        let mut keys = Self::default();
+        for (name, value) in item.members() {
+            match name {
+                "mimetype" => keys.mimetype = true,
+                "alg" => keys.alg = true,
+                "signature" => keys.signature = true,
+                "transfer-target" => keys.transfer_target = true,
+                "target-dialog" => keys.target_dialog = true,
+                "interaction" => keys.interaction = true,
+                "session_id" => keys.session_id_string = value.is_string(),
+                "type" => keys.type_not_lawful_basis = value.as_str() != Some("lawful_basis"),
+                "purpose" => keys.purpose = true,
+                "schema_version" => keys.schema_version = true,
+                "vendor_schema" => keys.vendor_schema = true,
+                _ => {}
+            }
+        }
+        keys
+    }
 }
 
 #[cfg(test)]

@@ -30,8 +30,9 @@ const HARD_DEPTH: usize = 127;
 /// Objects up to this many members are checked for repeated names pairwise.
 const PAIRWISE_MAX: usize = 16;
 
-/// Strings are scanned byte by byte up to this length, then with `memchr2`.
-const SHORT_SCAN: usize = 24;
+/// Strings are scanned a word at a time up to this length, then with `memchr2`
+/// (a multiple of 8).
+const WORD_SCAN: usize = 64;
 
 /// Parses `bytes` as one JSON object with at most `max_depth` levels of
 /// nesting (the object itself is level 1), or gives up.
@@ -271,30 +272,44 @@ impl<'a> Parser<'a> {
 
     /// The offset and value of the first `"` or `\` at or after `from`;
     /// gives up at a control character or at the end of the input.
+    ///
+    /// The first [`WORD_SCAN`] bytes are looked at eight at a time (most
+    /// strings of a vCon, names and values alike, end there); longer strings
+    /// go on with `memchr2` and a vectorised control-character check.
     #[inline]
     fn scan(&self, from: usize) -> Result<(usize, u8), NotFast> {
         let rest = &self.bytes[from..];
-        let head = rest.len().min(SHORT_SCAN);
-        for (i, &c) in rest[..head].iter().enumerate() {
-            if c == b'"' || c == b'\\' {
-                return Ok((from + i, c));
+        let head = rest.len().min(WORD_SCAN);
+        let mut i = 0;
+        while let Some(word) = rest[i..head].first_chunk::<8>() {
+            if let Some(k) = first_special(u64::from_le_bytes(*word)) {
+                return special(from + i + k, rest[i + k]);
             }
-            if c < 0x20 {
-                return Err(NotFast { offset: from + i });
+            i += 8;
+        }
+        if head < WORD_SCAN {
+            // Fewer than eight bytes are left before the end of the input.
+            for (k, &c) in rest[i..].iter().enumerate() {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    return special(from + i + k, c);
+                }
             }
+            return Err(NotFast {
+                offset: self.bytes.len(),
+            });
         }
         let tail = &rest[head..];
-        let Some(i) = memchr::memchr2(b'"', b'\\', tail) else {
+        let Some(k) = memchr::memchr2(b'"', b'\\', tail) else {
             return Err(NotFast {
                 offset: self.bytes.len(),
             });
         };
-        if has_control(&tail[..i]) {
+        if has_control(&tail[..k]) {
             return Err(NotFast {
                 offset: from + head,
             });
         }
-        Ok((from + head + i, tail[i]))
+        Ok((from + head + k, tail[k]))
     }
 
     /// Decodes the escape at `pos` into `out`.
@@ -349,6 +364,41 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Bytes every byte of a word has.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte of a word.
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Index of the first byte of `word` (little-endian: byte 0 is the lowest)
+/// that is `"`, `\` or a control character (below 0x20), if any.
+///
+/// Each test sets the high bit of the bytes that match: `v - ONES & !v` for a
+/// zero byte of `v` (the word XORed with the byte sought), `w - 0x20 & !w` for
+/// a byte below 0x20. A borrow can only run upwards from a byte that matched,
+/// so bits set by a borrow lie above a true match and the lowest set bit is
+/// always a true one.
+#[inline]
+fn first_special(word: u64) -> Option<usize> {
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let found = (quote.wrapping_sub(ONES) & !quote)
+        | (backslash.wrapping_sub(ONES) & !backslash)
+        | (word.wrapping_sub(ONES * 0x20) & !word);
+    let found = found & HIGHS;
+    (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
+}
+
+/// What [`Parser::scan`] makes of the special byte `c` at `at`: the end of
+/// the string or an escape, or a control character (the parser gives up).
+#[inline]
+fn special(at: usize, c: u8) -> Result<(usize, u8), NotFast> {
+    if c < 0x20 {
+        Err(NotFast { offset: at })
+    } else {
+        Ok((at, c))
+    }
+}
+
 /// Whether any byte is a control character (below 0x20), 32 bytes at a time
 /// so that the compiler vectorises it.
 fn has_control(bytes: &[u8]) -> bool {
@@ -372,4 +422,52 @@ fn has_repeated_name(members: &[(Cow<'_, str>, Node<'_>)]) -> bool {
     let mut names: Vec<&str> = members.iter().map(|(k, _)| k.as_ref()).collect();
     names.sort_unstable();
     names.windows(2).any(|w| w[0] == w[1])
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn first_special_bytewise(word: [u8; 8]) -> Option<usize> {
+        word.iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+    }
+
+    proptest! {
+        /// The word test finds the same byte as a byte-by-byte look, over
+        /// words drawn mostly from the bytes near the ones sought.
+        #[test]
+        fn first_special_is_the_first_special_byte(
+            word in prop::array::uniform8(prop_oneof![
+                Just(b'"'), Just(b'\\'), 0u8..0x21, 0x21u8..0x23, 0x5bu8..0x5e, any::<u8>()
+            ])
+        ) {
+            prop_assert_eq!(first_special(u64::from_le_bytes(word)), first_special_bytewise(word));
+        }
+    }
+
+    /// Strings of every length around the word and `memchr2` boundaries, with
+    /// an escape, a raw control character or nothing special at every
+    /// position: parsed as serde_json parses them, or refused when it refuses.
+    #[test]
+    fn strings_of_every_length_and_special_position() {
+        for len in 0..150 {
+            for at in 0..=len {
+                for special in ["", "\\\"", "\\\\", "\\u00e9", "\n", "\u{1}", "é"] {
+                    let mut s = "a".repeat(len);
+                    s.insert_str(at, special);
+                    let text = format!("{{\"{s}\":\"{s}\"}}");
+                    let ours = parse(text.as_bytes(), 64).map(|o| Node::Object(o).to_value());
+                    let theirs = serde_json::from_str::<serde_json::Value>(&text);
+                    match (ours, theirs) {
+                        (Ok(a), Ok(b)) => assert_eq!(a, b, "{text:?}"),
+                        (Err(_), Err(_)) => {}
+                        (a, b) => panic!("{text:?}: fast {a:?}, serde_json {b:?}"),
+                    }
+                }
+            }
+        }
+    }
 }

@@ -89,13 +89,13 @@ fn check<'a>(item: &'a Result<Input, ListError>, options: &Options) -> Checked<'
             };
         }
     };
-    match super::open::read_bounded(input, options.limits.max_bytes) {
+    super::open::with_bytes(input, options.limits.max_bytes, |read| match read {
         Ok(Ok(bytes)) => {
-            let report = validate_bytes(&bytes, options);
+            let report = validate_bytes(bytes, options);
             let parsed = !is_read_failure(&report);
             Checked::Report {
                 input,
-                gzip: is_gzip(&bytes),
+                gzip: is_gzip(bytes),
                 parsed,
                 report,
             }
@@ -110,7 +110,7 @@ fn check<'a>(item: &'a Result<Input, ListError>, options: &Options) -> Checked<'
             name: input.name(),
             message: format!("{e:#}"),
         },
-    }
+    })
 }
 
 /// Whether the report is the single finding `validate_bytes` makes when the

@@ -1,26 +1,119 @@
-//! Opening the files of a batch: a walked directory's files are opened
-//! relative to a descriptor of their directory (`openat`), kept per worker
-//! thread, so that the kernel resolves one name per file instead of the
-//! whole path. Anything unusual falls back to a plain `open` of the path.
+//! Opening and reading the files of a batch. A walked directory's files are
+//! opened relative to a descriptor of their directory (`openat`), kept per
+//! worker thread, so that the kernel resolves one name per file instead of
+//! the whole path; anything unusual falls back to a plain `open` of the path.
+//! Files are read into a buffer kept per worker thread, to their end, with no
+//! `statx` first: the end-of-file read costs the kernel less than the file
+//! attributes did, and the buffer is not allocated and zeroed per file.
 
 use std::cell::RefCell;
 use std::fs::File;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
-use crate::input::{Input, read_open_file_bounded};
+use crate::input::Input;
+
+/// A kept buffer larger than this is dropped after use, so that one big input
+/// does not hold its memory for the rest of the batch.
+const KEEP_CAPACITY: usize = 1 << 20;
+
+/// The first capacity of a worker's buffer: most vCons fit at once.
+const FIRST_CAPACITY: usize = 64 * 1024;
+
+thread_local! {
+    /// This worker's read buffer.
+    static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Reads `input` whole, refusing more than `max` bytes (`Ok(Err(size))`),
-/// exactly as [`Input::read_bounded`] does (same bytes, same errors).
-pub fn read_bounded(input: &Input, max: usize) -> Result<Result<Vec<u8>, u64>> {
+/// and gives the bytes to `f`: the same bytes, sizes and errors as
+/// [`Input::read_bounded`].
+pub fn with_bytes<R>(
+    input: &Input,
+    max: usize,
+    f: impl FnOnce(Result<Result<&[u8], u64>>) -> R,
+) -> R {
     let Input::File(path) = input else {
-        return input.read_bounded(max);
+        return match input.read_bounded(max) {
+            Ok(Ok(bytes)) => f(Ok(Ok(&bytes))),
+            Ok(Err(size)) => f(Ok(Err(size))),
+            Err(e) => f(Err(e)),
+        };
     };
-    let max64 = u64::try_from(max).unwrap_or(u64::MAX);
-    open(path)
-        .and_then(|file| read_open_file_bounded(file, max64))
-        .with_context(|| format!("cannot read {}", path.display()))
+    BUF.with(|cell| {
+        // A nested call (none today) would find the buffer taken: give it its own.
+        let mut fresh = Vec::new();
+        let mut kept = cell.try_borrow_mut();
+        let buf = match kept.as_deref_mut() {
+            Ok(buf) => buf,
+            Err(_) => &mut fresh,
+        };
+        buf.clear();
+        if buf.capacity() == 0 {
+            buf.reserve(FIRST_CAPACITY);
+        }
+        let read = open(path)
+            .and_then(|file| read_to_end_bounded(file, max, buf))
+            .with_context(|| format!("cannot read {}", path.display()));
+        let out = match read {
+            Ok(Ok(())) => f(Ok(Ok(buf.as_slice()))),
+            Ok(Err(size)) => f(Ok(Err(size))),
+            Err(e) => f(Err(e)),
+        };
+        if buf.capacity() > KEEP_CAPACITY {
+            *buf = Vec::new();
+        }
+        out
+    })
+}
+
+/// Appends `file`'s bytes to `buf` (empty), refusing more than `max`
+/// (`Ok(Err(size))`, with the size the file's attributes give for a regular
+/// file, as [`Input::read_bounded`] reports it) and directories.
+fn read_to_end_bounded(
+    file: File,
+    max: usize,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Result<(), u64>> {
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    // `Take` reads into the spare capacity until a read returns 0; `File`'s own
+    // read_to_end would ask for the size (statx) and the position (lseek) first.
+    // Past KEEP_CAPACITY bytes the size is asked for, so that a file too large
+    // is refused without being read.
+    let first = limit.min(KEEP_CAPACITY as u64);
+    read_more(&file, first, buf)?;
+    if buf.len() as u64 == first && first < limit {
+        let meta = file.metadata()?;
+        if meta.is_file() && meta.len() > limit - 1 {
+            return Ok(Err(meta.len()));
+        }
+        read_more(&file, limit - first, buf)?;
+    }
+    if buf.len() as u64 == limit {
+        let meta = file.metadata()?;
+        return Ok(Err(if meta.is_file() {
+            meta.len().max(limit)
+        } else {
+            limit
+        }));
+    }
+    Ok(Ok(()))
+}
+
+/// Appends at most `n` more bytes of `file` to `buf`, stopping at its end.
+fn read_more(mut file: &File, n: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    match (&mut file).take(n).read_to_end(buf) {
+        Ok(_) => Ok(()),
+        // A directory opens, and its first read fails: say it as the
+        // attribute check of `Input::read_bounded` does.
+        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory",
+        )),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(unix)]
@@ -34,12 +127,9 @@ thread_local! {
 #[cfg(unix)]
 fn open(path: &Path) -> std::io::Result<File> {
     use rustix::fs::{Mode, OFlags};
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+    let Some((dir, name)) = split_at_last_slash(path) else {
         return File::open(path);
     };
-    if dir.as_os_str().is_empty() {
-        return File::open(path);
-    }
     DIR.with(|cell| {
         let mut cached = cell.borrow_mut();
         let hit = cached.as_ref().is_some_and(|(p, _)| {
@@ -67,6 +157,30 @@ fn open(path: &Path) -> std::io::Result<File> {
     })
 }
 
+/// `path` as a directory and a name in it, split at its last `/` (cheaper
+/// than `Path::parent` and `Path::file_name`, which parse every component):
+/// `None` when there is no `/` or nothing after the last one. The directory
+/// is `/` for a name at the root.
+#[cfg(unix)]
+fn split_at_last_slash(path: &Path) -> Option<(&Path, &std::ffi::OsStr)> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let bytes = path.as_os_str().as_bytes();
+    let slash = bytes.iter().rposition(|&b| b == b'/')?;
+    let name = &bytes[slash + 1..];
+    if name.is_empty() {
+        return None;
+    }
+    let dir = if slash == 0 {
+        &bytes[..1]
+    } else {
+        &bytes[..slash]
+    };
+    Some((
+        Path::new(std::ffi::OsStr::from_bytes(dir)),
+        std::ffi::OsStr::from_bytes(name),
+    ))
+}
+
 #[cfg(not(unix))]
 fn open(path: &Path) -> std::io::Result<File> {
     File::open(path)
@@ -77,7 +191,36 @@ fn open(path: &Path) -> std::io::Result<File> {
 mod tests {
     use super::*;
 
-    /// Same bytes and same errors as `Input::read_bounded`.
+    #[test]
+    fn splits_at_the_last_slash() {
+        let split = |p: &str| {
+            split_at_last_slash(Path::new(p)).map(|(d, n)| {
+                (
+                    d.to_str().unwrap().to_owned(),
+                    n.to_str().unwrap().to_owned(),
+                )
+            })
+        };
+        let pair = |d: &str, n: &str| Some((d.to_owned(), n.to_owned()));
+        assert_eq!(split("a/b/c.vcon"), pair("a/b", "c.vcon"));
+        assert_eq!(split("/c.vcon"), pair("/", "c.vcon"));
+        assert_eq!(split("a//c.vcon"), pair("a/", "c.vcon"));
+        assert_eq!(split("c.vcon"), None);
+        assert_eq!(split("a/"), None);
+        assert_eq!(split(""), None);
+    }
+
+    fn ours(input: &Input, max: usize) -> Result<Result<Vec<u8>, u64>, String> {
+        with_bytes(input, max, |r| match r {
+            Ok(Ok(bytes)) => Ok(Ok(bytes.to_vec())),
+            Ok(Err(size)) => Ok(Err(size)),
+            Err(e) => Err(format!("{e:#}")),
+        })
+    }
+
+    /// Same bytes and same errors as `Input::read_bounded`, in any order of
+    /// sizes (the kept buffer is reused), around the limit and past the size
+    /// at which the file attributes are asked for.
     #[test]
     fn reads_like_input_read_bounded() {
         let tmp = tempfile::tempdir().unwrap();
@@ -85,24 +228,47 @@ mod tests {
         std::fs::write(dir.join("a.vcon"), b"{\"parties\":[]}").unwrap();
         std::fs::write(dir.join("empty.vcon"), b"").unwrap();
         std::fs::write(dir.join("big.vcon"), vec![b' '; 100]).unwrap();
+        std::fs::write(dir.join("fifty.vcon"), vec![b'5'; 50]).unwrap();
+        std::fs::write(dir.join("fifty-one.vcon"), vec![b'5'; 51]).unwrap();
+        let huge: Vec<u8> = (0..KEEP_CAPACITY * 2 + 7)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        std::fs::write(dir.join("huge.vcon"), &huge).unwrap();
         std::fs::create_dir(dir.join("sub.vcon")).unwrap();
         let names = [
             "a.vcon",
             "empty.vcon",
             "big.vcon",
+            "fifty.vcon",
+            "fifty-one.vcon",
             "sub.vcon",
             "missing.vcon",
+            "huge.vcon",
             "a.vcon",
         ];
-        for name in names {
-            let input = Input::File(dir.join(name));
-            let ours = read_bounded(&input, 50).map_err(|e| format!("{e:#}"));
-            let reference = input.read_bounded(50).map_err(|e| format!("{e:#}"));
-            assert_eq!(ours, reference, "{name}");
+        for max in [
+            50,
+            KEEP_CAPACITY - 1,
+            KEEP_CAPACITY,
+            KEEP_CAPACITY + 1,
+            huge.len() - 1,
+            huge.len(),
+            usize::MAX,
+        ] {
+            for name in names {
+                let input = Input::File(dir.join(name));
+                let reference = input.read_bounded(max).map_err(|e| format!("{e:#}"));
+                assert_eq!(ours(&input, max), reference, "{name} {max}");
+            }
         }
+        let dotted = Input::File(dir.join(".").join("a.vcon"));
+        assert_eq!(
+            ours(&dotted, 50),
+            ours(&Input::File(dir.join("a.vcon")), 50)
+        );
         let relative = Input::File(PathBuf::from("Cargo.toml"));
         assert_eq!(
-            read_bounded(&relative, 1 << 20).unwrap().unwrap(),
+            ours(&relative, 1 << 20).unwrap().unwrap(),
             relative.read_bounded(1 << 20).unwrap().unwrap()
         );
     }

@@ -94,6 +94,8 @@ pub fn render(checked: &Checked<'_>, settings: &Settings) -> Outcome {
     };
     let mut output = Vec::new();
     if !(settings.quiet && valid == Some(true)) {
+        // A report line of a valid input fits, a path of ~100 bytes included.
+        output.reserve(192);
         // Writing to a Vec cannot fail.
         let _ = match settings.format {
             Format::Text => text(&mut output, checked, counts, settings).is_ok(),
@@ -191,14 +193,15 @@ fn text(
             parsed,
             report,
         } => {
-            let name = input.name();
             if report.is_valid() {
                 p.write(out, Style::Green, "OK     ")?;
             } else {
                 p.write(out, Style::Red, "INVALID")?;
             }
-            write!(out, " {}", display_name(&name))?;
-            let mut detail = String::new();
+            out.push(b' ');
+            write_name(out, input);
+            let mut detail = String::with_capacity(64);
+            detail.push('(');
             if *parsed {
                 detail.push_str(report.form.map_or("no form", Form::as_str));
                 if shows_version(*parsed, report) {
@@ -214,19 +217,31 @@ fn text(
             if *gzip {
                 detail.push_str(", gzip");
             }
-            let n = counts_text(counts);
-            if !n.is_empty() {
+            if counts.iter().any(|&n| n > 0) {
                 detail.push_str("; ");
-                detail.push_str(&n);
+                push_counts(&mut detail, counts);
             }
-            write!(out, "  ")?;
-            p.write(out, Style::Dim, &format!("({detail})"))?;
-            writeln!(out)?;
+            detail.push(')');
+            out.extend_from_slice(b"  ");
+            p.write(out, Style::Dim, &detail)?;
+            out.push(b'\n');
             for f in shown(report, settings) {
                 finding(out, f, p)?;
             }
             Ok(())
         }
+    }
+}
+
+/// Writes the name of `input` as text reports show it (`<stdin>` for `-`),
+/// without making a `String` of it when the path is UTF-8.
+fn write_name(out: &mut Vec<u8>, input: &Input) {
+    match input {
+        Input::Stdin => out.extend_from_slice(display_name("-").as_bytes()),
+        Input::File(path) => match path.to_str() {
+            Some(s) => out.extend_from_slice(display_name(s).as_bytes()),
+            None => out.extend_from_slice(display_name(&input.name()).as_bytes()),
+        },
     }
 }
 
@@ -267,13 +282,24 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn counts_text(c: [usize; 3]) -> String {
-    let parts: Vec<String> = [(c[0], "error"), (c[1], "warning"), (c[2], "info")]
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, w)| plural(n, w))
-        .collect();
-    parts.join(", ")
+/// Appends the non-zero counts, such as `1 error, 2 warnings`.
+fn push_counts(out: &mut String, c: [usize; 3]) {
+    use std::fmt::Write as _;
+    let mut first = true;
+    for (n, word) in [(c[0], "error"), (c[1], "warning"), (c[2], "info")] {
+        if n == 0 {
+            continue;
+        }
+        if !first {
+            out.push_str(", ");
+        }
+        first = false;
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{n} {word}");
+        if n != 1 {
+            out.push('s');
+        }
+    }
 }
 
 /// Writes the summary line.
@@ -317,11 +343,18 @@ pub fn summary(
 mod tests {
     use super::*;
 
+    fn counts_text(c: [usize; 3]) -> String {
+        let mut s = String::new();
+        push_counts(&mut s, c);
+        s
+    }
+
     #[test]
     fn counts_read_well() {
         assert_eq!(counts_text([0, 0, 0]), "");
         assert_eq!(counts_text([1, 2, 0]), "1 error, 2 warnings");
         assert_eq!(counts_text([0, 0, 3]), "3 infos");
+        assert_eq!(counts_text([2, 1, 1]), "2 errors, 1 warning, 1 info");
     }
 
     #[test]
