@@ -2,6 +2,8 @@
 //! PKCS#7 padding, then HMAC-SHA-512 truncated to 32 bytes; §5.2.2 and
 //! §5.2.5) and A256GCM (§5.3), on OpenSSL.
 //!
+//! Also AES-256 key wrap for ECDH-ES+A256KW ([`aes256_key_wrap`]).
+//!
 //! The AES ciphers are fetched from OpenSSL's provider once per process and
 //! kept: OpenSSL 3.0 looks a cipher up in its provider tables on every
 //! `EVP_EncryptInit_ex` given a built-in `EVP_aes_256_*()` (a name lookup
@@ -12,7 +14,7 @@
 use std::sync::OnceLock;
 
 use openssl::cipher::{Cipher, CipherRef};
-use openssl::cipher_ctx::CipherCtx;
+use openssl::cipher_ctx::{CipherCtx, CipherCtxFlags};
 use openssl::sha::Sha512;
 
 use crate::ContentEnc;
@@ -45,27 +47,61 @@ fn tag_len(enc: ContentEnc) -> usize {
     }
 }
 
-/// The AES cipher `enc` runs on, fetched once. `None` if the provider has
-/// none (the caller then falls back on the built-in cipher object).
-fn fetched(enc: ContentEnc) -> Option<&'static Cipher> {
-    static CBC: OnceLock<Option<Cipher>> = OnceLock::new();
-    static GCM: OnceLock<Option<Cipher>> = OnceLock::new();
-    let (cell, name) = match enc {
-        ContentEnc::A256CbcHs512 => (&CBC, "AES-256-CBC"),
-        ContentEnc::A256Gcm => (&GCM, "AES-256-GCM"),
-    };
-    cell.get_or_init(|| Cipher::fetch(None, name, None).ok())
-        .as_ref()
+/// The AES ciphers used here.
+#[derive(Clone, Copy)]
+enum Aes {
+    Cbc,
+    Gcm,
+    /// RFC 3394 key wrap (ECDH-ES+A256KW).
+    Wrap,
 }
 
-fn cipher(enc: ContentEnc) -> &'static CipherRef {
-    match fetched(enc) {
+/// The cipher, fetched from the provider once (the built-in object when
+/// the fetch fails; OpenSSL then looks it up per call).
+fn cipher(aes: Aes) -> &'static CipherRef {
+    static CIPHERS: [OnceLock<Option<Cipher>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let (slot, name, builtin): (_, _, fn() -> &'static CipherRef) = match aes {
+        Aes::Cbc => (&CIPHERS[0], "AES-256-CBC", Cipher::aes_256_cbc),
+        Aes::Gcm => (&CIPHERS[1], "AES-256-GCM", Cipher::aes_256_gcm),
+        Aes::Wrap => (&CIPHERS[2], "AES-256-WRAP", Cipher::aes_256_wrap),
+    };
+    match slot
+        .get_or_init(|| Cipher::fetch(None, name, None).ok())
+        .as_ref()
+    {
         Some(c) => c,
-        None => match enc {
-            ContentEnc::A256CbcHs512 => Cipher::aes_256_cbc(),
-            ContentEnc::A256Gcm => Cipher::aes_256_gcm(),
-        },
+        None => builtin(),
     }
+}
+
+fn content_cipher(enc: ContentEnc) -> &'static CipherRef {
+    match enc {
+        ContentEnc::A256CbcHs512 => cipher(Aes::Cbc),
+        ContentEnc::A256Gcm => cipher(Aes::Gcm),
+    }
+}
+
+/// AES-256 key wrap (RFC 3394, default IV) of `input` with `kek` when
+/// `wrap`, else unwrap (which checks the integrity value). On OpenSSL's EVP
+/// cipher (AES-NI, constant time), not the table-based `AES_wrap_key`.
+pub(crate) fn aes256_key_wrap(kek: &[u8], input: &[u8], wrap: bool) -> Result<Vec<u8>, String> {
+    if kek.len() != 32 {
+        return Err(format!("the key-wrap key is {} bytes, not 32", kek.len()));
+    }
+    let mut ctx = CipherCtx::new().map_err(text)?;
+    ctx.set_flags(CipherCtxFlags::FLAG_WRAP_ALLOW);
+    if wrap {
+        ctx.encrypt_init(Some(cipher(Aes::Wrap)), Some(kek), None)
+    } else {
+        ctx.decrypt_init(Some(cipher(Aes::Wrap)), Some(kek), None)
+    }
+    .map_err(text)?;
+    let mut out = vec![0; input.len() + 16];
+    let n = ctx.cipher_update(input, Some(&mut out)).map_err(text)?;
+    let m = ctx.cipher_final(&mut out[n..]).map_err(text)?;
+    out.truncate(n + m);
+    Ok(out)
 }
 
 fn check_lengths(enc: ContentEnc, cek: &[u8], iv: &[u8]) -> Result<(), String> {
@@ -133,7 +169,7 @@ pub(crate) fn encrypt(
     match enc {
         ContentEnc::A256CbcHs512 => {
             let (mac_key, enc_key) = cek.split_at(32);
-            ctx.encrypt_init(Some(cipher(enc)), Some(enc_key), Some(iv))
+            ctx.encrypt_init(Some(content_cipher(enc)), Some(enc_key), Some(iv))
                 .map_err(text)?;
             ctx.cipher_update_vec(plaintext, &mut out).map_err(text)?;
             ctx.cipher_final_vec(&mut out).map_err(text)?;
@@ -141,7 +177,7 @@ pub(crate) fn encrypt(
             Ok((out, tag.to_vec()))
         }
         ContentEnc::A256Gcm => {
-            ctx.encrypt_init(Some(cipher(enc)), Some(cek), Some(iv))
+            ctx.encrypt_init(Some(content_cipher(enc)), Some(cek), Some(iv))
                 .map_err(text)?;
             ctx.cipher_update(aad, None).map_err(text)?;
             ctx.cipher_update_vec(plaintext, &mut out).map_err(text)?;
@@ -181,14 +217,14 @@ pub(crate) fn decrypt(
             if !openssl::memcmp::eq(&expected, tag) {
                 return Err(refused());
             }
-            ctx.decrypt_init(Some(cipher(enc)), Some(enc_key), Some(iv))
+            ctx.decrypt_init(Some(content_cipher(enc)), Some(enc_key), Some(iv))
                 .map_err(text)?;
             ctx.cipher_update_vec(ciphertext, &mut out).map_err(text)?;
             ctx.cipher_final_vec(&mut out)
                 .map_err(|e| format!("bad padding: {e}"))?;
         }
         ContentEnc::A256Gcm => {
-            ctx.decrypt_init(Some(cipher(enc)), Some(cek), Some(iv))
+            ctx.decrypt_init(Some(content_cipher(enc)), Some(cek), Some(iv))
                 .map_err(text)?;
             ctx.set_tag(tag).map_err(text)?;
             ctx.cipher_update(aad, None).map_err(text)?;

@@ -1,13 +1,13 @@
 //! ECDH-ES+A256KW key management (RFC 7518 §4.6) with OpenSSL on the keys
 //! as parsed (their `EC_KEY`s): an ephemeral key on the recipient's curve,
-//! ECDH as a scalar multiplication, the Concat
-//! KDF (NIST SP 800-56A, one SHA-256 round for a 256-bit key) and AES-256
-//! key wrap (RFC 3394). josekit did the same through OpenSSL 3.0's DER
-//! decoders on every call, which cost more than the elliptic-curve work.
+//! ECDH as a scalar multiplication, the Concat KDF (NIST SP 800-56A, one
+//! SHA-256 round for a 256-bit key) and AES-256 key wrap (RFC 3394, on the
+//! EVP cipher kept by [`super::content`]). josekit did the same through
+//! OpenSSL 3.0's DER decoders on every call, which cost more than the
+//! elliptic-curve work.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use openssl::aes::{AesKey, unwrap_key, wrap_key};
 use openssl::bn::{BigNum, BigNumContext, BigNumRef};
 use openssl::ec::{EcGroupRef, EcKey, EcPoint, EcPointRef};
 use serde_json::{Map, Value};
@@ -104,10 +104,11 @@ pub(crate) fn wrap(
     let theirs = key.ops().ec.as_ref().ok_or("the key has no EC structure")?;
     let z = shared_secret(group, eph.private_key(), theirs.public_key(), len)?;
     let kek = kek(&z, merged)?;
-    let aes = AesKey::new_encrypt(&kek).map_err(|_| "bad AES key-wrap key".to_owned())?;
-    let mut out = vec![0; cek.len() + 8];
-    let n = wrap_key(&aes, None, &mut out, cek).map_err(|_| "AES key wrap failed".to_owned())?;
-    out.truncate(n);
+    if cek.is_empty() || !cek.len().is_multiple_of(8) {
+        return Err(format!("a {}-byte key cannot be AES-wrapped", cek.len()));
+    }
+    let out = super::content::aes256_key_wrap(&kek, cek, true)
+        .map_err(|e| format!("AES key wrap failed: {e}"))?;
     let mut epk = Map::new();
     epk.insert("kty".into(), "EC".into());
     epk.insert("crv".into(), crv.into());
@@ -162,18 +163,14 @@ pub(crate) fn unwrap(
     let ours = key.ops().ec.as_ref().ok_or("the key has no EC structure")?;
     let z = shared_secret(group, ours.private_key(), &point, len)?;
     let kek = kek(&z, merged)?;
-    let aes = AesKey::new_decrypt(&kek).map_err(|_| "bad AES key-wrap key".to_owned())?;
     if encrypted_key.len() < 24 || !encrypted_key.len().is_multiple_of(8) {
         return Err(format!(
             "an AES-wrapped key is a multiple of 8 bytes, at least 24; this one is {}",
             encrypted_key.len()
         ));
     }
-    let mut out = vec![0; encrypted_key.len() - 8];
-    let n = unwrap_key(&aes, None, &mut out, encrypted_key)
-        .map_err(|_| "the wrapped key does not unwrap (wrong key, or altered)".to_owned())?;
-    out.truncate(n);
-    Ok(out)
+    super::content::aes256_key_wrap(&kek, encrypted_key, false)
+        .map_err(|_| "the wrapped key does not unwrap (wrong key, or altered)".to_owned())
 }
 
 #[cfg(test)]
