@@ -448,6 +448,45 @@ mod tests {
         }
     }
 
+    /// Names that share a prefix or a length are told apart; a repeated name
+    /// is found wherever it is, in small (pairwise) and large (sorted) objects.
+    #[test]
+    fn repeated_names_are_found_in_small_and_large_objects() {
+        let object = |names: &[&str]| {
+            let members: Vec<String> = names.iter().map(|n| format!("\"{n}\":1")).collect();
+            format!("{{{}}}", members.join(","))
+        };
+        let distinct = [
+            "abcdefghX",
+            "abcdefghY",
+            "abcdefgh",
+            "a",
+            "",
+            "b\\u0000",
+            "b",
+        ];
+        assert!(parse(object(&distinct).as_bytes(), 4).is_ok());
+        for count in [3, 5, 16, 17, 40] {
+            let names: Vec<String> = (0..count).map(|i| format!("longname-{i:03}")).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            assert!(parse(object(&names).as_bytes(), 4).is_ok(), "{count}");
+            for (i, j) in [
+                (0, count - 1),
+                (count / 2, count / 2 + 1),
+                (count - 2, count - 1),
+            ] {
+                let mut repeated = names.clone();
+                repeated[j] = names[i];
+                if i != j {
+                    assert!(
+                        parse(object(&repeated).as_bytes(), 4).is_err(),
+                        "{count} {i} {j}"
+                    );
+                }
+            }
+        }
+    }
+
     /// Strings of every length around the word and `memchr2` boundaries, with
     /// an escape, a raw control character or nothing special at every
     /// position: parsed as serde_json parses them, or refused when it refuses.

@@ -34,10 +34,8 @@ pub enum Checked<'a> {
     },
 }
 
-/// One rendered input, ready to be written in order.
+/// The verdict on one rendered input.
 pub struct Outcome {
-    /// Bytes to write on standard output (empty when quiet and valid).
-    pub output: Vec<u8>,
     /// `Some(valid)`, or `None` when unreadable.
     pub valid: Option<bool>,
     /// Finding counts: errors, warnings, infos.
@@ -72,6 +70,17 @@ impl Tally {
             *t += c;
         }
     }
+
+    /// Adds the totals of another part of the batch.
+    pub fn merge(&mut self, other: &Self) {
+        self.files += other.files;
+        self.valid += other.valid;
+        self.invalid += other.invalid;
+        self.unreadable += other.unreadable;
+        for (t, c) in self.counts.iter_mut().zip(other.counts) {
+            *t += c;
+        }
+    }
 }
 
 fn counts(report: &Report) -> [usize; 3] {
@@ -86,27 +95,21 @@ fn counts(report: &Report) -> [usize; 3] {
     c
 }
 
-/// Renders one checked input according to `settings`.
-pub fn render(checked: &Checked<'_>, settings: &Settings) -> Outcome {
+/// Renders one checked input according to `settings`, appending what is to
+/// be written on standard output (nothing when quiet and valid) to `output`.
+pub fn render(output: &mut Vec<u8>, checked: &Checked<'_>, settings: &Settings) -> Outcome {
     let (valid, counts) = match checked {
         Checked::Report { report, .. } => (Some(report.is_valid()), counts(report)),
         Checked::Unreadable { .. } => (None, [0; 3]),
     };
-    let mut output = Vec::new();
     if !(settings.quiet && valid == Some(true)) {
-        // A report line of a valid input fits, a path of ~100 bytes included.
-        output.reserve(192);
         // Writing to a Vec cannot fail.
         let _ = match settings.format {
-            Format::Text => text(&mut output, checked, counts, settings).is_ok(),
-            Format::Json => json(&mut output, checked, counts, settings).is_ok(),
+            Format::Text => text(output, checked, counts, settings).is_ok(),
+            Format::Json => json(output, checked, counts, settings).is_ok(),
         };
     }
-    Outcome {
-        output,
-        valid,
-        counts,
-    }
+    Outcome { valid, counts }
 }
 
 fn shown<'a>(report: &'a Report, settings: &'a Settings) -> impl Iterator<Item = &'a Finding> {
