@@ -54,18 +54,39 @@ async fn found(store: &dyn Store, q: SearchQuery) -> Vec<VconUuid> {
     page.items.into_iter().map(|m| m.uuid).collect()
 }
 
+/// Stores vCons `0..count` as `make` makes them, queued on `list`.
+async fn queue_all(
+    t: &TestStore,
+    list: &vcon_store::ListName,
+    count: u64,
+    make: impl Fn(u64) -> Value,
+) {
+    for n in 0..count {
+        t.store
+            .put_and_enqueue(record(&make(n)), std::slice::from_ref(list))
+            .await
+            .unwrap();
+    }
+}
+
 /// Leases everything on `list` and completes each lease with the
-/// write-back `change` makes of its vCon (as a chain's link would).
-async fn chain_step(t: &TestStore, list: &vcon_store::ListName, change: impl Fn(u64) -> Value) {
+/// write-back `change` makes of its stored vCon (as a chain's link would).
+async fn chain_step(
+    t: &TestStore,
+    list: &vcon_store::ListName,
+    change: impl Fn(u64, Value) -> Value,
+) {
     let leases = t.store.lease(list, 100, VIS).await.unwrap();
     let mut items = Vec::new();
     for l in leases {
         let n = (0..100u64).find(|n| uuid(*n) == l.uuid).unwrap();
+        let current = t.store.get(&l.uuid).await.unwrap().unwrap();
+        let v: Value = serde_json::from_slice(&current.bytes).unwrap();
         items.push(Completion::Ack {
             lease: l.id,
             write_back: Some(WriteBack {
-                record: record(&change(n)),
-                if_match: record_n(n).etag().clone(),
+                record: record(&change(n, v)),
+                if_match: current.meta.etag.clone(),
             }),
             forward: vec![],
         });
@@ -93,32 +114,12 @@ fn fts_blocks(t: &TestStore) -> Vec<(i64, Vec<u8>)> {
 async fn a_chain_that_tags_vcons_makes_them_findable_by_tag_without_touching_fts() {
     let t = open();
     let ingress = list("in");
-    for n in 0..10 {
-        let r = record(&with_tag(vcon(n), "source", "web"));
-        t.store
-            .put_and_enqueue(r, std::slice::from_ref(&ingress))
-            .await
-            .unwrap();
-    }
+    queue_all(&t, &ingress, 10, |n| with_tag(vcon(n), "source", "web")).await;
     // Index what was put, then remember the FTS5 index.
     assert_eq!(found(&*t.store, tag("source", Some("web"))).await.len(), 10);
     let before = fts_blocks(&t);
 
-    let leases = t.store.lease(&ingress, 100, VIS).await.unwrap();
-    let mut items = Vec::new();
-    for l in leases {
-        let n = (0..10u64).find(|n| uuid(*n) == l.uuid).unwrap();
-        let original = with_tag(vcon(n), "source", "web");
-        items.push(Completion::Ack {
-            lease: l.id,
-            write_back: Some(WriteBack {
-                record: record(&with_tag(original.clone(), "bench", "")),
-                if_match: record(&original).etag().clone(),
-            }),
-            forward: vec![],
-        });
-    }
-    t.store.complete(items).await.unwrap();
+    chain_step(&t, &ingress, |_, v| with_tag(v, "bench", "")).await;
 
     assert_eq!(found(&*t.store, tag("bench", None)).await.len(), 10);
     assert_eq!(found(&*t.store, tag("source", Some("web"))).await.len(), 10);
@@ -140,34 +141,17 @@ async fn a_chain_that_tags_vcons_makes_them_findable_by_tag_without_touching_fts
 async fn a_write_back_that_changes_text_parties_and_tags_is_searched_by_its_new_content() {
     let t = open();
     let ingress = list("in");
-    for n in 0..4 {
-        let r = record(&with_tag(vcon(n), "stage", "new"));
-        t.store
-            .put_and_enqueue(r, std::slice::from_ref(&ingress))
-            .await
-            .unwrap();
-    }
+    queue_all(&t, &ingress, 4, |n| with_tag(vcon(n), "stage", "new")).await;
     assert_eq!(found(&*t.store, text("hello")).await.len(), 4);
-    let original = |n: u64| with_tag(vcon(n), "stage", "new");
-    let leases = t.store.lease(&ingress, 100, VIS).await.unwrap();
-    let mut items = Vec::new();
-    for l in leases {
-        let n = (0..4u64).find(|n| uuid(*n) == l.uuid).unwrap();
+    chain_step(&t, &ingress, |n, _| {
         let mut changed = vcon(n);
         if n % 2 == 0 {
             changed["dialog"][0]["body"] = format!("goodbye {n}").into();
             changed["parties"][0]["tel"] = format!("+1666{n:07}").into();
         }
-        items.push(Completion::Ack {
-            lease: l.id,
-            write_back: Some(WriteBack {
-                record: record(&with_tag(changed, "stage", "done")),
-                if_match: record(&original(n)).etag().clone(),
-            }),
-            forward: vec![],
-        });
-    }
-    t.store.complete(items).await.unwrap();
+        with_tag(changed, "stage", "done")
+    })
+    .await;
 
     let mut goodbye = found(&*t.store, text("goodbye")).await;
     goodbye.sort();
@@ -190,27 +174,7 @@ async fn a_write_back_that_changes_text_parties_and_tags_is_searched_by_its_new_
     for n in 0..4 {
         t.store.enqueue(&ingress, &[uuid(n)]).await.unwrap();
     }
-    let leases = t.store.lease(&ingress, 100, VIS).await.unwrap();
-    assert_eq!(leases.len(), 4);
-    let stored = |n: u64| {
-        let s = &t.store;
-        async move { s.get(&uuid(n)).await.unwrap().unwrap() }
-    };
-    let mut items = Vec::new();
-    for l in leases {
-        let n = (0..4u64).find(|n| uuid(*n) == l.uuid).unwrap();
-        let current = stored(n).await;
-        let v: Value = serde_json::from_slice(&current.bytes).unwrap();
-        items.push(Completion::Ack {
-            lease: l.id,
-            write_back: Some(WriteBack {
-                record: record(&with_tag(v, "reviewed", "yes")),
-                if_match: current.meta.etag.clone(),
-            }),
-            forward: vec![],
-        });
-    }
-    t.store.complete(items).await.unwrap();
+    chain_step(&t, &ingress, |_, v| with_tag(v, "reviewed", "yes")).await;
     let mut q = tag("reviewed", Some("yes"));
     q.text = Some("goodbye".into());
     let mut hits = found(&*t.store, q).await;
@@ -222,13 +186,8 @@ async fn a_write_back_that_changes_text_parties_and_tags_is_searched_by_its_new_
 async fn deleting_a_tagged_vcon_removes_it_from_every_search() {
     let t = open();
     let ingress = list("in");
-    for n in 0..3 {
-        t.store
-            .put_and_enqueue(record_n(n), std::slice::from_ref(&ingress))
-            .await
-            .unwrap();
-    }
-    chain_step(&t, &ingress, |n| with_tag(vcon(n), "bench", "")).await;
+    queue_all(&t, &ingress, 3, vcon).await;
+    chain_step(&t, &ingress, |_, v| with_tag(v, "bench", "")).await;
     assert_eq!(found(&*t.store, tag("bench", None)).await.len(), 3);
     assert!(t.store.delete(&uuid(1), None).await.unwrap());
     let mut left = found(&*t.store, tag("bench", None)).await;
