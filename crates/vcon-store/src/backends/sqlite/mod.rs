@@ -130,6 +130,8 @@ impl SqliteStore {
             Durability::Full => Some(Syncer::start_for(&conn, &path, Arc::clone(&ready))?),
             Durability::Process => None,
         };
+        // Too low a value only delays lease answers (see `Writer::answer`).
+        let queue_seq = syncer::queue_seq(&conn).unwrap_or(0);
         let writer = Writer {
             conn,
             clock: Arc::clone(&config.clock),
@@ -139,6 +141,7 @@ impl SqliteStore {
             syncer,
             wal_path: syncer::wal_path(&path),
             batches_since_wal_check: 0,
+            queue_seq,
             _lock: lock,
         };
         let checkpointer = Checkpointer::start(&path, config.busy_timeout)?;

@@ -12,9 +12,15 @@
 //!
 //! Answers leave in commit order, after every earlier batch is durable too:
 //! a lease, an ack or a put's reply never reveals a write that a power cut
-//! could still take back. (A read on another connection can see a commit
-//! up to one fsync before it is acknowledged, the usual window of a
-//! group-committing database; its writer has no answer yet.)
+//! could still take back. One exception keeps chains from waiting for the
+//! fsync of their own write-backs: a lease all of whose items were created by
+//! commits already synced ([`Syncer::all_synced`]) is answered at once by the
+//! writer. Such a lease reveals no unsynced item; what it may reveal is an
+//! unsynced change of an item's state (a retry made it ready), and losing
+//! that only delivers the item once more, as losing the lease itself does.
+//! (A read on another connection can see a commit up to one fsync before it
+//! is acknowledged, the usual window of a group-committing database; its
+//! writer has no answer yet.)
 //!
 //! Crash safety is SQLite's own: the WAL's frames carry checksums chained
 //! from its header, so recovery keeps exactly the commits whose frames all
@@ -26,6 +32,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
@@ -50,12 +57,16 @@ pub(super) struct Committed {
     pub must_sync: bool,
     /// Whether the batch may have made queue items ready.
     pub readies: bool,
+    /// The largest queue item id created by this commit or before it.
+    pub queue_seq: i64,
 }
 
 /// A running syncer.
 pub(super) struct Syncer {
     tx: mpsc::Sender<Committed>,
     handle: JoinHandle<()>,
+    /// The largest queue item id whose creating commit is known durable.
+    synced_seq: Arc<AtomicI64>,
 }
 
 impl Syncer {
@@ -66,7 +77,9 @@ impl Syncer {
         db: &Path,
         ready: Arc<watch::Sender<u64>>,
     ) -> Result<Self, StoreError> {
-        let syncer = Self::start(db, ready)?;
+        // Everything in the file at start-up is made durable by `start`.
+        let seq = queue_seq(conn).map_err(|e| sql_error("read the queue sequence", e))?;
+        let syncer = Self::start(db, ready, seq)?;
         conn.execute_batch("PRAGMA synchronous = OFF")
             .map_err(|e| sql_error("set synchronous = OFF on the writer", e))?;
         Ok(syncer)
@@ -75,7 +88,11 @@ impl Syncer {
     /// Opens the WAL file of `db` (it must exist: the writer's connection
     /// created it when it switched to WAL mode), makes it and its directory
     /// entry durable and starts the thread.
-    pub fn start(db: &Path, ready: Arc<watch::Sender<u64>>) -> Result<Self, StoreError> {
+    pub fn start(
+        db: &Path,
+        ready: Arc<watch::Sender<u64>>,
+        queue_seq: i64,
+    ) -> Result<Self, StoreError> {
         let wal_path = wal_path(db);
         let io = |path: &Path| {
             let path = path.to_owned();
@@ -87,11 +104,23 @@ impl Syncer {
             sync_dir(dir).map_err(io(dir))?;
         }
         let (tx, rx) = mpsc::channel::<Committed>();
+        let synced_seq = Arc::new(AtomicI64::new(queue_seq));
+        let synced = Arc::clone(&synced_seq);
         let handle = std::thread::Builder::new()
             .name("vcon-store-sync".to_owned())
-            .spawn(move || run(&wal, &wal_path, &rx, &ready))
+            .spawn(move || run(&wal, &wal_path, &rx, &ready, &synced))
             .map_err(io(db))?;
-        Ok(Self { tx, handle })
+        Ok(Self {
+            tx,
+            handle,
+            synced_seq,
+        })
+    }
+
+    /// Whether every queue item up to id `max_item` was created by a commit
+    /// that is durable now.
+    pub fn all_synced(&self, max_item: i64) -> bool {
+        max_item <= self.synced_seq.load(Ordering::Acquire)
     }
 
     /// Hands over the answers of a committed batch. If the thread is gone
@@ -106,6 +135,15 @@ impl Syncer {
         drop(self.tx);
         let _ = self.handle.join();
     }
+}
+
+/// The largest queue item id ever created in the database (`AUTOINCREMENT`
+/// ids are never reused), 0 when none was.
+pub(super) fn queue_seq(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'queue_items'), 0)",
+    )?
+    .query_row([], |r| r.get(0))
 }
 
 /// `<db>-wal`, SQLite's name for the WAL file of `db`.
@@ -125,7 +163,13 @@ fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn run(wal: &File, wal_path: &Path, rx: &mpsc::Receiver<Committed>, ready: &watch::Sender<u64>) {
+fn run(
+    wal: &File,
+    wal_path: &Path,
+    rx: &mpsc::Receiver<Committed>,
+    ready: &watch::Sender<u64>,
+    synced_seq: &AtomicI64,
+) {
     let mut group: Vec<Committed> = Vec::new();
     // After a failed fsync the kernel may have dropped the dirty pages and
     // a later fsync can succeed without them: nothing is claimed durable
@@ -153,8 +197,13 @@ fn run(wal: &File, wal_path: &Path, rx: &mpsc::Receiver<Committed>, ready: &watc
         {
             failed = Some(clone_error(e));
         }
-        if synced.is_ok() && group.iter().any(|c| c.readies) {
-            ready.send_modify(|n| *n = n.wrapping_add(1));
+        if synced.is_ok() {
+            // Every batch before these is durable too: the groups are synced in order.
+            let seq = group.iter().map(|c| c.queue_seq).max().unwrap_or(i64::MIN);
+            synced_seq.fetch_max(seq, Ordering::AcqRel);
+            if group.iter().any(|c| c.readies) {
+                ready.send_modify(|n| *n = n.wrapping_add(1));
+            }
         }
         for committed in group.drain(..) {
             for (reply, result) in committed.answers {

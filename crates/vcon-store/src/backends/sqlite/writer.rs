@@ -14,7 +14,7 @@ use super::batch_writes::{self as bw, BatchReport};
 use super::index_writer::PendingIndex;
 use super::queue_writes as qw;
 use super::schema::sql_error;
-use super::syncer::{Committed, Syncer};
+use super::syncer::{self, Committed, Syncer};
 use super::vcon_writes::{self as vw, PutMode};
 use crate::clock::Clock;
 use crate::error::StoreError;
@@ -143,6 +143,9 @@ pub(super) struct Writer {
     pub wal_path: std::path::PathBuf,
     /// Batches committed since the WAL's size was last checked.
     pub batches_since_wal_check: u32,
+    /// The largest queue item id created so far (read after each commit
+    /// that must be synced; with the syncer only).
+    pub queue_seq: i64,
     /// Held for as long as the thread runs: keeps other stores out of the directory.
     pub _lock: File,
 }
@@ -181,6 +184,13 @@ impl Writer {
                 let must_sync = batch.iter().any(|(op, _)| op.must_sync());
                 let readies = batch.iter().any(|(op, _)| op.readies_items());
                 let mut results = self.commit(&mut batch);
+                if must_sync && self.syncer.is_some() {
+                    // On an error the older value stays: it can only delay
+                    // an answer (see `answer`), never hurry one.
+                    if let Ok(seq) = syncer::queue_seq(&self.conn) {
+                        self.queue_seq = seq;
+                    }
+                }
                 let readies = readies && results.iter().any(Result::is_ok);
                 let barrier = batch.iter().any(|(op, _)| matches!(op, Op::FlushIndex));
                 if barrier {
@@ -285,6 +295,9 @@ impl Writer {
 
     /// Sends the answers of a committed batch: through the syncer (after
     /// its fsync) under [`super::config::Durability::Full`], at once otherwise.
+    /// With the syncer, a lease whose items were all created by commits
+    /// already synced is answered at once too (see `syncer`): a chain's next
+    /// lease then does not wait for the fsync of its own write-backs.
     fn answer(
         &self,
         batch: &mut Vec<(Op, oneshot::Sender<Result<Reply, StoreError>>)>,
@@ -292,23 +305,38 @@ impl Writer {
         must_sync: bool,
         readies: bool,
     ) {
-        let answers = batch.drain(..).map(|(_, reply)| reply).zip(results);
-        match &self.syncer {
-            Some(syncer) => syncer.send(Committed {
-                answers: answers.collect(),
-                must_sync,
-                readies,
-            }),
-            None => {
-                if readies {
-                    self.ready.send_modify(|n| *n = n.wrapping_add(1));
-                }
-                for (reply, result) in answers {
-                    // A caller that gave up waiting is not an error.
-                    let _ = reply.send(result);
-                }
+        let n = batch.len();
+        let answers = batch.drain(..).zip(results);
+        let Some(syncer) = &self.syncer else {
+            if readies {
+                self.ready.send_modify(|n| *n = n.wrapping_add(1));
+            }
+            for ((_, reply), result) in answers {
+                // A caller that gave up waiting is not an error.
+                let _ = reply.send(result);
+            }
+            return;
+        };
+        let mut later = Vec::with_capacity(n);
+        for ((op, reply), result) in answers {
+            if matches!(op, Op::Lease { .. })
+                && let Ok(Reply::Leases(leases)) = &result
+                && syncer.all_synced(leases.iter().map(|l| l.id.item).max().unwrap_or(0))
+            {
+                let _ = reply.send(result);
+            } else {
+                later.push((reply, result));
             }
         }
+        if later.is_empty() && !must_sync && !readies {
+            return; // leases only, all answered
+        }
+        syncer.send(Committed {
+            answers: later,
+            must_sync,
+            readies,
+            queue_seq: self.queue_seq,
+        });
     }
 
     /// Runs a batch in one transaction; returns one result per operation.
