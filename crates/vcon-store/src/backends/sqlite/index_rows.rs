@@ -173,23 +173,8 @@ fn delete_fts(conn: &Connection, id: i64) -> Result<(), StoreError> {
     exec(conn, id, "DELETE FROM vcon_index WHERE rowid = ?1", [id])
 }
 
-fn insert_term(conn: &Connection, id: i64, term: i64) -> Result<(), StoreError> {
-    exec(
-        conn,
-        id,
-        "INSERT OR IGNORE INTO vcon_terms (term, id) VALUES (?1, ?2)",
-        params![term, id],
-    )
-}
-
-fn delete_term(conn: &Connection, id: i64, term: i64) -> Result<(), StoreError> {
-    exec(
-        conn,
-        id,
-        "DELETE FROM vcon_terms WHERE term = ?1 AND id = ?2",
-        params![term, id],
-    )
-}
+const INSERT_TERM: &str = "INSERT OR IGNORE INTO vcon_terms (term, id) VALUES (?1, ?2)";
+const DELETE_TERM: &str = "DELETE FROM vcon_terms WHERE term = ?1 AND id = ?2";
 
 /// Makes the search rows of vCon row `id` say `fields`, writing only what
 /// differs from what they say now: the FTS5 row only when its content hash
@@ -205,7 +190,7 @@ pub(super) fn write_index(
             insert_fts(conn, id, text, keys)?;
         }
         for term in &new.terms {
-            insert_term(conn, id, *term)?;
+            exec(conn, id, INSERT_TERM, params![term, id])?;
         }
         if fields.expires_ms.is_some() {
             expiry::set(conn, id, fields.expires_ms)?;
@@ -228,10 +213,10 @@ pub(super) fn write_index(
     }
     let old_terms: BTreeSet<i64> = old_terms.into_iter().collect();
     for gone in old_terms.difference(&new.terms) {
-        delete_term(conn, id, *gone)?;
+        exec(conn, id, DELETE_TERM, params![gone, id])?;
     }
     for added in new.terms.difference(&old_terms) {
-        insert_term(conn, id, *added)?;
+        exec(conn, id, INSERT_TERM, params![added, id])?;
     }
     expiry::set(conn, id, fields.expires_ms)?;
     if text_changed || old_terms != new.terms {
@@ -257,7 +242,7 @@ pub(super) fn remove_index(conn: &Connection, id: i64) -> Result<(), StoreError>
         delete_fts(conn, id)?;
     }
     for term in terms {
-        delete_term(conn, id, term)?;
+        exec(conn, id, DELETE_TERM, params![term, id])?;
     }
     exec(conn, id, "DELETE FROM vcon_index_state WHERE id = ?1", [id])
 }
