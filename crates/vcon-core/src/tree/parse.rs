@@ -159,7 +159,7 @@ impl<'a> Parser<'a> {
             return Err(self.fail());
         }
         Ok(Obj {
-            members: self.members.drain(start..).collect(),
+            members: self.members.split_off(start),
         })
     }
 
@@ -188,7 +188,7 @@ impl<'a> Parser<'a> {
                 _ => return Err(self.fail()),
             }
         }
-        Ok(Node::Array(self.elements.drain(start..).collect()))
+        Ok(Node::Array(self.elements.split_off(start)))
     }
 
     /// A number at `pos`, read as serde_json reads it.
