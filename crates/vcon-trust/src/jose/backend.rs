@@ -222,19 +222,28 @@ pub(crate) fn wrap_key(
     merged: &Map<String, Value>,
     recipient_header: &mut Map<String, Value>,
 ) -> Result<Vec<u8>, String> {
-    if alg == KeyAlg::RsaOaep
-        && let Some(rsa) = &key.ops().rsa
-    {
-        // RSA-OAEP is OAEP with SHA-1 and MGF1-SHA-1: encoded here, then the
-        // raw public operation on the key's kept `RSA` (no context to set
-        // up; OpenSSL 3.0's own OAEP encoder fetches SHA-1 from the provider
-        // for every block of its mask).
-        let size = rsa.size() as usize;
-        let em = oaep_sha1_encode(cek, size)?;
-        let mut out = vec![0; size];
-        let n = rsa
-            .public_encrypt(&em, &mut out, Padding::NONE)
-            .map_err(text)?;
+    if alg == KeyAlg::RsaOaep {
+        // OpenSSL's OAEP on a context initialised once per key (kept in
+        // `ops`): cheaper than `RSA_public_encrypt`, whose OAEP encoder in
+        // OpenSSL 3.0 looks SHA-1 up again for every mask block, and than
+        // setting a context up per call (callgrind, 2048-bit key: 334k
+        // instructions per wrap against 364k and 374k).
+        let mut out = Vec::new();
+        let n = ops::with_context(
+            &key.ops().oaep,
+            || {
+                let mut ctx = PkeyCtx::new(key.pkey())?;
+                ctx.encrypt_init()?;
+                oaep(&mut ctx, alg)?;
+                Ok(ctx)
+            },
+            |ctx| {
+                let len = ctx.encrypt(cek, None)?;
+                out.resize(len, 0);
+                ctx.encrypt(cek, Some(&mut out))
+            },
+        )
+        .map_err(text)?;
         out.truncate(n);
         return Ok(out);
     }
@@ -250,48 +259,6 @@ pub(crate) fn wrap_key(
         return Ok(out);
     }
     super::ecdh::wrap(key, cek, merged, recipient_header)
-}
-
-/// MGF1 with SHA-1 (RFC 8017 §B.2.1): `mask` is XORed with the mask
-/// generated from `seed`.
-fn mgf1_sha1_xor(seed: &[u8], mask: &mut [u8]) {
-    for (counter, chunk) in (0_u32..).zip(mask.chunks_mut(20)) {
-        let mut h = openssl::sha::Sha1::new();
-        h.update(seed);
-        h.update(&counter.to_be_bytes());
-        for (m, d) in chunk.iter_mut().zip(h.finish()) {
-            *m ^= d;
-        }
-    }
-}
-
-/// EME-OAEP encoding with SHA-1, MGF1-SHA-1 and an empty label (RFC 8017
-/// §7.1.1 step 2) of `message` for a `k`-byte modulus. Decryption stays on
-/// OpenSSL's constant-time decoder.
-fn oaep_sha1_encode(message: &[u8], k: usize) -> Result<Vec<u8>, String> {
-    const H: usize = 20;
-    // SHA-1 of the empty label.
-    const EMPTY_HASH: [u8; H] = [
-        0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b, 0x0d, 0x32, 0x55, 0xbf, 0xef, 0x95, 0x60, 0x18,
-        0x90, 0xaf, 0xd8, 0x07, 0x09,
-    ];
-    if k < 2 * H + 2 || message.len() > k - 2 * H - 2 {
-        return Err(format!(
-            "a {}-byte key is too long for RSA-OAEP with a {k}-byte modulus",
-            message.len()
-        ));
-    }
-    let mut em = vec![0_u8; k];
-    let (seed, db) = em[1..].split_at_mut(H);
-    // DB = lHash || PS (zeros) || 0x01 || M
-    db[..H].copy_from_slice(&EMPTY_HASH);
-    let one = db.len() - message.len() - 1;
-    db[one] = 1;
-    db[one + 1..].copy_from_slice(message);
-    openssl::rand::rand_bytes(seed).map_err(text)?;
-    mgf1_sha1_xor(seed, db);
-    mgf1_sha1_xor(db, seed);
-    Ok(em)
 }
 
 /// Recovers the content-encryption key of one recipient.
@@ -448,11 +415,11 @@ mod tests {
         }
     }
 
-    /// Our own EME-OAEP (SHA-1) encoding: josekit (OpenSSL's decoder)
-    /// opens it every time, for random seeds and keys of 0 to 64 bytes; too
-    /// long a key is refused.
+    /// RSA-OAEP (SHA-1) key wrapping on the kept `Rsa`: josekit opens it
+    /// every time, for random seeds and keys of 0 to 64 bytes; too long a
+    /// key for the modulus is refused with an error, not a panic.
     #[test]
-    fn oaep_sha1_encoding_decodes_with_josekit() {
+    fn rsa_oaep_wrapping_decodes_with_josekit() {
         let key = PrivateKey::generate(KeyKind::RSA2048).unwrap();
         let public = key.public_key().unwrap();
         let d = josekit::jwe::RSA_OAEP
@@ -469,8 +436,17 @@ mod tests {
                 .unwrap();
             assert_eq!(got.as_ref(), &cek[..], "{len} bytes");
         }
-        assert!(oaep_sha1_encode(&[0; 215], 256).is_err());
-        assert!(oaep_sha1_encode(&[0; 214], 256).is_ok());
+        let wrap = |len| {
+            wrap_key(
+                KeyAlg::RsaOaep,
+                &public,
+                &vec![0; len],
+                &Map::new(),
+                &mut Map::new(),
+            )
+        };
+        assert!(wrap(215).is_err());
+        assert!(wrap(214).is_ok());
     }
 
     #[test]
