@@ -52,7 +52,7 @@ impl Input {
                 }
                 Ok(Ok(buf))
             }
-            Self::File(path) => read_file_bounded(path, max64)
+            Self::File(path) => read_file_bounded(path, max)
                 .with_context(|| format!("cannot read {}", path.display())),
         }
     }
@@ -66,49 +66,60 @@ impl Input {
     }
 }
 
-fn read_file_bounded(path: &Path, max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
-    read_open_file_bounded(File::open(path)?, max)
+fn read_file_bounded(path: &Path, max: usize) -> std::io::Result<Result<Vec<u8>, u64>> {
+    let mut buf = Vec::new();
+    Ok(read_to_end_bounded(File::open(path)?, max, &mut buf)?.map(|()| buf))
 }
 
-/// Reads an opened file to its end, refusing more than `max` bytes
-/// (`Ok(Err(size))`) and directories.
-pub fn read_open_file_bounded(mut file: File, max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        return Err(std::io::Error::new(
+/// Bytes read before a file's size is asked for: a file larger than the
+/// limit is then refused without being read further.
+const SIZE_CHECK_AFTER: usize = 1 << 20;
+
+/// Appends `file`'s bytes to `buf` (empty), refusing more than `max`
+/// (`Ok(Err(size))`: the size the file's attributes give for a regular file,
+/// else the bytes read) and directories. `vcon validate` calls it with a
+/// buffer kept between files.
+pub fn read_to_end_bounded(
+    file: File,
+    max: usize,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Result<(), u64>> {
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    // `Take` reads into the spare capacity until a read returns 0; `File`'s own
+    // read_to_end would ask for the size (statx) and the position (lseek) first.
+    // Past SIZE_CHECK_AFTER bytes the size is asked for, so that a file too large
+    // is refused without being read.
+    let first = limit.min(SIZE_CHECK_AFTER as u64);
+    read_more(&file, first, buf)?;
+    if buf.len() as u64 == first && first < limit {
+        let meta = file.metadata()?;
+        if meta.is_file() && meta.len() > limit - 1 {
+            return Ok(Err(meta.len()));
+        }
+        read_more(&file, limit - first, buf)?;
+    }
+    if buf.len() as u64 == limit {
+        let meta = file.metadata()?;
+        return Ok(Err(if meta.is_file() {
+            meta.len().max(limit)
+        } else {
+            limit
+        }));
+    }
+    Ok(Ok(()))
+}
+
+/// Appends at most `n` more bytes of `file` to `buf`, stopping at its end.
+fn read_more(mut file: &File, n: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    match (&mut file).take(n).read_to_end(buf) {
+        Ok(_) => Ok(()),
+        // A directory opens, and its first read fails (EISDIR): reports keep
+        // the short message they have always given.
+        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Err(std::io::Error::new(
             std::io::ErrorKind::IsADirectory,
             "is a directory",
-        ));
-    }
-    if meta.len() > max {
-        return Ok(Err(meta.len()));
-    }
-    match usize::try_from(meta.len()) {
-        // A regular file of known size: read that many bytes and stop, which
-        // saves the end-of-file probe (one system call in five per small file).
-        Ok(len) if meta.is_file() && len > 0 => {
-            let mut buf = vec![0; len];
-            let mut filled = 0;
-            while filled < len {
-                match file.read(&mut buf[filled..]) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            buf.truncate(filled);
-            Ok(Ok(buf))
-        }
-        // Pipes, devices, /proc files: sizes are unknown, read to the end.
-        _ => {
-            let mut buf = Vec::new();
-            file.take(max.saturating_add(1)).read_to_end(&mut buf)?;
-            if buf.len() as u64 > max {
-                return Ok(Err(buf.len() as u64));
-            }
-            Ok(Ok(buf))
-        }
+        )),
+        Err(e) => Err(e),
     }
 }
 

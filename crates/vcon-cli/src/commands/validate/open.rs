@@ -8,12 +8,11 @@
 
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
-use crate::input::Input;
+use crate::input::{Input, read_to_end_bounded};
 
 /// A kept buffer larger than this is dropped after use, so that one big input
 /// does not hold its memory for the rest of the batch.
@@ -67,53 +66,6 @@ pub fn with_bytes<R>(
         }
         out
     })
-}
-
-/// Appends `file`'s bytes to `buf` (empty), refusing more than `max`
-/// (`Ok(Err(size))`, with the size the file's attributes give for a regular
-/// file, as [`Input::read_bounded`] reports it) and directories.
-fn read_to_end_bounded(
-    file: File,
-    max: usize,
-    buf: &mut Vec<u8>,
-) -> std::io::Result<Result<(), u64>> {
-    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
-    // `Take` reads into the spare capacity until a read returns 0; `File`'s own
-    // read_to_end would ask for the size (statx) and the position (lseek) first.
-    // Past KEEP_CAPACITY bytes the size is asked for, so that a file too large
-    // is refused without being read.
-    let first = limit.min(KEEP_CAPACITY as u64);
-    read_more(&file, first, buf)?;
-    if buf.len() as u64 == first && first < limit {
-        let meta = file.metadata()?;
-        if meta.is_file() && meta.len() > limit - 1 {
-            return Ok(Err(meta.len()));
-        }
-        read_more(&file, limit - first, buf)?;
-    }
-    if buf.len() as u64 == limit {
-        let meta = file.metadata()?;
-        return Ok(Err(if meta.is_file() {
-            meta.len().max(limit)
-        } else {
-            limit
-        }));
-    }
-    Ok(Ok(()))
-}
-
-/// Appends at most `n` more bytes of `file` to `buf`, stopping at its end.
-fn read_more(mut file: &File, n: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
-    match (&mut file).take(n).read_to_end(buf) {
-        Ok(_) => Ok(()),
-        // A directory opens, and its first read fails: say it as the
-        // attribute check of `Input::read_bounded` does.
-        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Err(std::io::Error::new(
-            std::io::ErrorKind::IsADirectory,
-            "is a directory",
-        )),
-        Err(e) => Err(e),
-    }
 }
 
 #[cfg(unix)]
