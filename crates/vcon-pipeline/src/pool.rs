@@ -1,10 +1,12 @@
 //! [`WorkerPool`]: runs a [`Pipeline`] on the vcon-store queue.
 //!
-//! Each enabled chain processes up to `concurrency` vCons at once. Its
-//! leaser takes as many items as there are free slots from the chain's
-//! ingress lists (round robin) in one queue call, and their vCons are loaded
-//! in one store read; each vCon is then run through the links under the
-//! chain timeout and written to every storage. Finished vCons are completed
+//! Each enabled chain processes up to `concurrency` vCons at once and keeps
+//! one batch (up to `concurrency` more) leased ahead, so the next vCons are
+//! leased and loaded while the links run. Its leaser takes as many items as
+//! there are free lease slots from the chain's ingress lists (round robin) in
+//! one queue call, and their vCons are loaded in one store read; each vCon
+//! is then run through the links under the chain timeout and written to
+//! every storage. Finished vCons are completed
 //! in batches with [`vcon_store::Queue::complete`]: in one store transaction,
 //! each changed vCon is written back (If-Match on the etag read), each item
 //! acknowledged and its uuid pushed to the egress lists (and `tag_router`
@@ -19,9 +21,11 @@
 //! deliveries, then dead-lettered with the error. Permanent failures (an
 //! invalid vCon, an unreadable one, a 4xx webhook) are dead-lettered at once.
 //!
-//! Shutdown ([`WorkerPool::shutdown`]) stops leasing, lets in-flight vCons
-//! finish within the grace period, and nacks (with no delay) those that did
-//! not, so another process picks them up first.
+//! Shutdown ([`WorkerPool::shutdown`]) stops leasing, nacks (with no delay)
+//! the vCons leased ahead that were not started, lets in-flight vCons finish
+//! within the grace period, and nacks those that did not, so another process
+//! picks them up first. A nack counts as a delivery attempt, so a vCon
+//! leased ahead at a shutdown has one attempt fewer left.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

@@ -1,10 +1,17 @@
 //! One chain's workers.
 //!
-//! * A leaser takes as many items as there are free slots (up to
-//!   `concurrency`) in one queue call and hands them, as one batch, to a
-//!   task that loads their vCons in one store read.
-//! * Each vCon of the batch is then processed on its own: links, storages,
-//!   and the record of the vCon as the links left it, when they changed it.
+//! * A leaser takes as many items as there are free lease slots in one
+//!   queue call and hands them, as one batch, to a task that loads their
+//!   vCons in one store read. There are `concurrency` lease slots plus one
+//!   batch ahead (`concurrency`, at most [`MAX_LEASE_BATCH`]): the next batch
+//!   is leased and loaded while the current one's links run, so a chain
+//!   holds at most `concurrency + batch` leased items that are not finished.
+//! * Each vCon of a batch is then processed on its own once it gets one of
+//!   the `concurrency` processing slots: links, storages, and the record of
+//!   the vCon as the links left it, when they changed it. A vCon leased
+//!   ahead that has no slot yet when the pool stops leasing is handed back
+//!   at once (counted as requeued), as are unfinished ones at the end of the
+//!   grace period.
 //! * An acknowledger takes every vCon finished meanwhile and completes them
 //!   in one [`Queue::complete`]: write-backs (If-Match on the etag read),
 //!   acknowledgements, egress pushes, retries and dead letters in one store
@@ -37,6 +44,12 @@ use crate::pool::{Counters, Phase, idle};
 /// Most items leased (and loaded) in one queue call.
 const MAX_LEASE_BATCH: usize = 64;
 
+/// Why a vCon leased ahead was handed back at shutdown.
+const NOT_STARTED: &str = "shutdown: leased ahead, not started";
+
+/// Why a vCon was handed back at the end of the shutdown grace period.
+const UNFINISHED: &str = "shutdown: not finished within the grace period";
+
 /// Most finished vCons completed in one queue call.
 const MAX_ACK_BATCH: usize = 512;
 
@@ -66,8 +79,8 @@ enum Action {
     },
     /// Failed: retry later or dead-letter, by the chain's policy.
     Fail(ProcessError),
-    /// Not finished at shutdown: hand back with no delay.
-    Requeue,
+    /// Not finished at shutdown: hand back with no delay, saying why.
+    Requeue(&'static str),
 }
 
 #[derive(Clone, Copy)]
@@ -82,6 +95,7 @@ impl ChainRunner {
         let this = Arc::new(self);
         let name = this.chain.name.clone();
         let slots = Arc::new(Semaphore::new(this.chain.concurrency));
+        let leased = Arc::new(Semaphore::new(lease_slots(this.chain.concurrency)));
         let (done_tx, done_rx) = mpsc::unbounded_channel::<Done>();
         let acker = tokio::spawn(Arc::clone(&this).acknowledge(done_rx));
         let mut tasks = JoinSet::new();
@@ -96,7 +110,7 @@ impl ChainRunner {
             let first = tokio::select! {
                 biased;
                 _ = phase.wait_for(|p| *p != Phase::Running) => break,
-                permit = Arc::clone(&slots).acquire_owned() => match permit {
+                permit = Arc::clone(&leased).acquire_owned() => match permit {
                     Ok(p) => p,
                     Err(_) => break,
                 },
@@ -106,15 +120,15 @@ impl ChainRunner {
             if *phase.borrow() != Phase::Running {
                 break;
             }
-            // Slots free one by one as a batch's vCons finish: let the
-            // others finish too before leasing, so batches stay large.
-            let want = this.chain.concurrency.min(MAX_LEASE_BATCH);
-            if slots.available_permits() + 1 < want / 2 {
+            // Lease slots free one by one as vCons finish: let the others
+            // finish too before leasing, so batches stay large.
+            let want = lease_slots(this.chain.concurrency).min(MAX_LEASE_BATCH);
+            if leased.available_permits() + 1 < want / 2 {
                 tokio::task::yield_now().await;
             }
             let mut permits = vec![first];
             while permits.len() < MAX_LEASE_BATCH {
-                match Arc::clone(&slots).try_acquire_owned() {
+                match Arc::clone(&leased).try_acquire_owned() {
                     Ok(p) => permits.push(p),
                     Err(_) => break,
                 }
@@ -133,7 +147,14 @@ impl ChainRunner {
             }
             permits.truncate(leases.len());
             let runner = Arc::clone(&this);
-            tasks.spawn(runner.batch(leases, permits, done_tx.clone(), phase.clone()));
+            let batch = Batch {
+                leases,
+                permits,
+                slots: Arc::clone(&slots),
+                done: done_tx.clone(),
+                phase: phase.clone(),
+            };
+            tasks.spawn(runner.batch(batch));
         }
         while tasks.join_next().await.is_some() {}
         drop(done_tx);
@@ -157,22 +178,24 @@ impl ChainRunner {
         Ok(leases)
     }
 
-    /// Loads the vCons of a leased batch and processes them, each with its
-    /// slot; each one's end goes to the acknowledger as soon as it is known.
-    async fn batch(
-        self: Arc<Self>,
-        leases: Vec<Lease>,
-        permits: Vec<OwnedSemaphorePermit>,
-        done: mpsc::UnboundedSender<Done>,
-        phase: watch::Receiver<Phase>,
-    ) {
+    /// Loads the vCons of a leased batch and processes them, each once it
+    /// gets a processing slot; each one's end goes to the acknowledger as
+    /// soon as it is known.
+    async fn batch(self: Arc<Self>, batch: Batch) {
+        let Batch {
+            leases,
+            permits,
+            slots,
+            done,
+            phase,
+        } = batch;
         let loaded = self.load(&leases).await;
         let mut items: FuturesUnordered<_> = leases
             .into_iter()
             .zip(loaded)
             .zip(permits)
             .map(|((lease, stored), permit)| {
-                self.item(lease, stored, permit, done.clone(), phase.clone())
+                self.item(lease, stored, permit, &slots, done.clone(), phase.clone())
             })
             .collect();
         while items.next().await.is_some() {}
@@ -194,28 +217,44 @@ impl ChainRunner {
         }
     }
 
-    /// Processes one leased vCon (aborted at shutdown) and hands its end to
-    /// the acknowledger; the slot frees when this returns.
+    /// Waits for a processing slot, processes one leased vCon (aborted at
+    /// shutdown) and hands its end to the acknowledger; its lease slot and
+    /// processing slot free when this returns. A vCon still waiting for a
+    /// slot when the pool stops leasing is handed back unprocessed.
     async fn item(
         &self,
         lease: Lease,
         stored: Result<Option<StoredVcon>, StoreError>,
-        _permit: OwnedSemaphorePermit,
+        _leased: OwnedSemaphorePermit,
+        slots: &Semaphore,
         done: mpsc::UnboundedSender<Done>,
         mut phase: watch::Receiver<Phase>,
     ) {
-        let gauge = metrics::gauge!(m::IN_FLIGHT, "chain" => self.chain.name.clone());
-        gauge.increment(1.0);
-        let result = tokio::select! {
+        // The phase first: once leasing stops, a vCon leased ahead is not
+        // started even if a slot is free.
+        let slot = tokio::select! {
             biased;
-            r = self.process(&lease, stored) => Some(r),
-            _ = phase.wait_for(|p| *p == Phase::Abort) => None,
+            _ = phase.wait_for(|p| *p != Phase::Running) => None,
+            slot = slots.acquire() => slot.ok(),
         };
-        gauge.decrement(1.0);
+        let result = match slot {
+            Some(_slot) => {
+                let gauge = metrics::gauge!(m::IN_FLIGHT, "chain" => self.chain.name.clone());
+                gauge.increment(1.0);
+                let result = tokio::select! {
+                    biased;
+                    r = self.process(&lease, stored) => Some(r),
+                    _ = phase.wait_for(|p| *p == Phase::Abort) => None,
+                };
+                gauge.decrement(1.0);
+                result.ok_or(UNFINISHED)
+            }
+            None => Err(NOT_STARTED),
+        };
         let action = match result {
-            Some(Ok(action)) => action,
-            Some(Err(e)) => Action::Fail(e),
-            None => Action::Requeue,
+            Ok(Ok(action)) => action,
+            Ok(Err(e)) => Action::Fail(e),
+            Err(why) => Action::Requeue(why),
         };
         // The acknowledger outlives every item.
         let _ = done.send(Done { lease, action });
@@ -423,14 +462,14 @@ impl ChainRunner {
                 };
                 (completion, End::Failed)
             }
-            Action::Requeue => {
+            Action::Requeue(why) => {
                 self.counters.requeued.fetch_add(1, Ordering::Relaxed);
                 metrics::counter!(m::REQUEUED, "chain" => chain.name.clone()).increment(1);
                 (
                     Completion::Retry {
                         lease: lease.id,
                         retry_in: Duration::ZERO,
-                        error: "shutdown: not finished within the grace period".to_owned(),
+                        error: why.to_owned(),
                     },
                     End::Failed,
                 )
@@ -448,6 +487,22 @@ impl ChainRunner {
         metrics::counter!(m::PROCESSED, "chain" => self.chain.name.clone(), "outcome" => label)
             .increment(1);
     }
+}
+
+/// A leased batch on its way to processing.
+struct Batch {
+    leases: Vec<Lease>,
+    /// One lease slot per lease.
+    permits: Vec<OwnedSemaphorePermit>,
+    /// The chain's `concurrency` processing slots.
+    slots: Arc<Semaphore>,
+    done: mpsc::UnboundedSender<Done>,
+    phase: watch::Receiver<Phase>,
+}
+
+/// Lease slots of a chain: its `concurrency` plus one batch leased ahead.
+fn lease_slots(concurrency: usize) -> usize {
+    concurrency.saturating_add(concurrency.min(MAX_LEASE_BATCH))
 }
 
 /// What to count once a completion is done.

@@ -327,14 +327,64 @@ async fn shutdown_lets_in_flight_work_finish_within_the_grace_period() {
     assert!(report.drained);
     assert_eq!(
         (report.stats.stored, report.stats.requeued),
-        (1, 0),
+        (1, 1),
         "{:?}",
         report.stats
     );
-    // The in-flight one finished and went on; the other was never leased.
+    // The in-flight one finished and went on; the other, leased ahead, was
+    // handed back unstarted.
     assert_eq!(t.store.pop(&list("out"), 10).await.unwrap().len(), 1);
     let stats = t.store.stats(&list("in")).await.unwrap();
     assert_eq!((stats.ready, stats.in_flight), (1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_leases_one_batch_ahead_at_most_and_hands_it_back_at_shutdown() {
+    let t = open_store();
+    let stuck = Arc::new(StuckLink::default());
+    let mut chain = Chain::new(
+        "ahead",
+        vec![list("in")],
+        vec![NamedLink::new("stuck", stuck.clone())],
+        vec![],
+    );
+    chain.concurrency = 2;
+    let pipeline = Arc::new(Pipeline::new(vec![chain], fast()).unwrap());
+    for n in 1..=10 {
+        ingest(&t.store, n, "in").await;
+    }
+    let pool = WorkerPool::start(pipeline, t.store.clone(), t.store.clone());
+    wait_until("2 processing and 2 leased ahead", PATIENCE, || async {
+        t.store.stats(&list("in")).await.unwrap().in_flight >= 4
+    })
+    .await;
+    // Both slots are stuck, so nothing frees a lease slot: the bound holds.
+    let stats = t.store.stats(&list("in")).await.unwrap();
+    assert_eq!((stats.ready, stats.in_flight), (6, 4));
+    let report = pool.shutdown_within(Duration::from_millis(50)).await;
+    assert!(!report.drained);
+    assert_eq!(report.stats.requeued, 4, "{:?}", report.stats);
+    assert_eq!(report.stats.stored + report.stats.dead_lettered, 0);
+    let stats = t.store.stats(&list("in")).await.unwrap();
+    assert_eq!((stats.ready, stats.in_flight, stats.dead), (10, 0, 0));
+    let mut errors: Vec<String> = t
+        .store
+        .lease(&list("in"), 10, Duration::from_secs(5))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|l| l.last_error)
+        .collect();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            "shutdown: leased ahead, not started",
+            "shutdown: leased ahead, not started",
+            "shutdown: not finished within the grace period",
+            "shutdown: not finished within the grace period",
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
