@@ -76,7 +76,7 @@ PY="$VENV/bin/python"
 
 say "Release build of vcon"
 cargo build --release --quiet -p vcon --bin vcon
-VCON="$ROOT/target/release/vcon"
+VCON="${CARGO_TARGET_DIR:-$ROOT/target}/release/vcon"
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
