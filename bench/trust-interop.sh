@@ -168,7 +168,7 @@ if [[ "$BENCH" != 0 ]]; then
     VCON_BENCH_CLOCK=$CLOCK cargo bench --quiet -p vcon-trust --bench trust -- \
         '^(primitive[-a-z]*/(sign|verify)_rsa2048|primitive[-a-z]*/sha256_1MB_signing_input|(small|1MB)[-a-z]*/(sign_RS256_bare|sign_RS256_x5c|verify_RS256_key|verify_RS256_chain))$' \
         >"$OUT/criterion.txt" 2>&1
-    python3 "$HELPER" summary "$ROOT/target/criterion" "$OUT/python-time.json" \
+    python3 "$HELPER" summary "${CARGO_TARGET_DIR:-$ROOT/target}/criterion" "$OUT/python-time.json" \
         $([[ $CLOCK == cpu ]] && echo --cpu)
 fi
 
