@@ -1,6 +1,8 @@
 //! Structure of a JWE General JSON Serialization (RFC 7516 §7.2.1) as the
 //! encrypted vCon form uses it (core-03 §Encrypted Form, rule R-41).
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 use vcon_core::tree::{Json, JsonObj, View};
 
@@ -145,18 +147,18 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
         };
         let header = header_object(entry, "header", &format!("{at}/header"))?;
         let encrypted_key = b64_member(entry, "encrypted_key", &format!("{at}/encrypted_key"))?;
-        let union = normalize::union(&[
+        let union = normalize::union([
             Part {
                 pointer: "/protected".into(),
-                members: &protected,
+                members: Cow::Borrowed(&protected),
             },
             Part {
                 pointer: "/unprotected".into(),
-                members: unprotected.as_ref().unwrap_or(&empty),
+                members: Cow::Borrowed(unprotected.as_ref().unwrap_or(&empty)),
             },
             Part {
                 pointer: format!("{at}/header"),
-                members: header.as_ref().unwrap_or(&empty),
+                members: Cow::Owned(header.unwrap_or_default()),
             },
         ])
         .map_err(|c| {

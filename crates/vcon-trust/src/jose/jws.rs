@@ -2,7 +2,9 @@
 //! signed vCon form uses it (core-03 §Signed Form, rule R-39), and decoding
 //! of its payload.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+use serde_json::Value;
 use vcon_core::Form;
 use vcon_core::read::ReadLimits;
 use vcon_core::tree::{Json, JsonObj, View};
@@ -128,7 +130,6 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jws, EnvelopeError> {
                 format!("decoded header is not a JSON object: {e}"),
             )
         })?;
-        let empty = Map::new();
         let header = match entry.get("header").map(Json::view) {
             Some(View::Object(h)) => Some(owned_map(h)),
             Some(_) => return Err(fault(format!("{at}/header"), "must be an object")),
@@ -147,14 +148,14 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jws, EnvelopeError> {
             Some(_) => return Err(fault(format!("{at}/signature"), "must be a string")),
             None => return Err(fault(format!("{at}/signature"), "is missing")),
         };
-        let union = normalize::union(&[
+        let union = normalize::union([
             Part {
                 pointer: format!("{at}/protected"),
-                members: &protected,
+                members: Cow::Owned(protected),
             },
             Part {
                 pointer: format!("{at}/header"),
-                members: header.as_ref().unwrap_or(&empty),
+                members: Cow::Owned(header.unwrap_or_default()),
             },
         ])
         .map_err(|c| {

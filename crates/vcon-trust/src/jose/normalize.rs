@@ -8,14 +8,17 @@
 //! value), so it is dropped with a warning; a member repeated with a
 //! *different* value is ambiguous and refused.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 /// One header part: where it sits and its members.
 pub(crate) struct Part<'a> {
     /// JSON pointer of the part, such as `/signatures/0/header`.
     pub pointer: String,
-    /// The members.
-    pub members: &'a Map<String, Value>,
+    /// The members: owned ones move into the union, borrowed ones (a header
+    /// shared by several recipients) are copied.
+    pub members: Cow<'a, Map<String, Value>>,
 }
 
 /// The union of header parts.
@@ -51,32 +54,48 @@ pub(crate) struct Conflict {
 }
 
 /// Builds the union of `parts`, earlier parts first (protected first).
-pub(crate) fn union(parts: &[Part<'_>]) -> Result<Union, Conflict> {
+pub(crate) fn union<const N: usize>(parts: [Part<'_>; N]) -> Result<Union, Conflict> {
     let mut u = Union::default();
     for part in parts {
-        for (name, value) in part.members {
-            let here = || vcon_core::validate::pointer_join(&part.pointer, name);
-            match u.members.get(name) {
-                None => {
-                    u.members.insert(name.clone(), value.clone());
-                    u.origin
-                        .insert(name.clone(), Value::String(part.pointer.clone()));
+        match part.members {
+            Cow::Borrowed(members) => {
+                for (name, value) in members {
+                    u.add(&part.pointer, name, Cow::Borrowed(value))?;
                 }
-                Some(first) if first == value => {
-                    let first = vcon_core::validate::pointer_join(u.origin_of(name), name);
-                    u.repeats.push((here(), first));
-                }
-                Some(_) => {
-                    let first = vcon_core::validate::pointer_join(u.origin_of(name), name);
-                    return Err(Conflict {
-                        pointer: here(),
-                        first,
-                    });
+            }
+            Cow::Owned(members) => {
+                for (name, value) in members {
+                    u.add(&part.pointer, &name, Cow::Owned(value))?;
                 }
             }
         }
     }
     Ok(u)
+}
+
+impl Union {
+    /// Adds member `name` of the part at `pointer`.
+    fn add(&mut self, pointer: &str, name: &str, value: Cow<'_, Value>) -> Result<(), Conflict> {
+        match self.members.get(name) {
+            None => {
+                self.members.insert(name.to_owned(), value.into_owned());
+                self.origin
+                    .insert(name.to_owned(), Value::String(pointer.to_owned()));
+            }
+            Some(first) if *first == *value => {
+                let first = vcon_core::validate::pointer_join(self.origin_of(name), name);
+                self.repeats
+                    .push((vcon_core::validate::pointer_join(pointer, name), first));
+            }
+            Some(_) => {
+                return Err(Conflict {
+                    pointer: vcon_core::validate::pointer_join(pointer, name),
+                    first: vcon_core::validate::pointer_join(self.origin_of(name), name),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -93,14 +112,14 @@ mod tests {
     fn equal_repeats_are_dropped_and_reported() {
         let p = obj(json!({"alg": "RS256", "x5c": ["a"]}));
         let h = obj(json!({"x5c": ["a"], "alg": "RS256", "uuid": "u"}));
-        let u = union(&[
+        let u = union([
             Part {
                 pointer: "/signatures/0/protected".into(),
-                members: &p,
+                members: Cow::Borrowed(&p),
             },
             Part {
                 pointer: "/signatures/0/header".into(),
-                members: &h,
+                members: Cow::Owned(h.clone()),
             },
         ])
         .unwrap();
@@ -121,14 +140,14 @@ mod tests {
     fn different_repeats_are_refused() {
         let p = obj(json!({"alg": "RS256"}));
         let h = obj(json!({"alg": "none"}));
-        let c = union(&[
+        let c = union([
             Part {
                 pointer: "/p".into(),
-                members: &p,
+                members: Cow::Borrowed(&p),
             },
             Part {
                 pointer: "/h".into(),
-                members: &h,
+                members: Cow::Owned(h.clone()),
             },
         ])
         .unwrap_err();
