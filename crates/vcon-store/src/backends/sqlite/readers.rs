@@ -49,21 +49,13 @@ impl Readers {
             .await
             .map_err(|_| StoreError::Closed { reason: None })?;
         let this = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let conn = match this.take() {
-                Some(c) => c,
-                None => open_reader(&this.path, &this.config)?,
-            };
-            let result = f(&conn);
-            this.give_back(conn);
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Backend {
-            backend: "sqlite",
-            op: "read".to_owned(),
-            message: format!("read task failed: {e}"),
-        })?
+        tokio::task::spawn_blocking(move || this.with_connection(f))
+            .await
+            .map_err(|e| StoreError::Backend {
+                backend: "sqlite",
+                op: "read".to_owned(),
+                message: format!("read task failed: {e}"),
+            })?
     }
 
     /// Runs `f` on a read connection on the calling thread. Only for short
@@ -77,17 +69,23 @@ impl Readers {
         if self.permits.is_closed() {
             return Err(StoreError::Closed { reason: None });
         }
-        let conn = match self.take() {
+        self.with_connection(f)
+    }
+
+    /// Runs `f` on an idle connection (or a new one when none is idle) and
+    /// keeps the connection for the next read.
+    fn with_connection<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
+        let conn = match idle {
             Some(c) => c,
             None => open_reader(&self.path, &self.config)?,
         };
         let result = f(&conn);
         self.give_back(conn);
         result
-    }
-
-    fn take(&self) -> Option<Connection> {
-        self.idle.lock().ok().and_then(|mut v| v.pop())
     }
 
     fn give_back(&self, conn: Connection) {
