@@ -4,6 +4,7 @@
 //! The reader never panics and never allocates more than a small multiple of
 //! [`ReadLimits::max_bytes`] (or [`ReadLimits::max_inflated_bytes`] for gzip input).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::Read as _;
 
@@ -133,6 +134,23 @@ impl Document {
 /// assert!(err.to_string().contains("duplicate member `a`"));
 /// ```
 pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Document, ReadError> {
+    let (text, gzipped) = json_text(bytes, limits)?;
+    let object = parse_object(&text, limits.max_depth)?;
+    let form = Form::detect(&object);
+    Ok(Document {
+        object,
+        form,
+        gzipped,
+    })
+}
+
+/// The JSON text of an input within `limits`, before parsing: the bytes as
+/// given, or inflated when they are gzip (`application/vcon+gzip`); and
+/// whether they were. The size and inflation checks of [`read`].
+pub fn json_text<'a>(
+    bytes: &'a [u8],
+    limits: &ReadLimits,
+) -> Result<(Cow<'a, [u8]>, bool), ReadError> {
     if bytes.len() > limits.max_bytes {
         return Err(ReadError::TooLarge {
             size: bytes.len(),
@@ -141,21 +159,9 @@ pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Document, ReadError> {
     }
     if is_gzip(bytes) {
         let inflated = inflate(bytes, limits.max_inflated_bytes)?;
-        let object = parse_object(&inflated, limits.max_depth)?;
-        let form = Form::detect(&object);
-        return Ok(Document {
-            object,
-            form,
-            gzipped: true,
-        });
+        return Ok((Cow::Owned(inflated), true));
     }
-    let object = parse_object(bytes, limits.max_depth)?;
-    let form = Form::detect(&object);
-    Ok(Document {
-        object,
-        form,
-        gzipped: false,
-    })
+    Ok((Cow::Borrowed(bytes), false))
 }
 
 /// Whether `bytes` starts with the gzip magic number `1f 8b`.

@@ -9,9 +9,10 @@ use vcon_core::tree::JsonObj;
 
 use crate::error::{DecryptError, EnvelopeError, Warning};
 use crate::jose::jwe::{self, RecipientParts};
-use crate::jose::{backend, json_text, jws, owned_map};
+use crate::jose::{backend, jws, owned_map};
 use crate::keys::PrivateKey;
 use crate::{ContentEnc, KeyAlg};
+use vcon_core::read::json_text;
 
 /// Options of [`decrypt`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,10 +11,11 @@ use vcon_core::tree::JsonObj;
 
 use crate::error::{EncryptError, EnvelopeError};
 use crate::jose::json::{self, Style};
-use crate::jose::{b64, backend, json_text, jws};
+use crate::jose::{b64, backend, jws};
 use crate::keys::{KeyError, PublicKey};
 use crate::x509::Certificate;
 use crate::{ContentEnc, KeyAlg};
+use vcon_core::read::json_text;
 
 /// Someone who will be able to decrypt.
 #[derive(Debug, Clone)]

@@ -15,12 +15,9 @@ pub(crate) mod jwe;
 pub(crate) mod jws;
 pub(crate) mod normalize;
 
-use std::borrow::Cow;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
-use vcon_core::read::{ReadError, ReadLimits};
 use vcon_core::tree::{Json, JsonObj, View};
 
 /// base64url without padding (RFC 7515 §2), with `base64-simd` (the
@@ -59,26 +56,6 @@ fn owned<J: Json>(value: &J) -> Value {
         View::Array(a) => Value::Array(a.iter().map(owned).collect()),
         View::Object(o) => Value::Object(owned_map(o)),
     }
-}
-
-/// The JSON text of an input within `limits`: the bytes as given, or
-/// inflated when they are gzip; and whether they were. The checks and errors
-/// are [`vcon_core::read::read`]'s.
-pub(crate) fn json_text<'a>(
-    bytes: &'a [u8],
-    limits: &ReadLimits,
-) -> Result<(Cow<'a, [u8]>, bool), ReadError> {
-    if bytes.len() > limits.max_bytes {
-        return Err(ReadError::TooLarge {
-            size: bytes.len(),
-            limit: limits.max_bytes,
-        });
-    }
-    if vcon_core::read::is_gzip(bytes) {
-        let inflated = vcon_core::read::inflate(bytes, limits.max_inflated_bytes)?;
-        return Ok((Cow::Owned(inflated), true));
-    }
-    Ok((Cow::Borrowed(bytes), false))
 }
 
 #[cfg(test)]

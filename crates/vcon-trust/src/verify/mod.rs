@@ -13,10 +13,10 @@ mod signature;
 
 use crate::SignAlg;
 use crate::error::{VerifyError, Warning};
-use crate::jose::json_text;
 use crate::jose::jws;
 use crate::keys::PublicKey;
 use crate::x509::{Certificate, ChainCache, ChainPolicy};
+use vcon_core::read::json_text;
 
 /// What to trust and how strictly.
 #[derive(Debug, Clone)]
