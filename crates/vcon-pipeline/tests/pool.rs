@@ -354,8 +354,11 @@ async fn a_chain_leases_one_batch_ahead_at_most_and_hands_it_back_at_shutdown() 
         ingest(&t.store, n, "in").await;
     }
     let pool = WorkerPool::start(pipeline, t.store.clone(), t.store.clone());
+    // Both runners must be inside the link before shutdown: a lease that is
+    // held but not yet started is handed back without waiting for the grace.
     wait_until("2 processing and 2 leased ahead", PATIENCE, || async {
-        t.store.stats(&list("in")).await.unwrap().in_flight >= 4
+        stuck.entered.load(Ordering::SeqCst) >= 2
+            && t.store.stats(&list("in")).await.unwrap().in_flight >= 4
     })
     .await;
     // Both slots are stuck, so nothing frees a lease slot: the bound holds.

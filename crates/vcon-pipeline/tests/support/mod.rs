@@ -159,15 +159,18 @@ impl Link for FlakyLink {
     }
 }
 
-/// Signals when it starts, then never finishes.
+/// Signals and counts when it starts, then never finishes.
 #[derive(Debug, Default)]
 pub struct StuckLink {
     pub started: Notify,
+    /// How many calls have entered `process` (and are stuck there).
+    pub entered: AtomicUsize,
 }
 
 #[async_trait]
 impl Link for StuckLink {
     async fn process(&self, _: &mut VconDoc, _: &LinkContext<'_>) -> Result<Flow, LinkError> {
+        self.entered.fetch_add(1, Ordering::SeqCst);
         self.started.notify_one();
         std::future::pending::<()>().await;
         Ok(Flow::Continue)
