@@ -2,6 +2,8 @@
 //! (core-03 §Encrypted Form, rule R-41). Signatures are not verified here:
 //! pass the result to [`crate::verify`].
 
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value};
 use vcon_core::Form;
 use vcon_core::read::{ReadError, ReadLimits, parse_object};
@@ -34,12 +36,16 @@ impl Default for DecryptOptions {
 }
 
 /// A decrypted vCon.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Decrypted {
     /// The plaintext exactly as encrypted: the signed vCon's bytes.
     pub signed_bytes: Vec<u8>,
-    /// The plaintext as an object (after gzip, if it was gzip).
-    pub signed: Map<String, Value>,
+    /// The plaintext as an object (after gzip, if it was gzip), built from
+    /// `signed_bytes` when [`Decrypted::signed`] is first called (a caller
+    /// that writes the bytes out or verifies them never pays for it).
+    signed: OnceLock<Map<String, Value>>,
+    /// The limits the plaintext was read with.
+    limits: ReadLimits,
     /// The uuid checked (unprotected header, else the inner vCon's), if any.
     pub uuid: Option<String>,
     /// Which recipient entry the key opened.
@@ -121,7 +127,7 @@ pub fn decrypt(
     };
     let (text, _) = json_text(&plaintext, &options.limits).map_err(not_json)?;
     let w = &mut warnings;
-    let (uuid, signed) = match vcon_core::tree::parse(&text, depth) {
+    let uuid = match vcon_core::tree::parse(&text, depth) {
         Ok(object) => inspect_plaintext(&object, header_uuid, options, w)?,
         Err(_) => {
             let object = parse_object(&text, depth).map_err(not_json)?;
@@ -130,7 +136,8 @@ pub fn decrypt(
     };
     Ok(Decrypted {
         signed_bytes: plaintext,
-        signed,
+        signed: OnceLock::new(),
+        limits: options.limits,
         uuid,
         recipient,
         alg,
@@ -148,14 +155,56 @@ fn envelope<O: JsonObj>(object: &O) -> Result<jwe::Jwe, DecryptError> {
     Ok(jwe::parse(object)?)
 }
 
+impl PartialEq for Decrypted {
+    fn eq(&self, other: &Self) -> bool {
+        // The map is a function of the bytes (and the limits).
+        self.signed_bytes == other.signed_bytes
+            && self.limits == other.limits
+            && self.uuid == other.uuid
+            && self.recipient == other.recipient
+            && self.alg == other.alg
+            && self.enc == other.enc
+            && self.warnings == other.warnings
+    }
+}
+
+impl Decrypted {
+    /// The plaintext as an object (after gzip, if it was gzip); parsed once,
+    /// on first use.
+    pub fn signed(&self) -> &Map<String, Value> {
+        self.signed.get_or_init(|| self.parse_signed())
+    }
+
+    /// The plaintext as an object, taken out.
+    pub fn into_signed(mut self) -> Map<String, Value> {
+        match self.signed.take() {
+            Some(map) => map,
+            None => self.parse_signed(),
+        }
+    }
+
+    /// [`decrypt`] read these bytes as a JSON object with these very parsers
+    /// and limits, so this cannot fail (an empty map if it did).
+    fn parse_signed(&self) -> Map<String, Value> {
+        let Ok((text, _)) = json_text(&self.signed_bytes, &self.limits) else {
+            return Map::new();
+        };
+        let depth = self.limits.max_depth;
+        match vcon_core::tree::parse(&text, depth) {
+            Ok(object) => owned_map(&object),
+            Err(_) => parse_object(&text, depth).unwrap_or_default(),
+        }
+    }
+}
+
 /// Checks the decrypted plaintext (a signed vCon, its uuids equal to the
-/// unprotected one); returns the uuid to report and the plaintext as a map.
+/// unprotected one); returns the uuid to report.
 fn inspect_plaintext<O: JsonObj>(
     object: &O,
     header_uuid: Option<String>,
     options: &DecryptOptions,
     warnings: &mut Vec<Warning>,
-) -> Result<(Option<String>, Map<String, Value>), DecryptError> {
+) -> Result<Option<String>, DecryptError> {
     let uuid = match Form::detect(object) {
         Some(Form::Signed) => check_uuid(object, header_uuid, &options.limits)?,
         found => {
@@ -171,7 +220,7 @@ fn inspect_plaintext<O: JsonObj>(
             header_uuid
         }
     };
-    Ok((uuid, owned_map(object)))
+    Ok(uuid)
 }
 
 /// The `enc` of the message: the same for every recipient.

@@ -3,6 +3,7 @@
 //! the header layout.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 use vcon_core::Form;
@@ -10,7 +11,7 @@ use vcon_core::read::{ReadLimits, parse_object};
 use vcon_core::tree::JsonObj;
 
 use crate::error::{EncryptError, EnvelopeError};
-use crate::jose::json::{self, Style};
+use crate::jose::json::{self, Member, Style};
 use crate::jose::{b64, backend, jws};
 use crate::keys::{KeyError, PublicKey};
 use crate::x509::Certificate;
@@ -64,14 +65,45 @@ pub struct EncryptOptions {
 }
 
 /// An encrypted vCon.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct EncryptedVcon {
     /// The JSON text (pretty-printed).
     pub bytes: Vec<u8>,
-    /// The same as an object.
-    pub object: Map<String, Value>,
+    /// The same as an object, parsed from `bytes` when
+    /// [`EncryptedVcon::object`] is first called: the text is written
+    /// straight from the parts (the ciphertext's base64url into the output
+    /// buffer), and a caller that writes it out never pays for the map.
+    object: OnceLock<Map<String, Value>>,
     /// The uuid written to the unprotected header.
     pub uuid: String,
+}
+
+impl PartialEq for EncryptedVcon {
+    fn eq(&self, other: &Self) -> bool {
+        // The map is a function of the bytes.
+        self.bytes == other.bytes && self.uuid == other.uuid
+    }
+}
+
+impl EncryptedVcon {
+    /// The encrypted vCon as an object (parsed once, on first use).
+    pub fn object(&self) -> &Map<String, Value> {
+        self.object.get_or_init(|| self.parse_object())
+    }
+
+    /// The encrypted vCon as an object, taken out.
+    pub fn into_object(mut self) -> Map<String, Value> {
+        match self.object.take() {
+            Some(map) => map,
+            None => self.parse_object(),
+        }
+    }
+
+    /// [`encrypt`] wrote these bytes as a JSON object, so this cannot fail
+    /// (an empty map if it did).
+    fn parse_object(&self) -> Map<String, Value> {
+        serde_json::from_slice(&self.bytes).unwrap_or_default()
+    }
 }
 
 /// Encrypts a signed vCon (the exact bytes given become the plaintext) to
@@ -167,10 +199,11 @@ fn seal(
 
     let backend_err = |what: String| move |reason: String| EncryptError::Backend { what, reason };
     let protected_b64 = b64(&json::to_vec(&protected, Style::Compact));
-    let cek = backend::random(backend::key_len(enc))
-        .map_err(backend_err("generating the content key".into()))?;
-    let iv =
-        backend::random(backend::iv_len(enc)).map_err(backend_err("generating the iv".into()))?;
+    // Key and iv from one call: each `RAND_bytes` in OpenSSL 3.0 is a DRBG
+    // request of its own (~1 µs, with the thread's DRBG look-up).
+    let mut cek = backend::random(backend::key_len(enc) + backend::iv_len(enc))
+        .map_err(backend_err("generating the content key and iv".into()))?;
+    let iv = cek.split_off(backend::key_len(enc));
 
     let mut entries = Vec::with_capacity(recipients.len());
     for (i, (r, alg)) in recipients.iter().zip(&algs).enumerate() {
@@ -181,9 +214,13 @@ fn seal(
         if let Some(kid) = r.key.kid() {
             header.insert("kid".into(), kid.into());
         }
-        let mut merged = protected.clone();
-        merged.extend(unprotected.clone());
-        merged.extend(header.clone());
+        // The header union: only ECDH-ES reads it (`apu`, `apv`).
+        let mut merged = Map::new();
+        if *alg == KeyAlg::EcdhEsA256kw {
+            merged.extend(protected.clone());
+            merged.extend(unprotected.clone());
+            merged.extend(header.clone());
+        }
         let encrypted_key =
             backend::wrap_key(*alg, &r.key, &cek, &merged, &mut header).map_err(backend_err(
                 format!("recipient {i}: wrapping the content key with {alg}"),
@@ -199,17 +236,19 @@ fn seal(
         backend::encrypt_content(enc, &cek, &iv, signed, protected_b64.as_bytes())
             .map_err(backend_err(format!("{enc} content encryption")))?;
 
-    let mut object = Map::new();
-    object.insert("protected".into(), Value::String(protected_b64));
-    object.insert("unprotected".into(), Value::Object(unprotected));
-    object.insert("recipients".into(), Value::Array(entries));
-    object.insert("iv".into(), Value::String(b64(&iv)));
-    object.insert("ciphertext".into(), Value::String(b64(&ciphertext)));
-    object.insert("tag".into(), Value::String(b64(&tag)));
-    let bytes = json::to_vec(&object, Style::Pretty);
+    let (protected, unprotected) = (Value::String(protected_b64), Value::Object(unprotected));
+    let entries = Value::Array(entries);
+    let bytes = json::object_pretty(&[
+        ("protected", Member::Json(&protected)),
+        ("unprotected", Member::Json(&unprotected)),
+        ("recipients", Member::Json(&entries)),
+        ("iv", Member::Base64(&iv)),
+        ("ciphertext", Member::Base64(&ciphertext)),
+        ("tag", Member::Base64(&tag)),
+    ]);
     Ok(EncryptedVcon {
         bytes,
-        object,
+        object: OnceLock::new(),
         uuid,
     })
 }

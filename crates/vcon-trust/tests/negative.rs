@@ -354,7 +354,7 @@ fn encrypted() -> (Map<String, Value>, PrivateKey) {
         &EncryptOptions::default(),
     )
     .unwrap();
-    (e.object, key)
+    (e.into_object(), key)
 }
 
 #[test]

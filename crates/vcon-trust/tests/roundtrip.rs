@@ -350,19 +350,34 @@ fn every_key_management_and_content_encryption_pair_round_trips() {
                     ..EncryptOptions::default()
                 };
                 let e = encrypt(&signed, &[r], &options).unwrap();
+                // Written straight from the parts, the text is still
+                // serde_json's pretty layout of the object.
+                assert_eq!(
+                    e.bytes,
+                    serde_json::to_vec_pretty(e.object()).unwrap(),
+                    "{alg}/{enc}/{kind}"
+                );
                 let p: Value =
-                    serde_json::from_slice(&b64d(e.object["protected"].as_str().unwrap())).unwrap();
+                    serde_json::from_slice(&b64d(e.object()["protected"].as_str().unwrap()))
+                        .unwrap();
                 assert_eq!(
                     p,
                     serde_json::json!({"alg": alg.name(), "enc": enc.name()}),
                     "{alg}/{enc}"
                 );
                 assert_eq!(
-                    e.object["unprotected"],
+                    e.object()["unprotected"],
                     serde_json::json!({"uuid": UUID, "cty": "application/vcon"})
                 );
                 let d = decrypt(&e.bytes, &key, &DecryptOptions::default()).unwrap();
                 assert_eq!(d.signed_bytes, signed, "{alg}/{enc}/{kind}");
+                let want: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_slice(&signed).unwrap();
+                assert_eq!(
+                    d.signed(),
+                    &want,
+                    "{alg}/{enc}/{kind}: the plaintext as a map"
+                );
                 assert_eq!((d.alg, d.enc, d.uuid.as_deref()), (alg, enc, Some(UUID)));
                 assert!(d.warnings.is_empty(), "{:?}", d.warnings);
                 let v = verify(
@@ -388,7 +403,8 @@ fn several_recipients_each_decrypt_and_others_do_not() {
         Recipient::new(ec.public_key().unwrap()),
     ];
     let e = encrypt(&signed, &recipients, &EncryptOptions::default()).unwrap();
-    let rs = e.object["recipients"].as_array().unwrap();
+    assert_eq!(e.bytes, serde_json::to_vec_pretty(e.object()).unwrap());
+    let rs = e.object()["recipients"].as_array().unwrap();
     assert_eq!(
         rs[0]["header"],
         serde_json::json!({"alg": "RSA-OAEP", "kid": "rsa-1"}),
@@ -428,9 +444,10 @@ fn several_recipients_each_decrypt_and_others_do_not() {
         Recipient::new(stranger.public_key().unwrap()),
     ];
     let e = encrypt(&signed, &recipients, &EncryptOptions::default()).unwrap();
-    let p: Value = serde_json::from_slice(&b64d(e.object["protected"].as_str().unwrap())).unwrap();
+    let p: Value =
+        serde_json::from_slice(&b64d(e.object()["protected"].as_str().unwrap())).unwrap();
     assert_eq!(p["alg"], "RSA-OAEP");
-    assert!(e.object["recipients"][0].get("header").is_none());
+    assert!(e.object()["recipients"][0].get("header").is_none());
     assert_eq!(
         decrypt(&e.bytes, &stranger, &DecryptOptions::default())
             .unwrap()
@@ -452,10 +469,14 @@ fn a_gzip_signed_vcon_is_encrypted_with_the_gzip_cty() {
         &EncryptOptions::default(),
     )
     .unwrap();
-    assert_eq!(e.object["unprotected"]["cty"], "application/vcon+gzip");
+    assert_eq!(e.object()["unprotected"]["cty"], "application/vcon+gzip");
     let d = decrypt(&e.bytes, &key, &DecryptOptions::default()).unwrap();
     assert_eq!(d.signed_bytes, gz);
     assert_eq!(d.uuid.as_deref(), Some(UUID));
+    // The map is the inflated plaintext, parsed on first use.
+    let want: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&signed).unwrap();
+    assert_eq!(d.signed(), &want);
+    assert_eq!(d.clone().into_signed(), want);
 }
 
 #[test]

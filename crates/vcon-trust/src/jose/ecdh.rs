@@ -146,10 +146,13 @@ pub(crate) fn unwrap(
         }
         BigNum::from_slice(&bytes).map_err(text)
     };
-    // A point that is not on the curve is refused (invalid-curve attacks).
-    // P-256 and P-384 have cofactor 1, so that is the whole check; the
-    // order check `EC_KEY_set_public_key_affine_coordinates` adds is a full
-    // scalar multiplication, as costly as the ECDH itself.
+    // A point that is not on the curve is refused (invalid-curve attacks):
+    // `EC_POINT_set_affine_coordinates` checks it (OpenSSL ≥ 1.1.1 calls
+    // `EC_POINT_is_on_curve` and fails with POINT_IS_NOT_ON_CURVE; tested
+    // below), so it is not checked a second time. P-256 and P-384 have
+    // cofactor 1, so that is the whole check; the order check
+    // `EC_KEY_set_public_key_affine_coordinates` adds is a full scalar
+    // multiplication, as costly as the ECDH itself.
     let (x, y) = (coordinate("x")?, coordinate("y")?);
     let off_curve = |e: openssl::error::ErrorStack| format!("`epk` is not a point on {crv}: {e}");
     let mut ctx = BigNumContext::new().map_err(text)?;
@@ -157,9 +160,6 @@ pub(crate) fn unwrap(
     point
         .set_affine_coordinates_gfp(group, &x, &y, &mut ctx)
         .map_err(off_curve)?;
-    if !point.is_on_curve(group, &mut ctx).map_err(off_curve)? {
-        return Err(format!("`epk` is not a point on {crv}"));
-    }
     let ours = key.ops().ec.as_ref().ok_or("the key has no EC structure")?;
     let z = shared_secret(group, ours.private_key(), &point, len)?;
     let kek = kek(&z, merged)?;

@@ -59,17 +59,78 @@ pub(crate) fn to_vec_with(
     out
 }
 
-/// A first guess of the output size: the strings dominate.
-fn size_hint(object: &Map<String, Value>) -> usize {
-    fn walk(v: &Value) -> usize {
-        match v {
-            Value::String(s) => s.len() + 8,
-            Value::Array(a) => a.iter().map(walk).sum::<usize>() + 8,
-            Value::Object(o) => o.iter().map(|(k, v)| k.len() + walk(v) + 8).sum(),
-            _ => 16,
+/// A member written by [`object_pretty`]: a JSON value, or bytes written
+/// as a base64url string straight into the output (no intermediate
+/// `String`, no escape scan: the alphabet needs no escaping).
+pub(crate) enum Member<'a> {
+    /// A JSON value.
+    Json(&'a Value),
+    /// Bytes, written as an unpadded base64url string.
+    Base64(&'a [u8]),
+}
+
+/// The members as a pretty JSON object (`serde_json::to_vec_pretty` of the
+/// object that has the same members, base64url strings for
+/// [`Member::Base64`]; tested). Names must be distinct.
+pub(crate) fn object_pretty(members: &[(&str, Member<'_>)]) -> Vec<u8> {
+    let hint: usize = members
+        .iter()
+        .map(|(k, m)| {
+            k.len()
+                + 8
+                + match m {
+                    Member::Json(v) => value_size(v),
+                    Member::Base64(b) => b.len().div_ceil(3) * 4 + 2,
+                }
+        })
+        .sum();
+    let mut out = Vec::with_capacity(hint + 16);
+    if members.is_empty() {
+        out.extend_from_slice(b"{}");
+        return out;
+    }
+    let mut w = Writer {
+        out: &mut out,
+        style: Style::Pretty,
+    };
+    w.out.push(b'{');
+    for (i, (k, m)) in members.iter().enumerate() {
+        if i > 0 {
+            w.out.push(b',');
+        }
+        w.newline(1);
+        w.string(k);
+        w.out.extend_from_slice(b": ");
+        match m {
+            Member::Json(v) => w.value(v, 1),
+            Member::Base64(bytes) => {
+                w.out.push(b'"');
+                base64_simd::URL_SAFE_NO_PAD.encode_append(bytes, w.out);
+                w.out.push(b'"');
+            }
         }
     }
-    object.iter().map(|(k, v)| k.len() + walk(v) + 8).sum()
+    w.newline(0);
+    w.out.push(b'}');
+    out
+}
+
+/// A first guess of the output size: the strings dominate.
+fn size_hint(object: &Map<String, Value>) -> usize {
+    object
+        .iter()
+        .map(|(k, v)| k.len() + value_size(v) + 8)
+        .sum()
+}
+
+/// A first guess of the size of one value.
+fn value_size(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len() + 8,
+        Value::Array(a) => a.iter().map(value_size).sum::<usize>() + 8,
+        Value::Object(o) => size_hint(o),
+        _ => 16,
+    }
 }
 
 struct Writer<'o> {
@@ -232,6 +293,34 @@ mod tests {
                 "{name} after {after}"
             );
         }
+    }
+
+    /// `object_pretty` writes what `to_vec_pretty` writes for the same
+    /// members with the bytes as base64url strings.
+    #[test]
+    fn object_pretty_matches_the_map() {
+        let o = sample();
+        for cut in [0, 1, 3, 4, 7, 64, 100, 3_700] {
+            let bytes: Vec<u8> = (0..cut).map(|i| (i * 37 % 256) as u8).collect();
+            let mut want = Map::new();
+            want.insert("first".into(), Value::String(crate::jose::b64(&bytes)));
+            for (k, v) in &o {
+                want.insert(k.clone(), v.clone());
+            }
+            want.insert(
+                "last".into(),
+                Value::String(crate::jose::b64(&bytes[..cut / 2])),
+            );
+            let mut members = vec![("first", Member::Base64(&bytes))];
+            members.extend(o.iter().map(|(k, v)| (k.as_str(), Member::Json(v))));
+            members.push(("last", Member::Base64(&bytes[..cut / 2])));
+            assert_eq!(
+                String::from_utf8(object_pretty(&members)).unwrap(),
+                String::from_utf8(serde_json::to_vec_pretty(&want).unwrap()).unwrap(),
+                "{cut}"
+            );
+        }
+        assert_eq!(object_pretty(&[]), b"{}");
     }
 
     /// Any JSON value: strings from the whole of Unicode (control

@@ -112,7 +112,7 @@ fn header_object<O: JsonObj>(
 /// either JSON tree (see [`super::jws::parse`]).
 pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
     let mut warnings = Vec::new();
-    let (protected_b64, protected) = match object.get("protected").map(Json::view) {
+    let (protected_b64, mut protected) = match object.get("protected").map(Json::view) {
         Some(View::String(s)) => {
             let json = unb64(s).map_err(|e| fault("/protected", e))?;
             let map = vcon_core::read::parse_object(&json, 16).map_err(|e| {
@@ -126,7 +126,7 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
         Some(_) => return Err(fault("/protected", "must be a string")),
         None => (String::new(), Map::new()),
     };
-    let unprotected = header_object(object, "unprotected", "/unprotected")?;
+    let mut unprotected = header_object(object, "unprotected", "/unprotected")?.unwrap_or_default();
     let aad_b64 = match object.get("aad").map(Json::view) {
         Some(View::String(s)) => Some(s.to_owned()),
         Some(_) => return Err(fault("/aad", "must be a string")),
@@ -138,26 +138,39 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
         Some(_) => return Err(fault("/recipients", "must be an array")),
         None => return Err(fault("/recipients", "is missing")),
     };
-    let empty = Map::new();
     let mut recipients = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
+        // The shared headers are copied into each recipient's union but the
+        // last, which takes them (most messages have one recipient).
+        let shared = |map: &mut Map<String, Value>| -> Cow<'static, Map<String, Value>> {
+            Cow::Owned(if index + 1 == entries.len() {
+                std::mem::take(map)
+            } else {
+                map.clone()
+            })
+        };
         let at = format!("/recipients/{index}");
         let Some(entry) = entry.as_object() else {
             return Err(fault(at, "must be an object"));
         };
-        let header = header_object(entry, "header", &format!("{at}/header"))?;
-        let encrypted_key = b64_member(entry, "encrypted_key", &format!("{at}/encrypted_key"))?;
+        let header_at = format!("{at}/header");
+        let header = header_object(entry, "header", &header_at)?;
+        let encrypted_key = match entry.get("encrypted_key").map(Json::view) {
+            Some(View::String(s)) => unb64(s).map_err(|e| fault(format!("{at}/encrypted_key"), e)),
+            Some(_) => Err(fault(format!("{at}/encrypted_key"), "must be a string")),
+            None => Err(fault(format!("{at}/encrypted_key"), "is missing")),
+        }?;
         let union = normalize::union([
             Part {
                 pointer: "/protected".into(),
-                members: Cow::Borrowed(&protected),
+                members: shared(&mut protected),
             },
             Part {
                 pointer: "/unprotected".into(),
-                members: Cow::Borrowed(unprotected.as_ref().unwrap_or(&empty)),
+                members: shared(&mut unprotected),
             },
             Part {
-                pointer: format!("{at}/header"),
+                pointer: header_at,
                 members: Cow::Owned(header.unwrap_or_default()),
             },
         ])

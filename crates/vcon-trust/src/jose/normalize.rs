@@ -26,8 +26,12 @@ pub(crate) struct Part<'a> {
 pub(crate) struct Union {
     /// Every member once, with the part it was first found in.
     pub members: Map<String, Value>,
-    /// Where each member came from (pointer of its part).
-    pub origin: Map<String, Value>,
+    /// The pointers of the parts, in order.
+    parts: Vec<String>,
+    /// For each member of `members` (same order), the index in `parts` of
+    /// the part it came from: members are only ever appended, so positions
+    /// line up, and no name or pointer is copied per member.
+    origin: Vec<u8>,
     /// Members repeated with an equal value: `(pointer of the repeat, first pointer)`.
     pub repeats: Vec<(String, String)>,
 }
@@ -38,9 +42,17 @@ impl Union {
         self.members.get(name)
     }
 
-    /// The pointer of the part a member came from.
+    /// The pointer of the part a member came from (empty if absent).
     pub fn origin_of(&self, name: &str) -> &str {
-        self.origin.get(name).and_then(Value::as_str).unwrap_or("")
+        // A handful of members: a scan of the names is as quick as a hash.
+        // Positions are insertion order (serde_json's `preserve_order`,
+        // which the workspace enables; the tests below would catch a sorted map).
+        self.members
+            .keys()
+            .position(|k| k == name)
+            .and_then(|i| self.origin.get(i))
+            .and_then(|&part| self.parts.get(usize::from(part)))
+            .map_or("", String::as_str)
     }
 }
 
@@ -55,17 +67,24 @@ pub(crate) struct Conflict {
 
 /// Builds the union of `parts`, earlier parts first (protected first).
 pub(crate) fn union<const N: usize>(parts: [Part<'_>; N]) -> Result<Union, Conflict> {
-    let mut u = Union::default();
-    for part in parts {
+    const { assert!(N <= u8::MAX as usize) };
+    let mut u = Union {
+        parts: Vec::with_capacity(N),
+        ..Union::default()
+    };
+    for (index, part) in parts.into_iter().enumerate() {
+        // At most N (≤ 255, checked above) parts.
+        let index = u8::try_from(index).unwrap_or(u8::MAX);
+        u.parts.push(part.pointer);
         match part.members {
             Cow::Borrowed(members) => {
                 for (name, value) in members {
-                    u.add(&part.pointer, name, Cow::Borrowed(value))?;
+                    u.add(index, Cow::Borrowed(name), Cow::Borrowed(value))?;
                 }
             }
             Cow::Owned(members) => {
                 for (name, value) in members {
-                    u.add(&part.pointer, &name, Cow::Owned(value))?;
+                    u.add(index, Cow::Owned(name), Cow::Owned(value))?;
                 }
             }
         }
@@ -74,26 +93,24 @@ pub(crate) fn union<const N: usize>(parts: [Part<'_>; N]) -> Result<Union, Confl
 }
 
 impl Union {
-    /// Adds member `name` of the part at `pointer`.
-    fn add(&mut self, pointer: &str, name: &str, value: Cow<'_, Value>) -> Result<(), Conflict> {
-        match self.members.get(name) {
-            None => {
-                self.members.insert(name.to_owned(), value.into_owned());
-                self.origin
-                    .insert(name.to_owned(), Value::String(pointer.to_owned()));
-            }
-            Some(first) if *first == *value => {
-                let first = vcon_core::validate::pointer_join(self.origin_of(name), name);
-                self.repeats
-                    .push((vcon_core::validate::pointer_join(pointer, name), first));
-            }
-            Some(_) => {
-                return Err(Conflict {
-                    pointer: vcon_core::validate::pointer_join(pointer, name),
-                    first: vcon_core::validate::pointer_join(self.origin_of(name), name),
-                });
-            }
+    /// Adds member `name` of part `part` (the last one pushed).
+    fn add(&mut self, part: u8, name: Cow<'_, str>, value: Cow<'_, Value>) -> Result<(), Conflict> {
+        let Some(first) = self.members.get(&*name) else {
+            self.members.insert(name.into_owned(), value.into_owned());
+            self.origin.push(part);
+            return Ok(());
+        };
+        let pointer = self.parts.get(usize::from(part)).map_or("", String::as_str);
+        let name = &*name;
+        let repeat = vcon_core::validate::pointer_join(pointer, name);
+        let first_pointer = vcon_core::validate::pointer_join(self.origin_of(name), name);
+        if *first != *value {
+            return Err(Conflict {
+                pointer: repeat,
+                first: first_pointer,
+            });
         }
+        self.repeats.push((repeat, first_pointer));
         Ok(())
     }
 }

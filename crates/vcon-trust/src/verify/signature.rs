@@ -21,10 +21,11 @@ fn x5c_texts(sig: &SigParts) -> Result<Option<Vec<&str>>, VerifyError> {
     let Some(value) = sig.union.get("x5c") else {
         return Ok(None);
     };
-    let at = vcon_core::validate::pointer_join(sig.union.origin_of("x5c"), "x5c");
+    // The pointer is only built for an error.
+    let at = || vcon_core::validate::pointer_join(sig.union.origin_of("x5c"), "x5c");
     let Value::Array(entries) = value else {
         return Err(EnvelopeError {
-            pointer: at,
+            pointer: at(),
             reason: "must be an array of base64 certificates".into(),
             rule: "R-39",
         }
@@ -34,7 +35,7 @@ fn x5c_texts(sig: &SigParts) -> Result<Option<Vec<&str>>, VerifyError> {
     for (k, entry) in entries.iter().enumerate() {
         let Value::String(s) = entry else {
             return Err(EnvelopeError {
-                pointer: format!("{at}/{k}"),
+                pointer: format!("{}/{k}", at()),
                 reason: "must be a string".into(),
                 rule: "R-39",
             }
@@ -130,8 +131,13 @@ pub(super) fn verify_signature(
     let header_uuid = sig.str_member("uuid")?.map(str::to_owned);
     let x5u = sig.str_member("x5u")?.map(str::to_owned);
     let x5c = x5c_texts(sig)?;
-    let input = format!("{}.{payload_b64}", sig.protected_b64);
-    let input = input.as_bytes();
+    // The signing input, in one allocation of the right size (`format!`
+    // grows its buffer as it goes: the payload is most of it).
+    let mut input = Vec::with_capacity(sig.protected_b64.len() + 1 + payload_b64.len());
+    input.extend_from_slice(sig.protected_b64.as_bytes());
+    input.push(b'.');
+    input.extend_from_slice(payload_b64.as_bytes());
+    let input = &input[..];
 
     if x5c.is_none() && x5u.is_none() {
         warnings.push(Warning {
