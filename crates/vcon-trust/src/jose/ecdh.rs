@@ -8,7 +8,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use openssl::bn::{BigNum, BigNumContext, BigNumRef};
+use openssl::bn::{BigNum, BigNumContext, BigNumContextRef, BigNumRef};
 use openssl::ec::{EcGroupRef, EcKey, EcPoint, EcPointRef};
 use serde_json::{Map, Value};
 use sha2::Digest as _;
@@ -54,13 +54,13 @@ fn shared_secret(
     scalar: &BigNumRef,
     point: &EcPointRef,
     len: usize,
+    ctx: &mut BigNumContextRef,
 ) -> Result<Vec<u8>, String> {
-    let mut ctx = BigNumContext::new().map_err(text)?;
     let mut product = EcPoint::new(group).map_err(text)?;
-    product.mul2(group, point, scalar, &mut ctx).map_err(text)?;
+    product.mul2(group, point, scalar, ctx).map_err(text)?;
     let (mut x, mut y) = (BigNum::new().map_err(text)?, BigNum::new().map_err(text)?);
     product
-        .affine_coordinates(group, &mut x, &mut y, &mut ctx)
+        .affine_coordinates(group, &mut x, &mut y, ctx)
         .map_err(text)?;
     x.to_vec_padded(i32::try_from(len).map_err(text)?)
         .map_err(text)
@@ -68,16 +68,20 @@ fn shared_secret(
 
 /// The key-encryption key: the Concat KDF of RFC 7518 §4.6.2 over `z`.
 fn kek(z: &[u8], merged: &Map<String, Value>) -> Result<[u8; 32], String> {
-    let field = |bytes: &[u8]| -> Result<Vec<u8>, String> {
-        let len = u32::try_from(bytes.len()).map_err(text)?;
-        Ok([&len.to_be_bytes()[..], bytes].concat())
-    };
     let mut h = sha2::Sha256::new();
     h.update(1_u32.to_be_bytes());
     h.update(z);
-    h.update(field(ALG.as_bytes())?);
-    h.update(field(&party_info(merged, "apu")?)?);
-    h.update(field(&party_info(merged, "apv")?)?);
+    // Each field is its 32-bit big-endian length, then its bytes, hashed as
+    // they are (no concatenated copy).
+    let mut field = |bytes: &[u8]| -> Result<(), String> {
+        let len = u32::try_from(bytes.len()).map_err(text)?;
+        h.update(len.to_be_bytes());
+        h.update(bytes);
+        Ok(())
+    };
+    field(ALG.as_bytes())?;
+    field(&party_info(merged, "apu")?)?;
+    field(&party_info(merged, "apv")?)?;
     h.update(256_u32.to_be_bytes());
     Ok(h.finalize().into())
 }
@@ -102,7 +106,7 @@ pub(crate) fn wrap(
         y.to_vec_padded(n).map_err(text)?,
     );
     let theirs = key.ops().ec.as_ref().ok_or("the key has no EC structure")?;
-    let z = shared_secret(group, eph.private_key(), theirs.public_key(), len)?;
+    let z = shared_secret(group, eph.private_key(), theirs.public_key(), len, &mut ctx)?;
     let kek = kek(&z, merged)?;
     if cek.is_empty() || !cek.len().is_multiple_of(8) {
         return Err(format!("a {}-byte key cannot be AES-wrapped", cek.len()));
@@ -161,7 +165,7 @@ pub(crate) fn unwrap(
         .set_affine_coordinates_gfp(group, &x, &y, &mut ctx)
         .map_err(off_curve)?;
     let ours = key.ops().ec.as_ref().ok_or("the key has no EC structure")?;
-    let z = shared_secret(group, ours.private_key(), &point, len)?;
+    let z = shared_secret(group, ours.private_key(), &point, len, &mut ctx)?;
     let kek = kek(&z, merged)?;
     if encrypted_key.len() < 24 || !encrypted_key.len().is_multiple_of(8) {
         return Err(format!(
