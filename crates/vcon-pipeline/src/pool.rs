@@ -21,11 +21,12 @@
 //! deliveries, then dead-lettered with the error. Permanent failures (an
 //! invalid vCon, an unreadable one, a 4xx webhook) are dead-lettered at once.
 //!
-//! Shutdown ([`WorkerPool::shutdown`]) stops leasing, nacks (with no delay)
-//! the vCons leased ahead that were not started, lets in-flight vCons finish
-//! within the grace period, and nacks those that did not, so another process
-//! picks them up first. A nack counts as a delivery attempt, so a vCon
-//! leased ahead at a shutdown has one attempt fewer left.
+//! Shutdown ([`WorkerPool::shutdown`]) stops leasing, releases the vCons
+//! leased ahead that were not started ([`vcon_store::Queue::release`]: ready
+//! again at once, in their place, with no attempt spent), lets in-flight
+//! vCons finish within the grace period, and nacks those that did not (with
+//! no delay, so another process picks them up first; that attempt counts,
+//! so a vCon that hangs its worker still ends in the dead letters).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

@@ -9,9 +9,10 @@
 //! * Each vCon of a batch is then processed on its own once it gets one of
 //!   the `concurrency` processing slots: links, storages, and the record of
 //!   the vCon as the links left it, when they changed it. A vCon leased
-//!   ahead that has no slot yet when the pool stops leasing is handed back
-//!   at once (counted as requeued), as are unfinished ones at the end of the
-//!   grace period.
+//!   ahead that has no slot yet when the pool stops leasing is released at
+//!   once ([`Queue::release`]: not an attempt), and unfinished ones are
+//!   nacked with no delay at the end of the grace period (an attempt); both
+//!   are counted as requeued.
 //! * An acknowledger takes every vCon finished meanwhile and completes them
 //!   in one [`Queue::complete`]: write-backs (If-Match on the etag read),
 //!   acknowledgements, egress pushes, retries and dead letters in one store
@@ -43,9 +44,6 @@ use crate::pool::{Counters, Phase, idle};
 
 /// Most items leased (and loaded) in one queue call.
 const MAX_LEASE_BATCH: usize = 64;
-
-/// Why a vCon leased ahead was handed back at shutdown.
-const NOT_STARTED: &str = "shutdown: leased ahead, not started";
 
 /// Why a vCon was handed back at the end of the shutdown grace period.
 const UNFINISHED: &str = "shutdown: not finished within the grace period";
@@ -79,6 +77,8 @@ enum Action {
     },
     /// Failed: retry later or dead-letter, by the chain's policy.
     Fail(ProcessError),
+    /// Leased ahead and not started at shutdown: release, no attempt spent.
+    Release,
     /// Not finished at shutdown: hand back with no delay, saying why.
     Requeue(&'static str),
 }
@@ -237,7 +237,7 @@ impl ChainRunner {
             _ = phase.wait_for(|p| *p != Phase::Running) => None,
             slot = slots.acquire() => slot.ok(),
         };
-        let result = match slot {
+        let action = match slot {
             Some(_slot) => {
                 let gauge = metrics::gauge!(m::IN_FLIGHT, "chain" => self.chain.name.clone());
                 gauge.increment(1.0);
@@ -247,14 +247,13 @@ impl ChainRunner {
                     _ = phase.wait_for(|p| *p == Phase::Abort) => None,
                 };
                 gauge.decrement(1.0);
-                result.ok_or(UNFINISHED)
+                match result {
+                    Some(Ok(action)) => action,
+                    Some(Err(e)) => Action::Fail(e),
+                    None => Action::Requeue(UNFINISHED),
+                }
             }
-            None => Err(NOT_STARTED),
-        };
-        let action = match result {
-            Ok(Ok(action)) => action,
-            Ok(Err(e)) => Action::Fail(e),
-            Err(why) => Action::Requeue(why),
+            None => Action::Release,
         };
         // The acknowledger outlives every item.
         let _ = done.send(Done { lease, action });
@@ -461,6 +460,11 @@ impl ChainRunner {
                     }
                 };
                 (completion, End::Failed)
+            }
+            Action::Release => {
+                self.counters.requeued.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!(m::REQUEUED, "chain" => chain.name.clone()).increment(1);
+                (Completion::Release { lease: lease.id }, End::Failed)
             }
             Action::Requeue(why) => {
                 self.counters.requeued.fetch_add(1, Ordering::Relaxed);

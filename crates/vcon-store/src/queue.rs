@@ -2,9 +2,14 @@
 //!
 //! Delivery is at-least-once. [`Queue::lease`] hands out items and hides
 //! them for a visibility timeout; [`Queue::ack`] removes them; an item whose
-//! lease is neither acknowledged, nacked nor dead-lettered becomes visible
-//! again when the timeout passes or the store is reopened. Links must
+//! lease is neither acknowledged, nacked, released nor dead-lettered becomes
+//! visible again when the timeout passes or the store is reopened. Links must
 //! therefore be idempotent (processing the same vCon twice is harmless).
+//!
+//! Every lease is a *delivery* of its item; it is also an *attempt* unless
+//! it is handed back unstarted with [`Queue::release`]. Retry limits and
+//! dead letters count attempts, so a worker that leased ahead and stopped
+//! before starting costs its items nothing.
 
 use std::fmt;
 use std::time::Duration;
@@ -21,20 +26,21 @@ use crate::record::VconRecord;
 pub const MAX_ERROR_BYTES: usize = 4096;
 
 /// Identifies one lease of one queue item. It stops being valid when the
-/// item is acknowledged, nacked, dead-lettered or leased again (after the
-/// visibility timeout), so a slow worker cannot acknowledge an item that
-/// another worker now holds.
+/// item is acknowledged, nacked, released, dead-lettered or leased again
+/// (after the visibility timeout), so a slow worker cannot acknowledge an
+/// item that another worker now holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct LeaseId {
     /// The queue item.
     pub item: i64,
-    /// Which delivery of the item this lease is (1 for the first).
-    pub attempt: u32,
+    /// Which delivery of the item this lease is (1 for the first). Every
+    /// lease counts, a released one too, so no two leases of an item share it.
+    pub delivery: u32,
 }
 
 impl fmt::Display for LeaseId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.item, self.attempt)
+        write!(f, "{}.{}", self.item, self.delivery)
     }
 }
 
@@ -47,7 +53,8 @@ pub struct Lease {
     pub list: ListName,
     /// The vCon.
     pub uuid: VconUuid,
-    /// Deliveries so far, this one included (1 on the first delivery).
+    /// Attempts so far, this one included (1 on the first delivery): the
+    /// deliveries, less those handed back unstarted ([`Queue::release`]).
     pub attempts: u32,
     /// When the item was enqueued.
     pub enqueued_at: DateTime<Utc>,
@@ -75,7 +82,7 @@ pub struct DeadLetter {
     pub list: ListName,
     /// The vCon.
     pub uuid: VconUuid,
-    /// Deliveries it had.
+    /// Attempts it had (deliveries handed back unstarted not counted).
     pub attempts: u32,
     /// Why it failed.
     pub error: String,
@@ -147,6 +154,12 @@ pub enum Completion {
         /// Why it failed (cut to [`MAX_ERROR_BYTES`]).
         error: String,
     },
+    /// Hand the item back unstarted, not counted as an attempt (see
+    /// [`Queue::release`]).
+    Release {
+        /// The lease.
+        lease: LeaseId,
+    },
 }
 
 impl Completion {
@@ -155,7 +168,8 @@ impl Completion {
         match self {
             Self::Ack { lease, .. }
             | Self::Retry { lease, .. }
-            | Self::DeadLetter { lease, .. } => *lease,
+            | Self::DeadLetter { lease, .. }
+            | Self::Release { lease } => *lease,
         }
     }
 }
@@ -214,9 +228,20 @@ pub trait Queue: Send + Sync {
         error: &str,
     ) -> Result<(), StoreError>;
 
-    /// Moves a leased item to the dead letters of its list, with `error`.
-    /// [`StoreError::LeaseLost`] if the lease is not held.
+    /// Moves a leased item to the dead letters of its list, with `error`
+    /// and its attempts. [`StoreError::LeaseLost`] if the lease is not held.
     async fn dead_letter(&self, lease: &LeaseId, error: &str) -> Result<(), StoreError>;
+
+    /// Hands back a lease whose item the worker did not start on (it leased
+    /// ahead and is stopping): the item is ready again at once, in its place
+    /// in the list, and the delivery does not count as an attempt (its
+    /// attempts, error and retry limit are as before the lease).
+    /// [`StoreError::LeaseLost`] if the lease is not held.
+    ///
+    /// Only for work not begun: a vCon whose processing started and did
+    /// not finish (it may be what stops the worker) is nacked, so that it
+    /// ends in the dead letters after `max_attempts` rather than looping.
+    async fn release(&self, lease: &LeaseId) -> Result<(), StoreError>;
 
     /// Completes a batch of leases, each as its [`Completion`] says, and
     /// returns one [`Completed`] per item, in order. One item's refused
@@ -225,9 +250,9 @@ pub trait Queue: Send + Sync {
     /// The embedded store does the whole batch in one transaction (one
     /// writer round trip, one commit); an `Err` then means nothing was
     /// written, and the leases expire as usual. The default runs the items
-    /// one by one through [`Queue::ack_and_forward`], [`Queue::nack`] and
-    /// [`Queue::dead_letter`], and refuses write-backs (a queue alone cannot
-    /// write vCons).
+    /// one by one through [`Queue::ack_and_forward`], [`Queue::nack`],
+    /// [`Queue::dead_letter`] and [`Queue::release`], and refuses
+    /// write-backs (a queue alone cannot write vCons).
     async fn complete(&self, items: Vec<Completion>) -> Result<Vec<Completed>, StoreError> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
@@ -252,6 +277,7 @@ pub trait Queue: Send + Sync {
                 Completion::DeadLetter { lease, error } => {
                     self.dead_letter(&lease, &error).await.map(|()| true)
                 }
+                Completion::Release { lease } => self.release(&lease).await.map(|()| true),
             };
             out.push(match result {
                 Ok(true) => Completed::Done,

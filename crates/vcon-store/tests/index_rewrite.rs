@@ -214,11 +214,14 @@ async fn a_schema_3_data_directory_is_upgraded_and_indexed_again_on_open() {
     }
     t.store.shutdown().await.unwrap();
     // What schema 3 left: no vcon_terms, no state, tags as FTS5 keys (here
-    // a stale row that must not survive), expiries as they were.
+    // a stale row that must not survive), expiries as they were, and the
+    // queue items of schema 4 too (one `attempts` counter).
     let path = t.dir.path().join("vcon.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "DROP TABLE vcon_terms; DROP TABLE vcon_index_state;
+        "ALTER TABLE queue_items DROP COLUMN handed_back;
+         ALTER TABLE queue_items RENAME COLUMN deliveries TO attempts;
+         DROP TABLE vcon_terms; DROP TABLE vcon_index_state;
          INSERT INTO vcon_index (vcon_index) VALUES ('delete-all');
          INSERT INTO vcon_index (rowid, text, keys) VALUES (1, 'stale words', 'kstale');
          PRAGMA user_version = 3;",
@@ -237,6 +240,6 @@ async fn a_schema_3_data_directory_is_upgraded_and_indexed_again_on_open() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5, "upgraded to the current schema");
     store.shutdown().await.unwrap();
 }

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use vcon_store::{PutStatus, Queue, Store, StoreError};
+use vcon_store::{PutStatus, Queue, SqliteStore, Store, StoreError};
 
 const VIS: Duration = Duration::from_secs(30);
 
@@ -115,6 +115,102 @@ async fn nack_delays_and_keeps_error_and_attempts() {
     let l = t.store.lease(&q, 1, VIS).await.unwrap().remove(0);
     assert_eq!(l.attempts, 2);
     assert_eq!(l.last_error.as_deref(), Some("webhook returned 503"));
+}
+
+#[tokio::test]
+async fn a_released_lease_is_a_delivery_but_no_attempt() {
+    let t = open();
+    let q = list("default");
+    t.store
+        .enqueue(&q, &[uuid(1), uuid(2), uuid(3)])
+        .await
+        .unwrap();
+    // A first attempt fails and is retried: attempt 1, with its error.
+    let l = t.store.lease(&q, 1, VIS).await.unwrap().remove(0);
+    t.store
+        .nack(&l.id, Duration::ZERO, "timeout")
+        .await
+        .unwrap();
+    // Leased ahead with the next item, then handed back unstarted.
+    let ahead = t.store.lease(&q, 2, VIS).await.unwrap();
+    assert_eq!(
+        ahead
+            .iter()
+            .map(|l| (l.uuid.clone(), l.attempts))
+            .collect::<Vec<_>>(),
+        [(uuid(1), 2), (uuid(2), 1)]
+    );
+    t.clock.advance(Duration::from_secs(1));
+    for l in &ahead {
+        t.store.release(&l.id).await.unwrap();
+    }
+    let s = t.store.stats(&q).await.unwrap();
+    assert_eq!((s.ready, s.delayed, s.in_flight), (3, 0, 0));
+    // Back in their places, with the attempts, and error, they had before.
+    let again = t.store.lease(&q, 3, VIS).await.unwrap();
+    let seen: Vec<_> = again
+        .iter()
+        .map(|l| (l.uuid.clone(), l.attempts, l.last_error.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (uuid(1), 2, Some("timeout".to_owned())),
+            (uuid(2), 1, None),
+            (uuid(3), 1, None),
+        ]
+    );
+    // Each lease is a delivery of its own: the released ones are void.
+    for old in &ahead {
+        let new = again.iter().find(|l| l.uuid == old.uuid).unwrap();
+        assert_ne!(new.id, old.id);
+        assert!(matches!(
+            t.store.release(&old.id).await,
+            Err(StoreError::LeaseLost { .. })
+        ));
+    }
+    assert!(t.store.ack(&[ahead[0].id]).await.unwrap().lost.len() == 1);
+    // A dead letter records attempts, not deliveries.
+    let first = again.iter().find(|l| l.uuid == uuid(1)).unwrap();
+    t.store.dead_letter(&first.id, "gave up").await.unwrap();
+    let dead = t.store.dlq_list(&q, 0, 10).await.unwrap();
+    assert_eq!((dead[0].uuid.clone(), dead[0].attempts), (uuid(1), 2));
+}
+
+#[tokio::test]
+async fn a_schema_4_queue_keeps_its_attempts_when_upgraded() {
+    let t = open();
+    let q = list("default");
+    t.store.enqueue(&q, &[uuid(1), uuid(2)]).await.unwrap();
+    let l = t.store.lease(&q, 1, VIS).await.unwrap().remove(0);
+    t.store
+        .nack(&l.id, Duration::ZERO, "timeout")
+        .await
+        .unwrap();
+    t.store.shutdown().await.unwrap();
+    // Schema 4 had one counter, `attempts`, for deliveries and attempts.
+    let path = t.dir.path().join("vcon.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE queue_items DROP COLUMN handed_back;
+         ALTER TABLE queue_items RENAME COLUMN deliveries TO attempts;
+         PRAGMA user_version = 4;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(config(t.dir.path(), &t.clock)).unwrap();
+    let leases = store.lease(&q, 2, VIS).await.unwrap();
+    assert_eq!(
+        leases
+            .iter()
+            .map(|l| (l.uuid.clone(), l.attempts, l.id.delivery))
+            .collect::<Vec<_>>(),
+        [(uuid(1), 2, 2), (uuid(2), 1, 1)]
+    );
+    store.release(&leases[0].id).await.unwrap();
+    let again = store.lease(&q, 1, VIS).await.unwrap().remove(0);
+    assert_eq!((again.attempts, again.id.delivery), (2, 3));
+    store.shutdown().await.unwrap();
 }
 
 #[tokio::test]

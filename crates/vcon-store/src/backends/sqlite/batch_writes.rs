@@ -1,6 +1,6 @@
 //! [`Queue::complete`](crate::Queue::complete) on the embedded store: a
 //! batch of finished leases (acknowledgements with their write-backs and
-//! egress pushes, retries, dead letters) in one writer operation, so one
+//! egress pushes, retries, dead letters, hand-backs) in one writer operation, so one
 //! round trip and one commit serve a whole batch of processed vCons.
 //!
 //! Every check of an item (is the lease held, does the stored etag match)
@@ -82,7 +82,7 @@ pub(super) fn complete(
                 forward,
             } => match qw::held(conn, lease)? {
                 None => Completed::Lost,
-                Some((_, uuid)) => {
+                Some(qw::Held { uuid, .. }) => {
                     let written = match write_back {
                         Some(w) => write_back_one(conn, &uuid, w, now)?,
                         None => Ok(None),
@@ -107,6 +107,7 @@ pub(super) fn complete(
             Completion::DeadLetter { lease, error } => {
                 lost_or(qw::dead_letter(conn, lease, error, now))?
             }
+            Completion::Release { lease } => lost_or(qw::release(conn, lease, now))?,
         };
         report.results.push(result);
     }

@@ -512,6 +512,13 @@ impl Queue for SqliteStore {
         }
     }
 
+    async fn release(&self, lease: &LeaseId) -> Result<(), StoreError> {
+        match self.write(Op::Release { lease: *lease }).await? {
+            Reply::Unit => Ok(()),
+            other => Err(unexpected("release", &other)),
+        }
+    }
+
     async fn complete(&self, items: Vec<Completion>) -> Result<Vec<Completed>, StoreError> {
         self.complete_batch(items).await
     }

@@ -1,5 +1,13 @@
 //! Writes of queue items, run by the writer inside its batch transaction:
-//! enqueue, lease, ack (and forward), nack, dead-letter, pop, reprocess.
+//! enqueue, lease, ack (and forward), nack, release, dead-letter, pop,
+//! reprocess.
+//!
+//! An item counts its leases in `deliveries`; a lease is the pair (item id,
+//! delivery number), so one that was taken back and leased again is no
+//! longer held by its first holder. A lease handed back unstarted
+//! ([`release`]) is also counted in `handed_back`: the attempts of an item
+//! are `deliveries - handed_back`, and only attempts count towards a
+//! chain's retry limit and a dead letter's record.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -42,7 +50,8 @@ pub(super) fn lease(
     let limit = i64::try_from(max).unwrap_or(i64::MAX);
     let mut select = conn
         .prepare_cached(
-            "SELECT id, uuid, attempts, enqueued_ms, last_error FROM queue_items
+            "SELECT id, uuid, deliveries, deliveries - handed_back, enqueued_ms, last_error
+             FROM queue_items
              WHERE list = ?1 AND visible_ms <= ?2 ORDER BY visible_ms, id LIMIT ?3",
         )
         .map_err(err)?;
@@ -53,25 +62,30 @@ pub(super) fn lease(
                 uuid_at(r, 1)?,
                 r.get::<_, i64>(2)?,
                 r.get::<_, i64>(3)?,
-                r.get::<_, Option<String>>(4)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, Option<String>>(5)?,
             ))
         })
         .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
         .map_err(err)?;
     let mut update = conn
         .prepare_cached(
-            "UPDATE queue_items SET attempts = attempts + 1, leased = 1, visible_ms = ?2 WHERE id = ?1",
+            "UPDATE queue_items SET deliveries = deliveries + 1, leased = 1, visible_ms = ?2
+             WHERE id = ?1",
         )
         .map_err(err)?;
     let mut leases = Vec::with_capacity(rows.len());
-    for (id, uuid, attempts, enqueued, last_error) in rows {
+    let count = |n: i64| u32::try_from(n.saturating_add(1)).unwrap_or(u32::MAX);
+    for (id, uuid, deliveries, attempts, enqueued, last_error) in rows {
         update.execute(params![id, expires]).map_err(err)?;
-        let attempt = u32::try_from(attempts.saturating_add(1)).unwrap_or(u32::MAX);
         leases.push(Lease {
-            id: LeaseId { item: id, attempt },
+            id: LeaseId {
+                item: id,
+                delivery: count(deliveries),
+            },
             list: list.clone(),
             uuid,
-            attempts: attempt,
+            attempts: count(attempts),
             enqueued_at: to_datetime(enqueued),
             expires_at: to_datetime(expires),
             last_error,
@@ -80,17 +94,26 @@ pub(super) fn lease(
     Ok(leases)
 }
 
-/// The list and uuid of a held lease, `None` when it is not held.
-pub(super) fn held(
-    conn: &Connection,
-    lease: &LeaseId,
-) -> Result<Option<(ListName, VconUuid)>, StoreError> {
+/// A held lease's item: its list, its uuid and its attempts so far.
+pub(super) struct Held {
+    pub list: ListName,
+    pub uuid: VconUuid,
+    pub attempts: i64,
+}
+
+/// The item of a held lease, `None` when the lease is not held.
+pub(super) fn held(conn: &Connection, lease: &LeaseId) -> Result<Option<Held>, StoreError> {
     conn.prepare_cached(
-        "SELECT list, uuid FROM queue_items WHERE id = ?1 AND attempts = ?2 AND leased = 1",
+        "SELECT list, uuid, deliveries - handed_back FROM queue_items
+         WHERE id = ?1 AND deliveries = ?2 AND leased = 1",
     )
     .and_then(|mut s| {
-        s.query_row(params![lease.item, lease.attempt], |r| {
-            Ok((list_at(r, 0)?, uuid_at(r, 1)?))
+        s.query_row(params![lease.item, lease.delivery], |r| {
+            Ok(Held {
+                list: list_at(r, 0)?,
+                uuid: uuid_at(r, 1)?,
+                attempts: r.get(2)?,
+            })
         })
         .optional()
     })
@@ -115,7 +138,7 @@ pub(super) fn ack(
     for lease in leases {
         match held(conn, lease)? {
             None => report.lost.push(*lease),
-            Some((_, uuid)) => {
+            Some(Held { uuid, .. }) => {
                 ack_held(conn, lease.item, &uuid, to, now)?;
                 report.acked += 1;
             }
@@ -157,7 +180,7 @@ pub(super) fn nack(
     error: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    let Some((list, _)) = held(conn, lease)? else {
+    let Some(Held { list, .. }) = held(conn, lease)? else {
         return Err(StoreError::LeaseLost { lease: *lease });
     };
     conn.prepare_cached(
@@ -174,6 +197,25 @@ pub(super) fn nack(
     Ok(())
 }
 
+/// Gives an unstarted lease back: the item is ready again at once, in its
+/// place in the list (visible from when it was enqueued), with its attempts,
+/// error and place as before the lease. The delivery still counts, so the
+/// lease given back is no longer held.
+pub(super) fn release(conn: &Connection, lease: &LeaseId, now: i64) -> Result<(), StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE queue_items SET leased = 0, handed_back = handed_back + 1,
+                    visible_ms = min(enqueued_ms, ?3)
+             WHERE id = ?1 AND deliveries = ?2 AND leased = 1",
+        )
+        .and_then(|mut s| s.execute(params![lease.item, lease.delivery, now]))
+        .map_err(|e| sql_error(format!("release {lease}"), e))?;
+    if changed == 0 {
+        return Err(StoreError::LeaseLost { lease: *lease });
+    }
+    Ok(())
+}
+
 /// Moves a leased item to the dead letters of its list.
 pub(super) fn dead_letter(
     conn: &Connection,
@@ -181,14 +223,19 @@ pub(super) fn dead_letter(
     error: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    let Some((list, uuid)) = held(conn, lease)? else {
+    let Some(Held {
+        list,
+        uuid,
+        attempts,
+    }) = held(conn, lease)?
+    else {
         return Err(StoreError::LeaseLost { lease: *lease });
     };
     conn.prepare_cached(
         "INSERT INTO dead_letters (list, uuid, attempts, error, failed_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
     )
     .and_then(|mut s| {
-        s.execute(params![list.as_str(), uuid.as_str(), lease.attempt, clip_error(error), now])
+        s.execute(params![list.as_str(), uuid.as_str(), attempts, clip_error(error), now])
     })
     .map_err(|e| sql_error(format!("dead-letter {lease} of `{list}`"), e))?;
     remove_item(conn, lease.item)

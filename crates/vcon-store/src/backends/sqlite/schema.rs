@@ -9,7 +9,7 @@ use super::config::{Durability, SqliteConfig};
 use crate::error::StoreError;
 
 /// The schema version this code writes and reads.
-pub(super) const SCHEMA_VERSION: i64 = 4;
+pub(super) const SCHEMA_VERSION: i64 = 5;
 
 /// Migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -97,6 +97,14 @@ CREATE TABLE vcon_index_state (
 INSERT INTO vcon_index (vcon_index) VALUES ('delete-all');
 DELETE FROM vcon_expiry;
 INSERT OR IGNORE INTO index_pending (id) SELECT id FROM vcons;
+",
+    r"
+-- Deliveries apart from attempts (see queue_writes.rs): every lease is a
+-- delivery, and (id, deliveries) names the lease; a lease handed back
+-- unstarted (Queue::release) is counted in handed_back and is no attempt.
+-- Attempts = deliveries - handed_back. Both changes only touch the schema.
+ALTER TABLE queue_items RENAME COLUMN attempts TO deliveries;
+ALTER TABLE queue_items ADD COLUMN handed_back INTEGER NOT NULL DEFAULT 0;
 ",
 ];
 

@@ -65,6 +65,9 @@ pub(super) enum Op {
         lease: LeaseId,
         error: String,
     },
+    Release {
+        lease: LeaseId,
+    },
     Pop {
         list: ListName,
         max: usize,
@@ -93,6 +96,7 @@ impl Op {
             Self::Ack { forward, .. } => !forward.is_empty(),
             Self::Enqueue { .. }
             | Self::Nack { .. }
+            | Self::Release { .. }
             | Self::DlqReprocess { .. }
             | Self::Complete { .. } => true,
             _ => false,
@@ -443,6 +447,7 @@ fn execute_other(conn: &Connection, op: &Op, now: i64) -> Result<Reply, StoreErr
         Op::DeadLetter { lease, error } => {
             qw::dead_letter(conn, lease, error, now).map(|()| Reply::Unit)
         }
+        Op::Release { lease } => qw::release(conn, lease, now).map(|()| Reply::Unit),
         Op::Pop { list, max } => qw::pop(conn, list, *max, now).map(Reply::Uuids),
         Op::DlqReprocess { list, max } => {
             qw::dlq_reprocess(conn, list, *max, now).map(Reply::Count)
