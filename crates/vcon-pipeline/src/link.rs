@@ -38,7 +38,8 @@ pub struct LinkContext<'a> {
     pub chain: &'a str,
     /// The link's name in the configuration.
     pub link: &'a str,
-    /// Which delivery of this vCon this is (1 for the first).
+    /// Which attempt at this vCon this is (1 for the first; deliveries
+    /// handed back unstarted do not count).
     pub attempt: u32,
 }
 

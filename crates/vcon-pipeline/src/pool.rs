@@ -1,8 +1,8 @@
 //! [`WorkerPool`]: runs a [`Pipeline`] on the vcon-store queue.
 //!
 //! Each enabled chain processes up to `concurrency` vCons at once and keeps
-//! one batch (up to `concurrency` more) leased ahead, so the next vCons are
-//! leased and loaded while the links run. Its leaser takes as many items as
+//! up to eight per processing slot (at most 64) more leased ahead, so the
+//! next vCons are leased and loaded while the links run. Its leaser takes as many items as
 //! there are free lease slots from the chain's ingress lists (round robin) in
 //! one queue call, and their vCons are loaded in one store read; each vCon
 //! is then run through the links under the chain timeout and written to
@@ -72,7 +72,8 @@ pub struct PoolStats {
     pub retried: u64,
     /// vCons moved to the dead-letter list.
     pub dead_lettered: u64,
-    /// vCons handed back unfinished at shutdown.
+    /// vCons handed back unfinished at shutdown, or unstarted (at shutdown,
+    /// or after waiting for a processing slot past half their lease).
     pub requeued: u64,
 }
 

@@ -2,17 +2,20 @@
 //!
 //! * A leaser takes as many items as there are free lease slots in one
 //!   queue call and hands them, as one batch, to a task that loads their
-//!   vCons in one store read. There are `concurrency` lease slots plus one
-//!   batch ahead (`concurrency`, at most [`MAX_LEASE_BATCH`]): the next batch
-//!   is leased and loaded while the current one's links run, so a chain
-//!   holds at most `concurrency + batch` leased items that are not finished.
+//!   vCons in one store read. There are `concurrency` lease slots plus
+//!   [`lease_ahead`] (eight per processing slot, at most
+//!   [`MAX_LEASE_AHEAD`]): the next vCons are leased and loaded while the
+//!   current ones' links run, so a writer busy with a commit or an index
+//!   flush does not leave the slots idle; a chain holds at most
+//!   `concurrency + lease_ahead` leased items that are not finished.
 //! * Each vCon of a batch is then processed on its own once it gets one of
 //!   the `concurrency` processing slots: links, storages, and the record of
 //!   the vCon as the links left it, when they changed it. A vCon leased
 //!   ahead that has no slot yet when the pool stops leasing is released at
-//!   once ([`Queue::release`]: not an attempt), and unfinished ones are
-//!   nacked with no delay at the end of the grace period (an attempt); both
-//!   are counted as requeued.
+//!   once ([`Queue::release`]: not an attempt), as is one that waited for a
+//!   slot past half its lease (its lease could run out while it runs);
+//!   unfinished ones are nacked with no delay at the end of the grace
+//!   period (an attempt). All are counted as requeued.
 //! * An acknowledger takes every vCon finished meanwhile and completes them
 //!   in one [`Queue::complete`]: write-backs (If-Match on the etag read),
 //!   acknowledgements, egress pushes, retries and dead letters in one store
@@ -24,7 +27,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -44,6 +47,12 @@ use crate::pool::{Counters, Phase, idle};
 
 /// Most items leased (and loaded) in one queue call.
 const MAX_LEASE_BATCH: usize = 64;
+
+/// Most items a chain leases ahead of its processing slots.
+const MAX_LEASE_AHEAD: usize = 64;
+
+/// Items leased ahead per processing slot (below [`MAX_LEASE_AHEAD`]).
+const AHEAD_PER_SLOT: usize = 8;
 
 /// Why a vCon was handed back at the end of the shutdown grace period.
 const UNFINISHED: &str = "shutdown: not finished within the grace period";
@@ -77,7 +86,8 @@ enum Action {
     },
     /// Failed: retry later or dead-letter, by the chain's policy.
     Fail(ProcessError),
-    /// Leased ahead and not started at shutdown: release, no attempt spent.
+    /// Not started (the pool stopped leasing, or it waited for a slot past
+    /// half its lease): release, no attempt spent.
     Release,
     /// Not finished at shutdown: hand back with no delay, saying why.
     Requeue(&'static str),
@@ -149,6 +159,7 @@ impl ChainRunner {
             let runner = Arc::clone(&this);
             let batch = Batch {
                 leases,
+                leased_at: Instant::now(),
                 permits,
                 slots: Arc::clone(&slots),
                 done: done_tx.clone(),
@@ -184,6 +195,7 @@ impl ChainRunner {
     async fn batch(self: Arc<Self>, batch: Batch) {
         let Batch {
             leases,
+            leased_at,
             permits,
             slots,
             done,
@@ -195,7 +207,12 @@ impl ChainRunner {
             .zip(loaded)
             .zip(permits)
             .map(|((lease, stored), permit)| {
-                self.item(lease, stored, permit, &slots, done.clone(), phase.clone())
+                let waits = Waits {
+                    leased_at,
+                    slots: &slots,
+                    phase: phase.clone(),
+                };
+                self.item(lease, stored, permit, waits, done.clone())
             })
             .collect();
         while items.next().await.is_some() {}
@@ -220,16 +237,21 @@ impl ChainRunner {
     /// Waits for a processing slot, processes one leased vCon (aborted at
     /// shutdown) and hands its end to the acknowledger; its lease slot and
     /// processing slot free when this returns. A vCon still waiting for a
-    /// slot when the pool stops leasing is handed back unprocessed.
+    /// slot when the pool stops leasing, or that got one only after half its
+    /// lease had passed, is released unprocessed.
     async fn item(
         &self,
         lease: Lease,
         stored: Result<Option<StoredVcon>, StoreError>,
         _leased: OwnedSemaphorePermit,
-        slots: &Semaphore,
+        waits: Waits<'_>,
         done: mpsc::UnboundedSender<Done>,
-        mut phase: watch::Receiver<Phase>,
     ) {
+        let Waits {
+            leased_at,
+            slots,
+            mut phase,
+        } = waits;
         // The phase first: once leasing stops, a vCon leased ahead is not
         // started even if a slot is free.
         let slot = tokio::select! {
@@ -238,6 +260,9 @@ impl ChainRunner {
             slot = slots.acquire() => slot.ok(),
         };
         let action = match slot {
+            // Started now, it could still be running when its lease runs
+            // out and another delivery begins: hand it back, no attempt spent.
+            Some(_slot) if leased_at.elapsed() > self.settings.lease / 2 => Action::Release,
             Some(_slot) => {
                 let gauge = metrics::gauge!(m::IN_FLIGHT, "chain" => self.chain.name.clone());
                 gauge.increment(1.0);
@@ -496,6 +521,8 @@ impl ChainRunner {
 /// A leased batch on its way to processing.
 struct Batch {
     leases: Vec<Lease>,
+    /// When the leases were taken.
+    leased_at: Instant,
     /// One lease slot per lease.
     permits: Vec<OwnedSemaphorePermit>,
     /// The chain's `concurrency` processing slots.
@@ -504,9 +531,29 @@ struct Batch {
     phase: watch::Receiver<Phase>,
 }
 
-/// Lease slots of a chain: its `concurrency` plus one batch leased ahead.
+/// How many items a chain of `concurrency` leases ahead: [`AHEAD_PER_SLOT`]
+/// per processing slot, at most [`MAX_LEASE_AHEAD`]. So a vCon leased ahead
+/// waits for at most eight runs of the links before it starts (under the
+/// default 30 s chain timeout and 300 s lease, well within its lease; see
+/// also the check in `item`).
+fn lease_ahead(concurrency: usize) -> usize {
+    concurrency
+        .saturating_mul(AHEAD_PER_SLOT)
+        .min(MAX_LEASE_AHEAD)
+}
+
+/// What a leased vCon waits for before it starts.
+struct Waits<'a> {
+    /// When it was leased.
+    leased_at: Instant,
+    /// The chain's `concurrency` processing slots.
+    slots: &'a Semaphore,
+    phase: watch::Receiver<Phase>,
+}
+
+/// Lease slots of a chain: its `concurrency` plus [`lease_ahead`].
 fn lease_slots(concurrency: usize) -> usize {
-    concurrency.saturating_add(concurrency.min(MAX_LEASE_BATCH))
+    concurrency.saturating_add(lease_ahead(concurrency))
 }
 
 /// What to count once a completion is done.

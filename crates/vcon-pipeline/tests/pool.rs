@@ -345,7 +345,7 @@ async fn shutdown_lets_in_flight_work_finish_within_the_grace_period() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_chain_leases_one_batch_ahead_at_most_and_hands_it_back_at_shutdown() {
+async fn a_chain_leases_eight_per_slot_ahead_at_most_and_releases_them_at_shutdown() {
     let t = open_store();
     let stuck = Arc::new(StuckLink::default());
     let mut chain = Chain::new(
@@ -356,31 +356,31 @@ async fn a_chain_leases_one_batch_ahead_at_most_and_hands_it_back_at_shutdown() 
     );
     chain.concurrency = 2;
     let pipeline = Arc::new(Pipeline::new(vec![chain], fast()).unwrap());
-    for n in 1..=10 {
+    for n in 1..=20 {
         ingest(&t.store, n, "in").await;
     }
     let pool = WorkerPool::start(pipeline, t.store.clone(), t.store.clone());
     // Both runners must be inside the link before shutdown: a lease that is
     // held but not yet started is handed back without waiting for the grace.
-    wait_until("2 processing and 2 leased ahead", PATIENCE, || async {
+    wait_until("2 processing and 16 leased ahead", PATIENCE, || async {
         stuck.entered.load(Ordering::SeqCst) >= 2
-            && t.store.stats(&list("in")).await.unwrap().in_flight >= 4
+            && t.store.stats(&list("in")).await.unwrap().in_flight >= 18
     })
     .await;
     // Both slots are stuck, so nothing frees a lease slot: the bound holds.
     let stats = t.store.stats(&list("in")).await.unwrap();
-    assert_eq!((stats.ready, stats.in_flight), (6, 4));
+    assert_eq!((stats.ready, stats.in_flight), (2, 18));
     let report = pool.shutdown_within(Duration::from_millis(50)).await;
     assert!(!report.drained);
-    assert_eq!(report.stats.requeued, 4, "{:?}", report.stats);
+    assert_eq!(report.stats.requeued, 18, "{:?}", report.stats);
     assert_eq!(report.stats.stored + report.stats.dead_lettered, 0);
     let stats = t.store.stats(&list("in")).await.unwrap();
-    assert_eq!((stats.ready, stats.in_flight, stats.dead), (10, 0, 0));
-    // The two started and stuck spent an attempt; the two leased ahead were
-    // released unstarted and spent none (as the six never leased).
+    assert_eq!((stats.ready, stats.in_flight, stats.dead), (20, 0, 0));
+    // The two started and stuck spent an attempt; the 16 leased ahead were
+    // released unstarted and spent none (as the two never leased).
     let mut seen: Vec<(u32, Option<String>)> = t
         .store
-        .lease(&list("in"), 10, Duration::from_secs(5))
+        .lease(&list("in"), 20, Duration::from_secs(5))
         .await
         .unwrap()
         .into_iter()
@@ -388,9 +388,82 @@ async fn a_chain_leases_one_batch_ahead_at_most_and_hands_it_back_at_shutdown() 
         .collect();
     seen.sort();
     let grace = Some("shutdown: not finished within the grace period".to_owned());
-    let mut want = vec![(1, None); 8];
+    let mut want = vec![(1, None); 18];
     want.extend([(2, grace.clone()), (2, grace)]);
     assert_eq!(seen, want);
+}
+
+/// Holds its first call until `open`; counts calls and the highest attempt seen.
+#[derive(Debug, Default)]
+struct FirstCallGate {
+    entered: tokio::sync::Notify,
+    open: tokio::sync::Notify,
+    calls: std::sync::atomic::AtomicU32,
+    max_attempt: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl vcon_pipeline::Link for FirstCallGate {
+    async fn process(
+        &self,
+        _: &mut vcon_pipeline::VconDoc,
+        ctx: &vcon_pipeline::LinkContext<'_>,
+    ) -> Result<vcon_pipeline::Flow, vcon_pipeline::LinkError> {
+        self.max_attempt.fetch_max(ctx.attempt, Ordering::SeqCst);
+        if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.entered.notify_one();
+            self.open.notified().await;
+        }
+        Ok(vcon_pipeline::Flow::Continue)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vcon_leased_ahead_that_waited_past_half_its_lease_is_released_not_run() {
+    let t = open_store();
+    let gate = Arc::new(FirstCallGate::default());
+    let mut chain = Chain::new(
+        "one_slot",
+        vec![list("in")],
+        vec![NamedLink::new("gate", gate.clone())],
+        vec![],
+    );
+    chain.egress = vec![list("out")];
+    let settings = PoolSettings {
+        lease: Duration::from_secs(4),
+        ..fast()
+    };
+    let pipeline = Arc::new(Pipeline::new(vec![chain], settings).unwrap());
+    for n in 1..=9 {
+        ingest(&t.store, n, "in").await;
+    }
+    let pool = WorkerPool::start(pipeline, t.store.clone(), t.store.clone());
+    // One vCon holds the only slot; eight are leased ahead behind it.
+    gate.entered.notified().await;
+    wait_until("8 leased ahead", PATIENCE, || async {
+        t.store.stats(&list("in")).await.unwrap().in_flight >= 9
+    })
+    .await;
+    // Let more than half their lease (2 s) pass before a slot frees.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    gate.open.notify_one();
+    wait_until("all 9 on the egress list", PATIENCE, || async {
+        t.store.stats(&list("out")).await.unwrap().depth() >= 9
+    })
+    .await;
+    let report = pool.shutdown_within(Duration::from_secs(60)).await;
+    // The eight were released when their slot came, leased again and run
+    // once each, on their first attempt.
+    assert_eq!(
+        (report.stats.stored, report.stats.requeued),
+        (9, 8),
+        "{:?}",
+        report.stats
+    );
+    assert_eq!(gate.calls.load(Ordering::SeqCst), 9);
+    assert_eq!(gate.max_attempt.load(Ordering::SeqCst), 1);
+    let stats = t.store.stats(&list("in")).await.unwrap();
+    assert_eq!((stats.depth(), stats.dead), (0, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
