@@ -430,7 +430,9 @@ async fn a_vcon_leased_ahead_that_waited_past_half_its_lease_is_released_not_run
     );
     chain.egress = vec![list("out")];
     let settings = PoolSettings {
-        lease: Duration::from_secs(4),
+        // Long enough that the gated vCon's own lease (6 s) outlasts the
+        // wait below by seconds even on a loaded machine.
+        lease: Duration::from_secs(6),
         ..fast()
     };
     let pipeline = Arc::new(Pipeline::new(vec![chain], settings).unwrap());
@@ -444,8 +446,8 @@ async fn a_vcon_leased_ahead_that_waited_past_half_its_lease_is_released_not_run
         t.store.stats(&list("in")).await.unwrap().in_flight >= 9
     })
     .await;
-    // Let more than half their lease (2 s) pass before a slot frees.
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Let more than half their lease (3 s) pass before a slot frees.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     gate.open.notify_one();
     wait_until("all 9 on the egress list", PATIENCE, || async {
         t.store.stats(&list("out")).await.unwrap().depth() >= 9
