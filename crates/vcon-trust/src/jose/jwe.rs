@@ -149,11 +149,11 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
                 map.clone()
             })
         };
-        let at = format!("/recipients/{index}");
+        let at = super::indexed("/recipients/", index);
         let Some(entry) = entry.as_object() else {
             return Err(fault(at, "must be an object"));
         };
-        let header_at = format!("{at}/header");
+        let header_at = [at.as_str(), "/header"].concat();
         let header = header_object(entry, "header", &header_at)?;
         let encrypted_key = match entry.get("encrypted_key").map(Json::view) {
             Some(View::String(s)) => unb64(s).map_err(|e| fault(format!("{at}/encrypted_key"), e)),

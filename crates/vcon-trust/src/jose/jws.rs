@@ -108,31 +108,36 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jws, EnvelopeError> {
     }
     let mut signatures = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
-        let at = format!("/signatures/{index}");
+        let at = super::indexed("/signatures/", index);
+        let protected_at = [at.as_str(), "/protected"].concat();
         let Some(entry) = entry.as_object() else {
             return Err(fault(at, "must be an object"));
         };
         let protected_b64 = match entry.get("protected").map(Json::view) {
             Some(View::String(s)) => s.to_owned(),
-            Some(_) => return Err(fault(format!("{at}/protected"), "must be a string")),
+            Some(_) => return Err(fault(protected_at.clone(), "must be a string")),
             None => {
                 return Err(fault(
-                    format!("{at}/protected"),
+                    protected_at.clone(),
                     "is missing; the signed vCon form needs `alg` in a protected header",
                 ));
             }
         };
-        let protected_json =
-            unb64(&protected_b64).map_err(|e| fault(format!("{at}/protected"), e))?;
+        let protected_json = unb64(&protected_b64).map_err(|e| fault(protected_at.clone(), e))?;
         let protected = vcon_core::read::parse_object(&protected_json, 16).map_err(|e| {
             fault(
-                format!("{at}/protected"),
+                protected_at.clone(),
                 format!("decoded header is not a JSON object: {e}"),
             )
         })?;
         let header = match entry.get("header").map(Json::view) {
             Some(View::Object(h)) => Some(owned_map(h)),
-            Some(_) => return Err(fault(format!("{at}/header"), "must be an object")),
+            Some(_) => {
+                return Err(fault(
+                    [at.as_str(), "/header"].concat(),
+                    "must be an object",
+                ));
+            }
             None => {
                 warnings.push(Warning {
                     pointer: at.clone(),
@@ -150,11 +155,11 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jws, EnvelopeError> {
         };
         let union = normalize::union([
             Part {
-                pointer: format!("{at}/protected"),
+                pointer: protected_at,
                 members: Cow::Owned(protected),
             },
             Part {
-                pointer: format!("{at}/header"),
+                pointer: [at.as_str(), "/header"].concat(),
                 members: Cow::Owned(header.unwrap_or_default()),
             },
         ])

@@ -38,6 +38,29 @@ pub(crate) fn unb64(s: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("not unpadded base64url: {e}"))
 }
 
+/// `prefix` followed by `index` in decimal (`/signatures/0`), without
+/// `format!`'s machinery: these pointers are built for every signature and
+/// recipient read, and the formatter costs more than the rest of the string.
+pub(crate) fn indexed(prefix: &str, index: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut n = index;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        // `n % 10` is a single digit.
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let digits = std::str::from_utf8(&digits[start..]).unwrap_or_default();
+    let mut out = String::with_capacity(prefix.len() + digits.len());
+    out.push_str(prefix);
+    out.push_str(digits);
+    out
+}
+
 /// An owned copy of an object of either JSON tree (a borrowed
 /// [`vcon_core::tree::Obj`] or a `serde_json` map), members in order.
 pub(crate) fn owned_map<O: JsonObj>(object: &O) -> Map<String, Value> {
@@ -88,6 +111,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn indexed_pointers_are_formatted_decimals() {
+        for i in [0, 1, 9, 10, 99, 100, 12_345, usize::MAX] {
+            assert_eq!(indexed("/signatures/", i), format!("/signatures/{i}"));
+        }
+        assert_eq!(indexed("", 7), "7");
     }
 
     #[test]
