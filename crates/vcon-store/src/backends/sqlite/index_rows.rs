@@ -69,14 +69,22 @@ fn first_8(digest: &[u8]) -> [u8; 8] {
     out
 }
 
-/// The `keys` token of a term: `k` + [`term_hash`] in hex.
+/// The `keys` token of a term: `k` + [`term_hash`] in lower-case hex.
 pub(super) fn term_token(kind: TermKind, normalized: &str) -> String {
     let mut out = String::with_capacity(17);
+    push_token(&mut out, kind, normalized);
+    out
+}
+
+/// Appends [`term_token`] to `out` (no formatting machinery, no allocation
+/// past `out`'s own: the writer makes several per vCon).
+fn push_token(out: &mut String, kind: TermKind, normalized: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('k');
     for b in term_hash(kind, normalized) {
-        out.push_str(&format!("{b:02x}"));
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
-    out
 }
 
 /// The `term` of a `vcon_terms` row: [`term_hash`] as an integer.
@@ -103,7 +111,7 @@ impl SearchRows {
                 if !keys.is_empty() {
                     keys.push(' ');
                 }
-                keys.push_str(&term_token(t.kind, &t.value));
+                push_token(&mut keys, t.kind, &t.value);
             }
         }
         let fts = (!keys.is_empty() || !fields.text.is_empty()).then(|| {
@@ -178,14 +186,22 @@ const DELETE_TERM: &str = "DELETE FROM vcon_terms WHERE term = ?1 AND id = ?2";
 
 /// Makes the search rows of vCon row `id` say `fields`, writing only what
 /// differs from what they say now: the FTS5 row only when its content hash
-/// changed, `vcon_terms` rows only for terms added or dropped.
+/// changed, `vcon_terms` rows only for terms added or dropped. `new_row`:
+/// the row was inserted since its last indexing and has no search rows
+/// (a created vCon), so there is no state to read.
 pub(super) fn write_index(
     conn: &Connection,
     id: i64,
     fields: &IndexFields,
+    new_row: bool,
 ) -> Result<(), StoreError> {
     let new = SearchRows::of(fields);
-    let Some((old_hash, old_terms)) = stored_state(conn, id)? else {
+    let stored = if new_row {
+        None
+    } else {
+        stored_state(conn, id)?
+    };
+    let Some((old_hash, old_terms)) = stored else {
         if let Some((text, keys, _)) = &new.fts {
             insert_fts(conn, id, text, keys)?;
         }
@@ -245,4 +261,26 @@ pub(super) fn remove_index(conn: &Connection, id: i64) -> Result<(), StoreError>
         exec(conn, id, DELETE_TERM, params![term, id])?;
     }
     exec(conn, id, "DELETE FROM vcon_index_state WHERE id = ?1", [id])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_k_and_the_term_hash_in_lower_case_hex() {
+        for (kind, value) in [
+            (TermKind::Tel, "+15551230001"),
+            (TermKind::Name, "alice martin"),
+            (TermKind::Tag, ""),
+        ] {
+            let expected: String = std::iter::once("k".to_owned())
+                .chain(term_hash(kind, value).iter().map(|b| format!("{b:02x}")))
+                .collect();
+            assert_eq!(term_token(kind, value), expected);
+            let mut appended = String::from("x ");
+            push_token(&mut appended, kind, value);
+            assert_eq!(appended, format!("x {expected}"));
+        }
+    }
 }

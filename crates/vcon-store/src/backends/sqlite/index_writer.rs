@@ -37,10 +37,18 @@ const MAX_PENDING_TEXT: usize = 8 * 1024 * 1024;
 /// Search fields waiting to be indexed, by vCon row id. `index_pending` is
 /// the authority: an entry whose id left it (the vCon was deleted) is dropped.
 pub(super) struct PendingIndex {
-    entries: BTreeMap<i64, IndexFields>,
+    entries: BTreeMap<i64, Waiting>,
     text_bytes: usize,
     /// Entries waiting, shared with readers so a search knows whether to ask for a flush.
     count: Arc<AtomicUsize>,
+}
+
+/// The search fields of one waiting row.
+struct Waiting {
+    fields: IndexFields,
+    /// The row was inserted by the put that sent these fields, so it has
+    /// no search rows yet (`index_rows::write_index` skips its state lookup).
+    new_row: bool,
 }
 
 impl PendingIndex {
@@ -80,17 +88,19 @@ impl PendingIndex {
                 let fields = extract(&body, &options)
                     .map(|x| x.index)
                     .unwrap_or_default();
-                pending.add(id, fields);
+                pending.add(id, fields, false);
             }
             pending.flush_all(conn)?;
         }
     }
 
-    /// Records the fields of a committed row.
-    pub fn add(&mut self, id: i64, fields: IndexFields) {
+    /// Records the fields of a committed row; `new_row` when that commit
+    /// inserted the row (a put that created the vCon), so it has no search
+    /// rows yet. Fields recorded later for the same row replace these.
+    pub fn add(&mut self, id: i64, fields: IndexFields, new_row: bool) {
         self.text_bytes += fields.text.len();
-        if let Some(old) = self.entries.insert(id, fields) {
-            self.text_bytes = self.text_bytes.saturating_sub(old.text.len());
+        if let Some(old) = self.entries.insert(id, Waiting { fields, new_row }) {
+            self.text_bytes = self.text_bytes.saturating_sub(old.fields.text.len());
         }
         self.count.store(self.entries.len(), Ordering::Release);
     }
@@ -120,15 +130,15 @@ impl PendingIndex {
                 let was_pending = unpend
                     .execute(params![id])
                     .map_err(|e| sql_error(format!("index vCon row {id}"), e))?;
-                if let (1, Some(fields)) = (was_pending, self.entries.get(id)) {
-                    write_index(&tx, *id, fields)?;
+                if let (1, Some(w)) = (was_pending, self.entries.get(id)) {
+                    write_index(&tx, *id, &w.fields, w.new_row)?;
                 }
             }
         }
         tx.commit().map_err(|e| sql_error("commit the index", e))?;
         for id in ids {
-            if let Some(f) = self.entries.remove(&id) {
-                self.text_bytes = self.text_bytes.saturating_sub(f.text.len());
+            if let Some(w) = self.entries.remove(&id) {
+                self.text_bytes = self.text_bytes.saturating_sub(w.fields.text.len());
             }
         }
         self.count.store(self.entries.len(), Ordering::Release);

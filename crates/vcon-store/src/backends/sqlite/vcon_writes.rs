@@ -256,6 +256,6 @@ pub(super) fn reindex(
     if pending.is_some() {
         return Ok(true); // indexed from fresh fields by the next flush
     }
-    write_index(conn, id, index)?;
+    write_index(conn, id, index, false)?;
     Ok(true)
 }

@@ -21,7 +21,7 @@ use crate::error::StoreError;
 use crate::ids::{Etag, ListName, VconUuid};
 use crate::index::IndexFields;
 use crate::queue::{AckReport, Completion, Lease, LeaseId};
-use crate::record::{PutOutcome, VconRecord};
+use crate::record::{PutOutcome, PutStatus, VconRecord};
 
 /// Past this size the writer restarts the WAL (see [`Writer::bound_wal`]);
 /// equal to the schema's `journal_size_limit`, so a restarted WAL keeps
@@ -148,7 +148,7 @@ pub(super) struct Writer {
     /// Batches committed since the WAL's size was last checked.
     pub batches_since_wal_check: u32,
     /// The largest queue item id created so far (read after each commit
-    /// that must be synced; with the syncer only).
+    /// that must be synced and may have created items; with the syncer only).
     pub queue_seq: i64,
     /// Held for as long as the thread runs: keeps other stores out of the directory.
     pub _lock: File,
@@ -188,7 +188,9 @@ impl Writer {
                 let must_sync = batch.iter().any(|(op, _)| op.must_sync());
                 let readies = batch.iter().any(|(op, _)| op.readies_items());
                 let mut results = self.commit(&mut batch);
-                if must_sync && self.syncer.is_some() {
+                // Only writes that may ready items can create queue items;
+                // a batch of plain puts leaves the sequence where it was.
+                if must_sync && readies && self.syncer.is_some() {
                     // On an error the older value stays: it can only delay
                     // an answer (see `answer`), never hurry one.
                     if let Ok(seq) = syncer::queue_seq(&self.conn) {
@@ -356,39 +358,65 @@ impl Writer {
             Ok(tx) => tx,
             Err(e) => return fail_all(batch.len(), "begin a write transaction", &e),
         };
+        // A batch of one needs no savepoint: if its operation fails, the
+        // whole transaction is rolled back instead (same outcome, without
+        // the two savepoint statements and the copies of every page it
+        // touches into the statement journal). At a few concurrent
+        // writers most batches hold one operation.
+        let single = batch.len() == 1;
         let mut results = Vec::with_capacity(batch.len());
         let mut to_index = Vec::new();
         for (op, _) in batch.iter_mut() {
-            let result = match run_sql(&tx, "SAVEPOINT op") {
-                Ok(()) => match execute(&tx, op, now) {
-                    Ok((reply, index_id)) => match run_sql(&tx, "RELEASE op") {
-                        Ok(()) => {
-                            if let (Some(id), Op::Put { record, .. }) = (index_id, &mut *op) {
-                                to_index.push((id, std::mem::take(&mut record.index)));
-                            }
-                            to_index.extend(bw::take_index(op, &reply));
-                            Ok(reply)
-                        }
-                        Err(e) => Err(sql_error("release savepoint", e)),
-                    },
-                    Err(e) => {
-                        let _ = run_sql(&tx, "ROLLBACK TO op");
-                        let _ = run_sql(&tx, "RELEASE op");
-                        Err(e)
-                    }
-                },
-                Err(e) => Err(sql_error("open savepoint", e)),
+            let result = if single {
+                execute(&tx, op, now)
+            } else {
+                savepointed(&tx, op, now)
             };
+            let result = result.map(|(reply, index_id)| {
+                if let (Some(id), Op::Put { record, .. }) = (index_id, &mut *op) {
+                    let created = matches!(
+                        &reply,
+                        Reply::Put(o) if o.status == PutStatus::Created
+                    );
+                    to_index.push((id, std::mem::take(&mut record.index), created));
+                }
+                to_index.extend(
+                    bw::take_index(op, &reply)
+                        .into_iter()
+                        .map(|(id, fields)| (id, fields, false)),
+                );
+                reply
+            });
             results.push(result);
+        }
+        if single && results.iter().any(Result::is_err) {
+            return results; // dropping `tx` rolls it back
         }
         match tx.commit() {
             Ok(()) => {
-                for (id, fields) in to_index {
-                    self.pending.add(id, fields);
+                for (id, fields, created) in to_index {
+                    self.pending.add(id, fields, created);
                 }
                 results
             }
             Err(e) => fail_all(batch.len(), "commit", &e),
+        }
+    }
+}
+
+/// Runs one operation of a larger batch in its own savepoint, so that a
+/// failure rolls back that operation alone.
+fn savepointed(conn: &Connection, op: &Op, now: i64) -> Result<(Reply, Option<i64>), StoreError> {
+    run_sql(conn, "SAVEPOINT op").map_err(|e| sql_error("open savepoint", e))?;
+    match execute(conn, op, now) {
+        Ok(done) => {
+            run_sql(conn, "RELEASE op").map_err(|e| sql_error("release savepoint", e))?;
+            Ok(done)
+        }
+        Err(e) => {
+            let _ = run_sql(conn, "ROLLBACK TO op");
+            let _ = run_sql(conn, "RELEASE op");
+            Err(e)
         }
     }
 }
