@@ -42,19 +42,8 @@ pub(crate) fn unb64(s: &str) -> Result<Vec<u8>, String> {
 /// `format!`'s machinery: these pointers are built for every signature and
 /// recipient read, and the formatter costs more than the rest of the string.
 pub(crate) fn indexed(prefix: &str, index: usize) -> String {
-    let mut digits = [0u8; 20];
-    let mut n = index;
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        // `n % 10` is a single digit.
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let digits = std::str::from_utf8(&digits[start..]).unwrap_or_default();
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(index);
     let mut out = String::with_capacity(prefix.len() + digits.len());
     out.push_str(prefix);
     out.push_str(digits);
