@@ -376,13 +376,12 @@ fn signature(
     header.insert("uuid".into(), uuid.into());
 
     let protected_b64 = b64(&json::to_vec(&protected, Style::Compact));
-    let input = format!("{protected_b64}.{payload_b64}");
-    let sig =
-        backend::sign(alg, &signer.key, input.as_bytes()).map_err(|reason| SignError::Backend {
-            signer: i,
-            alg,
-            reason,
-        })?;
+    let input = jws::signing_input(&protected_b64, payload_b64);
+    let sig = backend::sign(alg, &signer.key, &input).map_err(|reason| SignError::Backend {
+        signer: i,
+        alg,
+        reason,
+    })?;
     let mut entry = Map::new();
     entry.insert("protected".into(), Value::String(protected_b64));
     entry.insert("header".into(), Value::Object(header));

@@ -85,12 +85,14 @@ impl Jwe {
 fn b64_member<O: JsonObj>(
     object: &O,
     name: &'static str,
-    pointer: &str,
+    at: &str,
 ) -> Result<Vec<u8>, EnvelopeError> {
+    // The pointer is built only for an error.
+    let pointer = || format!("{at}/{name}");
     match object.get(name).map(Json::view) {
-        Some(View::String(s)) => unb64(s).map_err(|e| fault(pointer, e)),
-        Some(_) => Err(fault(pointer, "must be a string")),
-        None => Err(fault(pointer, "is missing")),
+        Some(View::String(s)) => unb64(s).map_err(|e| fault(pointer(), e)),
+        Some(_) => Err(fault(pointer(), "must be a string")),
+        None => Err(fault(pointer(), "is missing")),
     }
 }
 
@@ -155,11 +157,7 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
         };
         let header_at = [at.as_str(), "/header"].concat();
         let header = header_object(entry, "header", &header_at)?;
-        let encrypted_key = match entry.get("encrypted_key").map(Json::view) {
-            Some(View::String(s)) => unb64(s).map_err(|e| fault(format!("{at}/encrypted_key"), e)),
-            Some(_) => Err(fault(format!("{at}/encrypted_key"), "must be a string")),
-            None => Err(fault(format!("{at}/encrypted_key"), "is missing")),
-        }?;
+        let encrypted_key = b64_member(entry, "encrypted_key", &at)?;
         let union = normalize::union([
             Part {
                 pointer: "/protected".into(),
@@ -203,9 +201,9 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
         protected_b64,
         aad_b64,
         recipients,
-        iv: b64_member(object, "iv", "/iv")?,
-        ciphertext: b64_member(object, "ciphertext", "/ciphertext")?,
-        tag: b64_member(object, "tag", "/tag")?,
+        iv: b64_member(object, "iv", "")?,
+        ciphertext: b64_member(object, "ciphertext", "")?,
+        tag: b64_member(object, "tag", "")?,
         warnings,
     })
 }

@@ -193,6 +193,17 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jws, EnvelopeError> {
     })
 }
 
+/// The JWS signing input `BASE64URL(protected) || '.' || BASE64URL(payload)`
+/// (RFC 7515 §5.1), in one allocation of the right size: the payload is
+/// most of it, and `format!` would grow its buffer as it goes.
+pub(crate) fn signing_input(protected_b64: &str, payload_b64: &str) -> Vec<u8> {
+    let mut input = Vec::with_capacity(protected_b64.len() + 1 + payload_b64.len());
+    input.extend_from_slice(protected_b64.as_bytes());
+    input.push(b'.');
+    input.extend_from_slice(payload_b64.as_bytes());
+    input
+}
+
 /// Decodes a payload: base64url, then gzip (if it starts with the gzip
 /// magic) within `limits`. Returns the JSON bytes (inflated) and whether
 /// they were gzip; the caller parses them.

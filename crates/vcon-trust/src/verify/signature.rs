@@ -11,7 +11,7 @@ use super::{SignerInfo, SignerTrust, VerifyOptions};
 use crate::SignAlg;
 use crate::error::{EnvelopeError, VerifyError, Warning};
 use crate::jose::backend;
-use crate::jose::jws::SigParts;
+use crate::jose::jws::{self, SigParts};
 use crate::keys::PublicKey;
 use crate::x509::cache::{CachedChain, ChainKey};
 use crate::x509::{Certificate, ChainOptions, validate_chain};
@@ -131,12 +131,7 @@ pub(super) fn verify_signature(
     let header_uuid = sig.str_member("uuid")?.map(str::to_owned);
     let x5u = sig.str_member("x5u")?.map(str::to_owned);
     let x5c = x5c_texts(sig)?;
-    // The signing input, in one allocation of the right size (`format!`
-    // grows its buffer as it goes: the payload is most of it).
-    let mut input = Vec::with_capacity(sig.protected_b64.len() + 1 + payload_b64.len());
-    input.extend_from_slice(sig.protected_b64.as_bytes());
-    input.push(b'.');
-    input.extend_from_slice(payload_b64.as_bytes());
+    let input = jws::signing_input(&sig.protected_b64, payload_b64);
     let input = &input[..];
 
     if x5c.is_none() && x5u.is_none() {
