@@ -218,10 +218,9 @@ async fn a_schema_3_data_directory_is_upgraded_and_indexed_again_on_open() {
     // queue items of schema 4 too (one `attempts` counter).
     let path = t.dir.path().join("vcon.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(QUEUE_ITEMS_TO_SCHEMA_4).unwrap();
     conn.execute_batch(
-        "ALTER TABLE queue_items DROP COLUMN handed_back;
-         ALTER TABLE queue_items RENAME COLUMN deliveries TO attempts;
-         DROP TABLE vcon_terms; DROP TABLE vcon_index_state;
+        "DROP TABLE vcon_terms; DROP TABLE vcon_index_state;
          INSERT INTO vcon_index (vcon_index) VALUES ('delete-all');
          INSERT INTO vcon_index (rowid, text, keys) VALUES (1, 'stale words', 'kstale');
          PRAGMA user_version = 3;",

@@ -191,12 +191,8 @@ async fn a_schema_4_queue_keeps_its_attempts_when_upgraded() {
     // Schema 4 had one counter, `attempts`, for deliveries and attempts.
     let path = t.dir.path().join("vcon.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(
-        "ALTER TABLE queue_items DROP COLUMN handed_back;
-         ALTER TABLE queue_items RENAME COLUMN deliveries TO attempts;
-         PRAGMA user_version = 4;",
-    )
-    .unwrap();
+    conn.execute_batch(QUEUE_ITEMS_TO_SCHEMA_4).unwrap();
+    conn.execute_batch("PRAGMA user_version = 4;").unwrap();
     drop(conn);
     let store = SqliteStore::open(config(t.dir.path(), &t.clock)).unwrap();
     let leases = store.lease(&q, 2, VIS).await.unwrap();

@@ -79,3 +79,9 @@ pub fn open() -> TestStore {
 pub fn list(name: &str) -> vcon_store::ListName {
     vcon_store::ListName::new(name).unwrap()
 }
+
+/// SQL that turns the queue items of the current schema back into schema
+/// 4's: one `attempts` counter for deliveries and attempts (before
+/// `handed_back`). For upgrade tests, on a closed store's `vcon.db`.
+pub const QUEUE_ITEMS_TO_SCHEMA_4: &str = "ALTER TABLE queue_items DROP COLUMN handed_back;
+     ALTER TABLE queue_items RENAME COLUMN deliveries TO attempts;";
