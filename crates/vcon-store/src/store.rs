@@ -108,6 +108,13 @@ pub trait Store: Send + Sync {
     /// Checks that the store can serve: the writer runs and a read works.
     async fn health(&self) -> Result<(), StoreError>;
 
+    /// vCons written whose search rows are not written yet (the search
+    /// index's backlog), for metrics; `None` when the backend indexes as
+    /// it writes.
+    fn index_backlog(&self) -> Option<u64> {
+        None
+    }
+
     /// Finishes pending writes and closes. Later calls get [`StoreError::Closed`].
     /// Dropping the store without calling this loses no acknowledged write.
     async fn shutdown(&self) -> Result<(), StoreError>;

@@ -1,7 +1,7 @@
 //! The search index after write-backs (schema 4): tags and dialog types in
 //! `vcon_terms`, the FTS5 row rewritten only when its text or parties
 //! change, deletes that leave nothing behind, and the upgrade of a schema-3
-//! data directory on open.
+//! data directory on open (the index now lives in `vcon-index.db`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers, not only #[test] fns
 
@@ -97,7 +97,7 @@ async fn chain_step(
 /// Every block of the FTS5 index, to tell whether a write touched it.
 fn fts_blocks(t: &TestStore) -> Vec<(i64, Vec<u8>)> {
     let conn = rusqlite::Connection::open_with_flags(
-        t.dir.path().join("vcon.db"),
+        t.dir.path().join("vcon-index.db"),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
     )
     .unwrap();
@@ -218,6 +218,7 @@ async fn a_schema_3_data_directory_is_upgraded_and_indexed_again_on_open() {
     // queue items of schema 4 too (one `attempts` counter).
     let path = t.dir.path().join("vcon.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(INDEX_TO_SCHEMA_5).unwrap();
     conn.execute_batch(QUEUE_ITEMS_TO_SCHEMA_4).unwrap();
     conn.execute_batch(
         "DROP TABLE vcon_terms; DROP TABLE vcon_index_state;
@@ -239,6 +240,6 @@ async fn a_schema_3_data_directory_is_upgraded_and_indexed_again_on_open() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5, "upgraded to the current schema");
+    assert_eq!(version, 6, "upgraded to the current schema");
     store.shutdown().await.unwrap();
 }

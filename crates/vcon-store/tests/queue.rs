@@ -191,6 +191,7 @@ async fn a_schema_4_queue_keeps_its_attempts_when_upgraded() {
     // Schema 4 had one counter, `attempts`, for deliveries and attempts.
     let path = t.dir.path().join("vcon.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(INDEX_TO_SCHEMA_5).unwrap();
     conn.execute_batch(QUEUE_ITEMS_TO_SCHEMA_4).unwrap();
     conn.execute_batch("PRAGMA user_version = 4;").unwrap();
     drop(conn);

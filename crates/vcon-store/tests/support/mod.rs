@@ -80,6 +80,27 @@ pub fn list(name: &str) -> vcon_store::ListName {
     vcon_store::ListName::new(name).unwrap()
 }
 
+/// SQL that turns the main file of the current schema back into schema
+/// 5's: the search index inside it (empty here) and marks without a
+/// generation. For upgrade tests, on a closed store's `vcon.db`.
+pub const INDEX_TO_SCHEMA_5: &str = "
+    CREATE VIRTUAL TABLE vcon_index USING fts5 (
+        text, keys,
+        content = '', contentless_delete = 1, detail = column,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TABLE vcon_expiry (id INTEGER PRIMARY KEY, expires_ms INTEGER NOT NULL);
+    CREATE INDEX vcon_expiry_by_time ON vcon_expiry (expires_ms);
+    CREATE TABLE vcon_terms (
+        term INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (term, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE vcon_index_state (
+        id INTEGER PRIMARY KEY, text_hash INTEGER, terms BLOB NOT NULL
+    );
+    DROP TABLE index_pending;
+    CREATE TABLE index_pending (id INTEGER PRIMARY KEY);
+    PRAGMA user_version = 5;";
+
 /// SQL that turns the queue items of the current schema back into schema
 /// 4's: one `attempts` counter for deliveries and attempts (before
 /// `handed_back`). For upgrade tests, on a closed store's `vcon.db`.

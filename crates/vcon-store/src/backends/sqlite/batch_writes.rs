@@ -8,9 +8,9 @@
 //! writes nothing and the others go on. An SQL error fails the operation,
 //! whose savepoint the writer then rolls back: nothing of the batch stays.
 //!
-//! A written-back vCon gets its search row the way a put does: its row goes
-//! to `index_pending` and its fields to the writer's deferred index (see
-//! `index_writer`), registered by [`take_index`] once the commit is in.
+//! A written-back vCon gets its search rows the way a put does: its row is
+//! marked in `index_pending` and its fields go to the indexer (see
+//! `indexer`), taken out by [`take_index`] once the commit is in.
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -69,6 +69,7 @@ pub(super) fn complete(
     conn: &Connection,
     items: &[Completion],
     now: i64,
+    generation: i64,
 ) -> Result<BatchReport, StoreError> {
     let mut report = BatchReport {
         results: Vec::with_capacity(items.len()),
@@ -84,7 +85,7 @@ pub(super) fn complete(
                 None => Completed::Lost,
                 Some(qw::Held { uuid, .. }) => {
                     let written = match write_back {
-                        Some(w) => write_back_one(conn, &uuid, w, now)?,
+                        Some(w) => write_back_one(conn, &uuid, w, now, generation)?,
                         None => Ok(None),
                     };
                     match written {
@@ -132,6 +133,7 @@ fn write_back_one(
     uuid: &VconUuid,
     w: &WriteBack,
     now: i64,
+    generation: i64,
 ) -> Result<Result<Option<i64>, StoreError>, StoreError> {
     if w.record.uuid != *uuid {
         return Ok(Err(StoreError::Invalid {
@@ -150,7 +152,7 @@ fn write_back_one(
         Some(c) if c == w.record.etag.as_str() => Ok(Ok(None)),
         Some(c) if c == w.if_match.as_str() => {
             let mode = PutMode::Replace { if_match: None };
-            let (_, row) = vw::put(conn, &w.record, &[], &mode, now)?;
+            let (_, row) = vw::put(conn, &w.record, &[], &mode, now, generation)?;
             Ok(Ok(row))
         }
         current => Ok(Err(StoreError::PreconditionFailed {
@@ -162,7 +164,7 @@ fn write_back_one(
 }
 
 /// After the commit of a complete operation: the search fields of the rows
-/// it wrote back, for the deferred index (taken out of the operation).
+/// it wrote back, for the indexer (taken out of the operation).
 pub(super) fn take_index(op: &mut Op, reply: &Reply) -> Vec<(i64, IndexFields)> {
     let (Op::Complete { items }, Reply::Completed(report)) = (op, reply) else {
         return Vec::new();

@@ -3,7 +3,8 @@
 //! A vCon expires at the instant of its tag `expires_at:<RFC 3339>` (the
 //! pipeline's `expire` link writes it; any client may). The instant is
 //! learnt with the other search fields ([`crate::index::IndexFields`]) and
-//! kept in `vcon_expiry`, written and removed together with the search row,
+//! kept in `vcon_expiry` (in the index file, see `index_db`), written and
+//! removed together with the search row by the indexer,
 //! so a replace that drops or moves the tag moves the expiry with it.
 //! [`expired`] lists what has passed; the caller erases each with a
 //! conditional delete (its etag), so a vCon replaced meanwhile survives.
@@ -41,7 +42,7 @@ pub(super) fn expired(
 ) -> Result<Vec<(VconUuid, Etag)>, StoreError> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT v.uuid, v.etag FROM vcon_expiry e JOIN vcons v ON v.id = e.id
+            "SELECT v.uuid, v.etag FROM idx.vcon_expiry e JOIN vcons v ON v.id = e.id
              WHERE e.expires_ms <= ?1 ORDER BY e.expires_ms, e.id LIMIT ?2",
         )
         .map_err(|e| sql_error("find expired vCons", e))?;

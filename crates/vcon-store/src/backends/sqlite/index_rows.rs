@@ -1,6 +1,7 @@
 //! The search rows of one vCon and how they are rewritten.
 //!
-//! A vCon's search fields live in three places (schema 4):
+//! A vCon's search fields live in three places (in the index file, see
+//! `index_db`):
 //!
 //! * its FTS5 row in `vcon_index`: `text` (subject, text dialogs,
 //!   transcripts) and `keys`, one token per *party* term (tel, mailto,
@@ -246,10 +247,8 @@ pub(super) fn write_index(
     Ok(())
 }
 
-/// Removes every search row of vCon row `id` (and its expiry, and its
-/// pending mark).
+/// Removes every search row of vCon row `id` (and its expiry).
 pub(super) fn remove_index(conn: &Connection, id: i64) -> Result<(), StoreError> {
-    exec(conn, id, "DELETE FROM index_pending WHERE id = ?1", [id])?;
     expiry::set(conn, id, None)?;
     let Some((hash, terms)) = stored_state(conn, id)? else {
         return Ok(());

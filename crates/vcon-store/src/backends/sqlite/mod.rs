@@ -1,17 +1,22 @@
-//! The embedded SQLite backend: one database file in WAL mode, one writer
-//! thread with group commit, a pool of read-only connections.
+//! The embedded SQLite backend: one database file in WAL mode for vCons
+//! and queues, a second one for the search index (derived data, rebuilt
+//! when missing), one writer thread with group commit, one indexer thread,
+//! a pool of read-only connections.
 //!
 //! Layout: [`config`] (settings), `schema` (tables, migrations, pragmas),
 //! `writer` (group commit), `syncer` (the fsync of committed batches,
 //! pipelined behind the writer), `vcon_writes` and `queue_writes` (what the
-//! writer runs), `readers` (the read pool) and `reads` (read queries).
+//! writer runs), `index_db` (the index file), `indexer` (the thread that
+//! writes it), `index_rows` (one vCon's search rows), `readers` (the read
+//! pool) and `reads` (read queries).
 
 mod batch_writes;
 mod checkpointer;
 pub(crate) mod config;
 mod expiry;
+mod index_db;
 mod index_rows;
-mod index_writer;
+mod indexer;
 mod queue_writes;
 mod readers;
 mod reads;
@@ -23,7 +28,7 @@ mod writer;
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -34,7 +39,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use self::checkpointer::Checkpointer;
 use self::config::{Durability, SqliteConfig};
-use self::index_writer::PendingIndex;
+use self::indexer::{IndexProgress, Indexer};
 use self::readers::Readers;
 use self::syncer::Syncer;
 use self::vcon_writes::PutMode;
@@ -60,6 +65,9 @@ pub const MAX_FORWARD: usize = 64;
 const DB_FILE: &str = "vcon.db";
 /// The lock file name inside the data directory.
 const LOCK_FILE: &str = "LOCK";
+/// How long a search waits for the indexer to cover the writes
+/// acknowledged before it started.
+const INDEX_WAIT: Duration = Duration::from_secs(30);
 
 /// The embedded store: implements both [`Store`] and [`Queue`] on one
 /// SQLite database, so that [`Store::put_and_enqueue`] and
@@ -89,8 +97,8 @@ pub struct SqliteStore {
     writer: Mutex<Option<JoinHandle<()>>>,
     checkpointer: Mutex<Option<Checkpointer>>,
     ready: Arc<watch::Sender<u64>>,
-    /// vCons stored but not yet in the search index (see `index_writer`).
-    pending_index: Arc<AtomicUsize>,
+    /// What the indexer has covered (see `indexer`).
+    index: Arc<IndexProgress>,
     path: PathBuf,
 }
 
@@ -105,9 +113,12 @@ impl std::fmt::Debug for SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the store in `config.dir`: takes the
     /// directory lock, migrates the schema, makes leased items visible again
-    /// (their workers died with the previous process) and starts the writer.
+    /// (their workers died with the previous process), indexes what the
+    /// previous process left unindexed (everything when the index file
+    /// `vcon-index.db` is missing) and starts the writer and the indexer.
     ///
-    /// Blocks for the time it takes to open and migrate the file. Errors:
+    /// Blocks for the time it takes to open, migrate and catch up the
+    /// index. Errors:
     /// [`StoreError::Locked`] when another store has the directory,
     /// [`StoreError::Corrupt`] for a damaged or foreign file,
     /// [`StoreError::Io`] when the directory cannot be made.
@@ -121,10 +132,23 @@ impl SqliteStore {
         let path = config.dir.join(DB_FILE);
         let mut conn = schema::open_writer(&path, &config)?;
         queue_writes::release_all_leases(&conn, config.clock.now_ms())?;
-        let pending_count = Arc::new(AtomicUsize::new(0));
-        let pending = PendingIndex::recover(&mut conn, Arc::clone(&pending_count))?;
-        let readers = Readers::new(path.clone(), config.clone());
+        let index_path = index_db::index_path(&path);
+        let (mut index_conn, fresh) = index_db::open(&index_path, &config)?;
+        if fresh {
+            index_db::mark_all(&conn)?;
+            index_db::seal(&index_conn)?;
+        }
+        index_db::recover(&mut conn, &mut index_conn, fresh)?;
+        let seq: i64 = conn
+            .query_row("SELECT coalesce(max(gen), 0) FROM index_pending", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| schema::sql_error("read the index generation", e))?;
+        let progress = IndexProgress::new();
+        let readers = Readers::new(path.clone(), index_path, config.clone());
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
+        let indexer = Indexer::start(index_conn, Arc::clone(&progress), tx.downgrade())
+            .map_err(io(&path))?;
         let ready = Arc::new(watch::Sender::new(0));
         let syncer = match config.durability {
             Durability::Full => Some(Syncer::start_for(&conn, &path, Arc::clone(&ready))?),
@@ -137,7 +161,9 @@ impl SqliteStore {
             clock: Arc::clone(&config.clock),
             max_batch: config.max_batch.max(1),
             ready: Arc::clone(&ready),
-            pending,
+            indexer: Some(indexer),
+            progress: Arc::clone(&progress),
+            seq: u64::try_from(seq).unwrap_or(0),
             syncer,
             wal_path: syncer::wal_path(&path),
             batches_since_wal_check: 0,
@@ -157,7 +183,7 @@ impl SqliteStore {
             writer: Mutex::new(Some(handle)),
             checkpointer: Mutex::new(Some(checkpointer)),
             ready,
-            pending_index: pending_count,
+            index: progress,
             path,
         }))
     }
@@ -178,8 +204,15 @@ impl SqliteStore {
         })?
     }
 
-    /// Before a search that uses the index, has the writer index every
-    /// vCon stored so far, so that searches see every acknowledged write.
+    /// vCons stored (or deleted) whose search rows the indexer has not
+    /// written yet: the index's backlog.
+    pub fn index_backlog(&self) -> usize {
+        self.index.backlog.load(Ordering::Acquire)
+    }
+
+    /// Before a search that uses the index, waits until the indexer has
+    /// covered every write committed so far, so that searches see every
+    /// acknowledged write.
     async fn index_barrier(&self, query: &SearchQuery) -> Result<(), StoreError> {
         let uses_index = query.tel.is_some()
             || query.mailto.is_some()
@@ -189,15 +222,7 @@ impl SqliteStore {
             || !query.tags.is_empty()
             || query.text.is_some();
         if uses_index {
-            self.flush_pending_index().await?;
-        }
-        Ok(())
-    }
-
-    /// Indexes what waits to be indexed, if anything does.
-    async fn flush_pending_index(&self) -> Result<(), StoreError> {
-        if self.pending_index.load(Ordering::Acquire) > 0 {
-            self.write(Op::FlushIndex).await?;
+            self.index.wait(INDEX_WAIT).await?;
         }
         Ok(())
     }
@@ -300,8 +325,8 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<(VconUuid, Etag)>, StoreError> {
-        // Expiries are learnt when a vCon is indexed: index what waits first.
-        self.flush_pending_index().await?;
+        // Expiries are learnt when a vCon is indexed: wait for the indexer.
+        self.index.wait(INDEX_WAIT).await?;
         let now_ms = now.timestamp_millis();
         self.readers
             .run(move |c| expiry::expired(c, now_ms, limit))
@@ -373,6 +398,10 @@ impl Store for SqliteStore {
                 other => return Err(unexpected("reindex", &other)),
             }
         }
+    }
+
+    fn index_backlog(&self) -> Option<u64> {
+        Some(SqliteStore::index_backlog(self) as u64)
     }
 
     async fn health(&self) -> Result<(), StoreError> {

@@ -24,15 +24,18 @@ pub(super) struct Readers {
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
     path: PathBuf,
+    /// The search index file, attached to each connection.
+    index: PathBuf,
     config: SqliteConfig,
 }
 
 impl Readers {
-    pub fn new(path: PathBuf, config: SqliteConfig) -> Arc<Self> {
+    pub fn new(path: PathBuf, index: PathBuf, config: SqliteConfig) -> Arc<Self> {
         Arc::new(Self {
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(config.readers.max(1)),
             path,
+            index,
             config,
         })
     }
@@ -81,7 +84,7 @@ impl Readers {
         let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
         let conn = match idle {
             Some(c) => c,
-            None => open_reader(&self.path, &self.config)?,
+            None => open_reader(&self.path, &self.index, &self.config)?,
         };
         let result = f(&conn);
         self.give_back(conn);

@@ -76,7 +76,7 @@ fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
     let mut term = |kind: TermKind, value: &str| {
         let value = kind.normalize(value);
         if in_term_table(kind) {
-            sql.push_str(" AND id IN (SELECT id FROM vcon_terms WHERE term = ?)");
+            sql.push_str(" AND id IN (SELECT id FROM idx.vcon_terms WHERE term = ?)");
             params.push(Param::Int(term_id(kind, &value)));
         } else {
             matches.push(format!("keys : {}", term_token(kind, &value)));
@@ -103,7 +103,7 @@ fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
         matches.push(format!("text : ({m})"));
     }
     if !matches.is_empty() {
-        sql.push_str(" AND id IN (SELECT rowid FROM vcon_index WHERE vcon_index MATCH ?)");
+        sql.push_str(" AND id IN (SELECT rowid FROM idx.vcon_index WHERE vcon_index MATCH ?)");
         params.push(Param::Text(matches.join(" AND ")));
     }
     if let Some(form) = q.form {

@@ -9,7 +9,7 @@ use super::config::{Durability, SqliteConfig};
 use crate::error::StoreError;
 
 /// The schema version this code writes and reads.
-pub(super) const SCHEMA_VERSION: i64 = 5;
+pub(super) const SCHEMA_VERSION: i64 = 6;
 
 /// Migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -106,6 +106,20 @@ INSERT OR IGNORE INTO index_pending (id) SELECT id FROM vcons;
 ALTER TABLE queue_items RENAME COLUMN attempts TO deliveries;
 ALTER TABLE queue_items ADD COLUMN handed_back INTEGER NOT NULL DEFAULT 0;
 ",
+    r"
+-- The search index moves to its own file, vcon-index.db (see index_db.rs),
+-- written by the indexer thread. The main file keeps one mark per row not
+-- yet indexed, with the generation of the commit that set it (see
+-- indexer.rs). Every row is marked: the next open indexes them all into
+-- the new file.
+DROP TABLE vcon_index;
+DROP TABLE vcon_terms;
+DROP TABLE vcon_index_state;
+DROP TABLE vcon_expiry;
+DROP TABLE index_pending;
+CREATE TABLE index_pending (id INTEGER PRIMARY KEY, gen INTEGER NOT NULL);
+INSERT INTO index_pending (id, gen) SELECT id, 0 FROM vcons;
+",
 ];
 
 /// Maps a SQLite error to a store error naming the operation.
@@ -174,8 +188,12 @@ pub(super) fn open_writer(path: &Path, config: &SqliteConfig) -> Result<Connecti
     Ok(conn)
 }
 
-/// Opens one read-only connection.
-pub(super) fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
+/// Opens one read-only connection, with the search index attached as `idx`.
+pub(super) fn open_reader(
+    path: &Path,
+    index: &Path,
+    config: &SqliteConfig,
+) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -183,6 +201,7 @@ pub(super) fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connecti
     .map_err(|e| open_error(path, e))?;
     conn.busy_timeout(config.busy_timeout)
         .map_err(|e| open_error(path, e))?;
+    super::index_db::attach(&conn, index)?;
     conn.execute_batch(&format!(
         "PRAGMA cache_size = -{}; PRAGMA query_only = ON;",
         config.cache_kib

@@ -1,15 +1,14 @@
 //! Writes of vCons, run by the writer inside its batch transaction: put,
-//! replace, delete and re-index, each with its index rows (`index_rows`).
+//! replace, delete and re-index, each with its row's mark in
+//! `index_pending` (the indexer writes the search rows, see `indexer`).
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::index_rows::{remove_index, write_index};
 use super::queue_writes::enqueue;
 use super::rows::{META_COLUMNS, form_name, meta_from_row};
 use super::schema::sql_error;
 use crate::error::StoreError;
 use crate::ids::{Etag, ListName, VconUuid};
-use crate::index::IndexFields;
 use crate::record::{PutOutcome, PutStatus, VconMeta, VconRecord};
 
 /// How a put treats a uuid that is already stored.
@@ -34,20 +33,22 @@ fn stored_meta(conn: &Connection, uuid: &VconUuid) -> Result<Option<(i64, VconMe
 
 /// Stores a record as `mode` says and, when the bytes changed, enqueues it
 /// on `lists`. Returns the outcome and, when the row must be (re)indexed,
-/// its id: it is then in `index_pending`, its search rows missing (new) or
-/// stale (replaced) until the deferred index rewrites what changed.
+/// its id: it is then marked in `index_pending` with the commit's generation, its
+/// search rows missing (new) or stale (replaced) until the indexer
+/// rewrites what changed.
 pub(super) fn put(
     conn: &Connection,
     record: &VconRecord,
     lists: &[ListName],
     mode: &PutMode,
     now: i64,
+    generation: i64,
 ) -> Result<(PutOutcome, Option<i64>), StoreError> {
     // The common case, a new uuid, costs one insert and no lookup; only a
     // stored uuid (or an If-Match) reads the stored metadata.
     let unconditional = matches!(mode, PutMode::Create | PutMode::Replace { if_match: None });
     if unconditional && let Some(id) = insert_new_row(conn, record, now)? {
-        set_pending(conn, id)?;
+        set_pending(conn, id, generation)?;
         for list in lists {
             enqueue(conn, list, std::slice::from_ref(&record.uuid), now)?;
         }
@@ -90,7 +91,7 @@ pub(super) fn put(
         }
         Some((id, meta)) => {
             update_row(conn, id, record, now)?;
-            set_pending(conn, id)?;
+            set_pending(conn, id, generation)?;
             let outcome = PutOutcome {
                 status: PutStatus::Replaced,
                 meta: meta_of(
@@ -109,7 +110,7 @@ pub(super) fn put(
                 op: format!("insert vCon {}", record.uuid),
                 message: "the uuid appeared within its own transaction".to_owned(),
             })?;
-            set_pending(conn, id)?;
+            set_pending(conn, id, generation)?;
             let outcome = PutOutcome {
                 status: PutStatus::Created,
                 meta: meta_of(record, 1, now, now),
@@ -123,10 +124,14 @@ pub(super) fn put(
     Ok((outcome, Some(id)))
 }
 
-/// Marks row `id` as waiting for its search row.
-fn set_pending(conn: &Connection, id: i64) -> Result<(), StoreError> {
-    conn.prepare_cached("INSERT OR IGNORE INTO index_pending (id) VALUES (?1)")
-        .and_then(|mut s| s.execute([id]))
+/// Marks row `id` as waiting for its search rows, with generation `generation`
+/// (the indexer clears the mark only if it still has that generation).
+fn set_pending(conn: &Connection, id: i64, generation: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO index_pending (id, gen) VALUES (?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET gen = excluded.gen",
+    )
+    .and_then(|mut s| s.execute(params![id, generation]))
         .map_err(|e| sql_error(format!("mark vCon row {id} for indexing"), e))?;
     Ok(())
 }
@@ -203,12 +208,15 @@ fn update_row(conn: &Connection, id: i64, r: &VconRecord, now: i64) -> Result<()
     Ok(())
 }
 
-/// Deletes a vCon (when `if_match` holds); returns whether it was there.
+/// Deletes a vCon (when `if_match` holds); returns its row id when it was
+/// there. The row stays marked (with its generation): a mark without its row
+/// has the indexer remove the search rows.
 pub(super) fn delete(
     conn: &Connection,
     uuid: &VconUuid,
     if_match: Option<&Etag>,
-) -> Result<bool, StoreError> {
+    generation: i64,
+) -> Result<Option<i64>, StoreError> {
     let Some((id, meta)) = stored_meta(conn, uuid)? else {
         return match if_match {
             Some(expected) => Err(StoreError::PreconditionFailed {
@@ -216,7 +224,7 @@ pub(super) fn delete(
                 expected: expected.clone(),
                 current: None,
             }),
-            None => Ok(false),
+            None => Ok(None),
         };
     };
     if let Some(expected) = if_match
@@ -228,20 +236,16 @@ pub(super) fn delete(
             current: Some(meta.etag),
         });
     }
-    remove_index(conn, id)?;
+    set_pending(conn, id, generation)?;
     conn.prepare_cached("DELETE FROM vcons WHERE id = ?1")
         .and_then(|mut s| s.execute([id]))
         .map_err(|e| sql_error(format!("delete vCon {uuid}"), e))?;
-    Ok(true)
+    Ok(Some(id))
 }
 
-/// Replaces the index of row `id` if its bytes still have `etag`; returns whether it did.
-pub(super) fn reindex(
-    conn: &Connection,
-    id: i64,
-    etag: &Etag,
-    index: &IndexFields,
-) -> Result<bool, StoreError> {
+/// Marks row `id` (generation `generation`) for its search rows to be rewritten,
+/// if its bytes still have `etag`; returns whether they had.
+pub(super) fn reindex(conn: &Connection, id: i64, etag: &Etag, generation: i64) -> Result<bool, StoreError> {
     let current: Option<String> = conn
         .prepare_cached("SELECT etag FROM vcons WHERE id = ?1")
         .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
@@ -249,13 +253,6 @@ pub(super) fn reindex(
     if current.as_deref() != Some(etag.as_str()) {
         return Ok(false);
     }
-    let pending: Option<i64> = conn
-        .prepare_cached("SELECT id FROM index_pending WHERE id = ?1")
-        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
-        .map_err(|e| sql_error(format!("reindex vCon row {id}"), e))?;
-    if pending.is_some() {
-        return Ok(true); // indexed from fresh fields by the next flush
-    }
-    write_index(conn, id, index, false)?;
+    set_pending(conn, id, generation)?;
     Ok(true)
 }

@@ -11,7 +11,8 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::batch_writes::{self as bw, BatchReport};
-use super::index_writer::PendingIndex;
+use super::index_db;
+use super::indexer::{IndexProgress, IndexWork, Indexer, Item};
 use super::queue_writes as qw;
 use super::schema::sql_error;
 use super::syncer::{self, Committed, Syncer};
@@ -79,8 +80,11 @@ pub(super) enum Op {
     Reindex {
         items: Vec<(i64, Etag, IndexFields)>,
     },
-    /// Index everything waiting before answering (searches send it).
-    FlushIndex,
+    /// Clear the `index_pending` marks `(row id, generation)` the indexer
+    /// has made durable (each only if its generation is unchanged).
+    ClearMarks {
+        marks: Vec<(i64, i64)>,
+    },
     /// Finished leases of a worker batch (see `batch_writes`).
     Complete {
         items: Vec<Completion>,
@@ -106,7 +110,11 @@ impl Op {
     /// Whether losing this write in a power cut would lose an acknowledged
     /// fact. Leases are not: a lost lease is an item delivered again.
     fn must_sync(&self) -> bool {
-        !matches!(self, Self::Lease { .. } | Self::Ping | Self::FlushIndex)
+        // A lost cleared mark only has its row indexed once more.
+        !matches!(
+            self,
+            Self::Lease { .. } | Self::Ping | Self::ClearMarks { .. }
+        )
     }
 }
 
@@ -137,8 +145,12 @@ pub(super) struct Writer {
     pub max_batch: usize,
     /// Bumped after each commit that may have made queue items ready.
     pub ready: Arc<watch::Sender<u64>>,
-    /// Search fields of committed rows, waiting to be indexed in a batch.
-    pub pending: PendingIndex,
+    /// The indexer thread, which gets the search fields of each commit.
+    pub indexer: Option<Indexer>,
+    /// What the writer has sent the indexer (shared with searches).
+    pub progress: Arc<IndexProgress>,
+    /// The generation of the last commit: marks in `index_pending` carry it.
+    pub seq: u64,
     /// Fsyncs and answers committed batches ([`super::config::Durability::Full`]; the
     /// connection then runs with `synchronous = OFF`). `None`: the writer
     /// answers after each commit.
@@ -160,6 +172,7 @@ impl Drop for Writer {
     /// the WAL into the database file, which must be synced before the WAL
     /// goes.
     fn drop(&mut self) {
+        self.stop_indexer();
         if let Some(syncer) = self.syncer.take() {
             syncer.stop();
         }
@@ -187,7 +200,7 @@ impl Writer {
             if !batch.is_empty() {
                 let must_sync = batch.iter().any(|(op, _)| op.must_sync());
                 let readies = batch.iter().any(|(op, _)| op.readies_items());
-                let mut results = self.commit(&mut batch);
+                let results = self.commit(&mut batch);
                 // Only writes that may ready items can create queue items;
                 // a batch of plain puts leaves the sequence where it was.
                 if must_sync && readies && self.syncer.is_some() {
@@ -198,21 +211,20 @@ impl Writer {
                     }
                 }
                 let readies = readies && results.iter().any(Result::is_ok);
-                let barrier = batch.iter().any(|(op, _)| matches!(op, Op::FlushIndex));
-                if barrier {
-                    // A search waits for the index: flush before answering.
-                    self.flush_index(true, &batch, &mut results);
-                    self.answer(&mut batch, results, must_sync, readies);
-                } else {
-                    self.answer(&mut batch, results, must_sync, readies);
-                    if self.pending.is_full() {
-                        self.flush_index(false, &[], &mut []);
-                    }
-                }
+                self.answer(&mut batch, results, must_sync, readies);
                 self.bound_wal();
             }
             if let Some(done) = shutdown {
-                let _ = self.pending.flush_all(&mut self.conn);
+                // Marks the indexer covered, sent or still held, are cleared
+                // now; the writes queued behind the shutdown are refused.
+                let mut marks = self.stop_indexer_marks();
+                rx.close();
+                while let Ok(msg) = rx.try_recv() {
+                    if let Msg::Write(Op::ClearMarks { marks: m }, _) = msg {
+                        marks.extend(m);
+                    }
+                }
+                let _ = self.clear_marks(&marks);
                 if let Some(syncer) = self.syncer.take() {
                     syncer.stop();
                 }
@@ -230,31 +242,51 @@ impl Writer {
         }
     }
 
-    /// Indexes waiting vCons (all of them for a search's `barrier`, else
-    /// one batch). A failed flush leaves the fields waiting; a search that
-    /// asked for it hears why.
-    fn flush_index(
-        &mut self,
-        barrier: bool,
-        batch: &[(Op, oneshot::Sender<Result<Reply, StoreError>>)],
-        results: &mut [Result<Reply, StoreError>],
-    ) {
-        let flushed = if barrier {
-            self.pending.flush_all(&mut self.conn)
-        } else {
-            self.pending.flush_some(&mut self.conn)
-        };
-        if let Err(e) = flushed {
-            for ((op, _), r) in batch.iter().zip(results.iter_mut()) {
-                if matches!(op, Op::FlushIndex) {
-                    *r = Err(StoreError::Backend {
-                        backend: "sqlite",
-                        op: "index waiting vCons".to_owned(),
-                        message: e.to_string(),
-                    });
-                }
-            }
+    /// Stops the indexer (it indexes what it holds) and returns the marks
+    /// it indexed that are not cleared yet.
+    fn stop_indexer_marks(&mut self) -> Vec<(i64, i64)> {
+        self.indexer.take().map(Indexer::stop).unwrap_or_default()
+    }
+
+    /// Stops the indexer and clears what it indexed (when the store is
+    /// dropped without a shutdown).
+    fn stop_indexer(&mut self) {
+        let marks = self.stop_indexer_marks();
+        let _ = self.clear_marks(&marks);
+    }
+
+    /// Clears indexed marks in one transaction.
+    fn clear_marks(&mut self, marks: &[(i64, i64)]) -> Result<(), StoreError> {
+        if marks.is_empty() {
+            return Ok(());
         }
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| sql_error("begin clearing index marks", e))?;
+        index_db::clear_marks(&tx, marks)?;
+        tx.commit()
+            .map_err(|e| sql_error("commit cleared index marks", e))
+    }
+
+    /// Hands the index work of a committed batch to the indexer.
+    fn send_index(&mut self, seq: u64, items: Vec<Item>) {
+        if items.is_empty() {
+            return;
+        }
+        let n = items.len();
+        let sent = self
+            .indexer
+            .as_ref()
+            .is_some_and(|i| i.send(IndexWork { seq, items }));
+        if sent {
+            self.progress.backlog.fetch_add(n, std::sync::atomic::Ordering::AcqRel);
+            self.progress
+                .sent
+                .store(seq, std::sync::atomic::Ordering::Release);
+        }
+        // Not sent (the indexer is gone): the rows stay marked and are
+        // indexed when the store is opened again.
     }
 
     /// Restarts the WAL from its beginning when it has grown past
@@ -351,6 +383,9 @@ impl Writer {
         batch: &mut [(Op, oneshot::Sender<Result<Reply, StoreError>>)],
     ) -> Vec<Result<Reply, StoreError>> {
         let now = self.clock.now_ms();
+        let seq = self.seq + 1;
+        self.seq = seq;
+        let generation = i64::try_from(seq).unwrap_or(i64::MAX);
         let tx = match self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -368,23 +403,12 @@ impl Writer {
         let mut to_index = Vec::new();
         for (op, _) in batch.iter_mut() {
             let result = if single {
-                execute(&tx, op, now)
+                execute(&tx, op, now, generation)
             } else {
-                savepointed(&tx, op, now)
+                savepointed(&tx, op, now, generation)
             };
-            let result = result.map(|(reply, index_id)| {
-                if let (Some(id), Op::Put { record, .. }) = (index_id, &mut *op) {
-                    let created = matches!(
-                        &reply,
-                        Reply::Put(o) if o.status == PutStatus::Created
-                    );
-                    to_index.push((id, std::mem::take(&mut record.index), created));
-                }
-                to_index.extend(
-                    bw::take_index(op, &reply)
-                        .into_iter()
-                        .map(|(id, fields)| (id, fields, false)),
-                );
+            let result = result.map(|(reply, touched)| {
+                take_index(op, &reply, touched, &mut to_index);
                 reply
             });
             results.push(result);
@@ -394,9 +418,7 @@ impl Writer {
         }
         match tx.commit() {
             Ok(()) => {
-                for (id, fields, created) in to_index {
-                    self.pending.add(id, fields, created);
-                }
+                self.send_index(seq, to_index);
                 results
             }
             Err(e) => fail_all(batch.len(), "commit", &e),
@@ -406,9 +428,14 @@ impl Writer {
 
 /// Runs one operation of a larger batch in its own savepoint, so that a
 /// failure rolls back that operation alone.
-fn savepointed(conn: &Connection, op: &Op, now: i64) -> Result<(Reply, Option<i64>), StoreError> {
+fn savepointed(
+    conn: &Connection,
+    op: &Op,
+    now: i64,
+    generation: i64,
+) -> Result<(Reply, Touched), StoreError> {
     run_sql(conn, "SAVEPOINT op").map_err(|e| sql_error("open savepoint", e))?;
-    match execute(conn, op, now) {
+    match execute(conn, op, now, generation) {
         Ok(done) => {
             run_sql(conn, "RELEASE op").map_err(|e| sql_error("release savepoint", e))?;
             Ok(done)
@@ -439,27 +466,91 @@ fn fail_all(n: usize, what: &str, e: &rusqlite::Error) -> Vec<Result<Reply, Stor
         .collect()
 }
 
-/// Runs one operation; for a put, also returns the row id to index.
-fn execute(conn: &Connection, op: &Op, now: i64) -> Result<(Reply, Option<i64>), StoreError> {
-    if let Op::Put {
-        record,
-        lists,
-        mode,
-    } = op
-    {
-        return vw::put(conn, record, lists, mode, now).map(|(o, id)| (Reply::Put(o), id));
+/// The rows an operation marked for indexing (with generation `generation`),
+/// whose index work goes to the indexer once the commit is in.
+#[derive(Debug, Default)]
+enum Touched {
+    #[default]
+    Nothing,
+    /// A put stored row `id`.
+    Put(i64),
+    /// A delete removed row `id`.
+    Deleted(i64),
+    /// A re-index marked these rows (their etag still held).
+    Reindexed(Vec<i64>),
+}
+
+/// Takes the index work of a committed operation out of it.
+fn take_index(op: &mut Op, reply: &Reply, touched: Touched, out: &mut Vec<Item>) {
+    match (touched, op) {
+        (Touched::Put(id), Op::Put { record, .. }) => out.push(Item {
+            id,
+            new_row: matches!(reply, Reply::Put(o) if o.status == PutStatus::Created),
+            fields: Some(std::mem::take(&mut record.index)),
+        }),
+        (Touched::Deleted(id), _) => out.push(Item {
+            id,
+            fields: None,
+            new_row: false,
+        }),
+        (Touched::Reindexed(ids), Op::Reindex { items }) => {
+            let ids: std::collections::BTreeSet<i64> = ids.into_iter().collect();
+            out.extend(
+                items
+                    .iter_mut()
+                    .filter(|(id, _, _)| ids.contains(id))
+                    .map(|(id, _, fields)| Item {
+                        id: *id,
+                        fields: Some(std::mem::take(fields)),
+                        new_row: false,
+                    }),
+            );
+        }
+        (_, op) => out.extend(bw::take_index(op, reply).into_iter().map(|(id, fields)| Item {
+            id,
+            fields: Some(fields),
+            new_row: false,
+        })),
     }
-    execute_other(conn, op, now).map(|r| (r, None))
+}
+
+/// Runs one operation; also returns the rows it marked for indexing.
+fn execute(conn: &Connection, op: &Op, now: i64, generation: i64) -> Result<(Reply, Touched), StoreError> {
+    match op {
+        Op::Put {
+            record,
+            lists,
+            mode,
+        } => vw::put(conn, record, lists, mode, now, generation)
+            .map(|(o, id)| (Reply::Put(o), id.map_or(Touched::Nothing, Touched::Put))),
+        Op::Delete { uuid, if_match } => vw::delete(conn, uuid, if_match.as_ref(), generation)
+            .map(|id| (Reply::Flag(id.is_some()), id.map_or(Touched::Nothing, Touched::Deleted))),
+        Op::Reindex { items } => {
+            let mut ids = Vec::new();
+            for (id, etag, _) in items {
+                if vw::reindex(conn, *id, etag, generation)? {
+                    ids.push(*id);
+                }
+            }
+            let n = ids.len() as u64;
+            Ok((Reply::Count(n), Touched::Reindexed(ids)))
+        }
+        Op::Complete { items } => {
+            bw::complete(conn, items, now, generation).map(|r| (Reply::Completed(r), Touched::Nothing))
+        }
+        other => execute_other(conn, other, now).map(|r| (r, Touched::Nothing)),
+    }
 }
 
 fn execute_other(conn: &Connection, op: &Op, now: i64) -> Result<Reply, StoreError> {
     match op {
-        Op::Put { .. } => Err(StoreError::Backend {
-            backend: "sqlite",
-            op: "put".to_owned(),
-            message: "internal: put reached the generic path".to_owned(),
-        }),
-        Op::Delete { uuid, if_match } => vw::delete(conn, uuid, if_match.as_ref()).map(Reply::Flag),
+        Op::Put { .. } | Op::Delete { .. } | Op::Reindex { .. } | Op::Complete { .. } => {
+            Err(StoreError::Backend {
+                backend: "sqlite",
+                op: "write".to_owned(),
+                message: "internal: an indexed write reached the generic path".to_owned(),
+            })
+        }
         Op::Enqueue { list, uuids } => qw::enqueue(conn, list, uuids, now).map(|()| Reply::Unit),
         Op::Lease {
             list,
@@ -480,16 +571,7 @@ fn execute_other(conn: &Connection, op: &Op, now: i64) -> Result<Reply, StoreErr
         Op::DlqReprocess { list, max } => {
             qw::dlq_reprocess(conn, list, *max, now).map(Reply::Count)
         }
-        Op::Reindex { items } => {
-            let mut n = 0;
-            for (id, etag, fields) in items {
-                if vw::reindex(conn, *id, etag, fields)? {
-                    n += 1;
-                }
-            }
-            Ok(Reply::Count(n))
-        }
-        Op::Complete { items } => bw::complete(conn, items, now).map(Reply::Completed),
-        Op::Ping | Op::FlushIndex => Ok(Reply::Unit),
+        Op::ClearMarks { marks } => index_db::clear_marks(conn, marks).map(|()| Reply::Unit),
+        Op::Ping => Ok(Reply::Unit),
     }
 }

@@ -1,0 +1,314 @@
+//! The indexer: a thread that owns the search index's connection
+//! (`index_db`) and writes the search rows of committed vCons, off the
+//! writer.
+//!
+//! FTS5 pays per transaction (a new segment, its structure record, merge
+//! work), so rows are indexed in large transactions. A put commits the vCon
+//! row, its queue items and its mark in `index_pending` (the row id and the
+//! generation of the commit); after the commit the writer sends the
+//! extracted search fields here ([`IndexWork`], one message per commit, no
+//! re-parse). The indexer gathers them and writes them in one transaction
+//! when [`FLUSH_AT`] rows wait, when it has been idle for [`IDLE`], when
+//! the oldest waits for [`MAX_AGE`], or when a search waits for it. Once
+//! that transaction is durable (the index file runs with
+//! `synchronous = FULL`), it asks the writer to clear the marks it covered
+//! (one `ClearMarks` operation per batch), each only if its generation is
+//! unchanged: a replace committed meanwhile keeps its newer mark, and its
+//! own message follows. A crash therefore never leaves a cleared mark with
+//! its search rows lost; what is still marked at open is indexed again from
+//! the stored bytes (`index_db::recover`).
+//!
+//! The indexer never waits for the writer (it hands marks over with
+//! `try_send` and keeps them for later when the writer's queue is full),
+//! so the writer may block on this thread's bounded queue without a
+//! deadlock: that is the back-pressure when indexing falls behind.
+//!
+//! Searches see every acknowledged write: the writer counts the commits it
+//! has sent ([`IndexProgress::sent`]), the indexer publishes the last one it
+//! has indexed ([`IndexProgress::done`]), and a search first waits until
+//! `done` reaches what `sent` was when it started.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::index_db::{Entry, write_entries};
+use super::writer::{Msg, Op};
+use crate::error::StoreError;
+use crate::index::IndexFields;
+
+/// Rows waiting that start an index transaction.
+const FLUSH_AT: usize = 512;
+/// Indexing also starts when the waiting text passes this many bytes.
+const MAX_PENDING_TEXT: usize = 8 * 1024 * 1024;
+/// With rows waiting, indexing starts after this long without a message.
+const IDLE: Duration = Duration::from_millis(10);
+/// Or when the oldest waiting row has waited this long.
+const MAX_AGE: Duration = Duration::from_millis(200);
+/// Commits that may wait in the indexer's queue before the writer blocks.
+const QUEUE: usize = 1024;
+/// After a failed index transaction, the wait before the next try.
+const RETRY: Duration = Duration::from_millis(200);
+
+/// One row's index work, as the writer sends it.
+#[derive(Debug)]
+pub(super) struct Item {
+    /// The vCon row id.
+    pub id: i64,
+    /// Its fields; `None`: the vCon was deleted.
+    pub fields: Option<IndexFields>,
+    /// The commit inserted the row (a created vCon): it has no search rows.
+    pub new_row: bool,
+}
+
+/// The index work of one commit, whose generation is `seq`.
+pub(super) struct IndexWork {
+    pub seq: u64,
+    pub items: Vec<Item>,
+}
+
+/// What the writer, the indexer and searches share.
+pub(super) struct IndexProgress {
+    /// The last commit whose index work was sent to the indexer.
+    pub sent: AtomicU64,
+    /// The last commit whose index work is indexed (visible to readers).
+    pub done: watch::Sender<u64>,
+    /// Rows sent and not yet indexed.
+    pub backlog: AtomicUsize,
+    /// A search waits: index what is there now.
+    pub wanted: AtomicBool,
+    /// Why the last index transaction failed, when it did.
+    pub failure: Mutex<Option<String>>,
+}
+
+impl IndexProgress {
+    /// Nothing sent, nothing waiting.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            sent: AtomicU64::new(0),
+            done: watch::Sender::new(0),
+            backlog: AtomicUsize::new(0),
+            wanted: AtomicBool::new(false),
+            failure: Mutex::new(None),
+        })
+    }
+
+    /// Waits until everything sent before the call is indexed, at most `limit`.
+    pub async fn wait(&self, limit: Duration) -> Result<(), StoreError> {
+        let target = self.sent.load(Ordering::Acquire);
+        let mut done = self.done.subscribe();
+        if *done.borrow() >= target {
+            return Ok(());
+        }
+        self.wanted.store(true, Ordering::Release);
+        match tokio::time::timeout(limit, done.wait_for(|d| *d >= target)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(_)) => Err(StoreError::Closed { reason: None }),
+            Err(_) => {
+                let why = self
+                    .failure
+                    .lock()
+                    .ok()
+                    .and_then(|f| f.clone())
+                    .map_or_else(String::new, |f| format!("; last index error: {f}"));
+                Err(StoreError::Backend {
+                    backend: "sqlite",
+                    op: "wait for the search index".to_owned(),
+                    message: format!(
+                        "the indexer did not catch up within {limit:?} ({} vCons waiting){why}",
+                        self.backlog.load(Ordering::Acquire)
+                    ),
+                })
+            }
+        }
+    }
+}
+
+/// The writer's handle on the running indexer.
+pub(super) struct Indexer {
+    tx: SyncSender<IndexWork>,
+    handle: JoinHandle<Vec<(i64, i64)>>,
+}
+
+impl Indexer {
+    /// Starts the thread on the index connection `conn`. `writer` reaches
+    /// the writer for clearing marks (weak: the indexer keeps no store alive).
+    pub fn start(
+        conn: Connection,
+        progress: Arc<IndexProgress>,
+        writer: mpsc::WeakSender<Msg>,
+    ) -> std::io::Result<Self> {
+        let (tx, rx) = sync_channel(QUEUE);
+        let handle = std::thread::Builder::new()
+            .name("vcon-store-indexer".to_owned())
+            .spawn(move || {
+                let mut state = State {
+                    conn,
+                    progress,
+                    writer,
+                    entries: BTreeMap::new(),
+                    text_bytes: 0,
+                    oldest: None,
+                    received: 0,
+                    marks: Vec::new(),
+                };
+                state.run(&rx);
+                state.marks
+            })?;
+        Ok(Self { tx, handle })
+    }
+
+    /// Sends the index work of a commit; blocks while the queue is full.
+    /// `false` when the thread is gone.
+    pub fn send(&self, work: IndexWork) -> bool {
+        self.tx.send(work).is_ok()
+    }
+
+    /// Has the thread index everything sent, then stops it. Returns the
+    /// marks it indexed whose clearing did not reach the writer.
+    pub fn stop(self) -> Vec<(i64, i64)> {
+        drop(self.tx);
+        self.handle.join().unwrap_or_default()
+    }
+}
+
+/// What the indexer thread holds.
+struct State {
+    conn: Connection,
+    progress: Arc<IndexProgress>,
+    writer: mpsc::WeakSender<Msg>,
+    /// Rows waiting, by row id (later work for a row replaces earlier).
+    entries: BTreeMap<i64, Entry>,
+    text_bytes: usize,
+    /// When the oldest waiting row arrived.
+    oldest: Option<Instant>,
+    /// The last commit received.
+    received: u64,
+    /// Marks indexed, still to be cleared by the writer.
+    marks: Vec<(i64, i64)>,
+}
+
+impl State {
+    fn run(&mut self, rx: &Receiver<IndexWork>) {
+        loop {
+            let first = if self.entries.is_empty() {
+                rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            } else {
+                rx.recv_timeout(IDLE)
+            };
+            let idle = match first {
+                Ok(work) => {
+                    self.add(work);
+                    false
+                }
+                Err(RecvTimeoutError::Timeout) => true,
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            while self.entries.len() < FLUSH_AT * 4 {
+                match rx.try_recv() {
+                    Ok(work) => self.add(work),
+                    Err(_) => break,
+                }
+            }
+            let due = idle
+                || self.entries.len() >= FLUSH_AT
+                || self.text_bytes >= MAX_PENDING_TEXT
+                || self.oldest.is_some_and(|t| t.elapsed() >= MAX_AGE)
+                || self.progress.wanted.load(Ordering::Acquire);
+            if due && !self.flush() {
+                std::thread::sleep(RETRY);
+            }
+        }
+        // The writer is stopping: index what is left (or leave it marked).
+        for _ in 0..3 {
+            if self.flush() {
+                break;
+            }
+        }
+    }
+
+    fn add(&mut self, work: IndexWork) {
+        for item in work.items {
+            self.text_bytes += item.fields.as_ref().map_or(0, |f| f.text.len());
+            let entry = Entry {
+                generation: i64::try_from(work.seq).unwrap_or(i64::MAX),
+                fields: item.fields,
+                new_row: item.new_row,
+            };
+            if let Some(old) = self.entries.insert(item.id, entry) {
+                let old_len = old.fields.as_ref().map_or(0, |f| f.text.len());
+                self.text_bytes = self.text_bytes.saturating_sub(old_len);
+                // The earlier work was not written: the rows it would have
+                // written (or removed) are unknown, so read the state first.
+                if let Some(e) = self.entries.get_mut(&item.id) {
+                    e.new_row = false;
+                }
+                // Counted once: the earlier item is done with this one.
+                self.progress.backlog.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        self.oldest.get_or_insert_with(Instant::now);
+        self.received = work.seq;
+    }
+
+    /// Indexes every waiting row in one transaction, publishes the progress
+    /// and hands the marks to the writer. `false` when the transaction failed
+    /// (the rows stay waiting).
+    fn flush(&mut self) -> bool {
+        if !self.entries.is_empty() {
+            if let Err(e) = write_entries(&mut self.conn, &self.entries) {
+                if let Ok(mut f) = self.progress.failure.lock() {
+                    *f = Some(e.to_string());
+                }
+                return false;
+            }
+            if let Ok(mut f) = self.progress.failure.lock() {
+                *f = None;
+            }
+            let n = self.entries.len();
+            self.marks
+                .extend(self.entries.iter().map(|(id, e)| (*id, e.generation)));
+            self.entries.clear();
+            self.text_bytes = 0;
+            self.oldest = None;
+            self.progress.backlog.fetch_sub(n, Ordering::AcqRel);
+        }
+        self.progress.done.send_replace(self.received);
+        // A search that started after the last message received still waits.
+        if self.received >= self.progress.sent.load(Ordering::Acquire) {
+            self.progress.wanted.store(false, Ordering::Release);
+        }
+        self.hand_marks();
+        true
+    }
+
+    /// Asks the writer to clear the indexed marks, without waiting for it:
+    /// when its queue is full the marks stay for the next flush.
+    fn hand_marks(&mut self) {
+        if self.marks.is_empty() {
+            return;
+        }
+        let Some(writer) = self.writer.upgrade() else {
+            return; // stopping: `Indexer::stop` returns them
+        };
+        let marks = std::mem::take(&mut self.marks);
+        // Nobody waits for the answer: a mark left uncleared is indexed
+        // once more after a restart, nothing worse.
+        let (reply, _) = oneshot::channel();
+        match writer.try_send(Msg::Write(Op::ClearMarks { marks }, reply)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(msg) | TrySendError::Closed(msg)) => {
+                if let Msg::Write(Op::ClearMarks { marks }, _) = msg {
+                    self.marks = marks;
+                }
+            }
+        }
+    }
+}
