@@ -10,6 +10,7 @@
 //! | `vcon_ingested_total` | counter | `api` (`native`/`conserver`), `outcome` (`created`/`already_stored`/`replaced`) |
 //! | `vcon_api_enqueued_total` | counter | `ingress_list`, `source` (`new`/`external`/`reingress`/`dlq_reprocess`) |
 //! | `vcon_pipeline_queue_depth`, `vcon_pipeline_queue_dead` | gauge | `list` (sampled at each scrape) |
+//! | `vcon_store_index_backlog` | gauge | (sampled at each scrape; vCons written, not yet in the search index) |
 //!
 //! The pipeline's own names are listed in `vcon_pipeline::metrics`.
 
@@ -36,6 +37,8 @@ pub const ENQUEUED: &str = "vcon_api_enqueued_total";
 pub const QUEUE_DEPTH: &str = "vcon_pipeline_queue_depth";
 /// Dead letters of a list, sampled at scrape time.
 pub const QUEUE_DEAD: &str = "vcon_pipeline_queue_dead";
+/// vCons written whose search rows are not written yet, sampled at scrape time.
+pub const INDEX_BACKLOG: &str = "vcon_store_index_backlog";
 
 /// Latency buckets, in seconds: fine below 20 ms, where the ingest target is.
 const BUCKETS: &[f64] = &[
@@ -72,6 +75,10 @@ fn describe() {
     describe_gauge!(HTTP_IN_FLIGHT, "HTTP requests being answered now.");
     describe_counter!(INGESTED, "vCons accepted by the store, by API and outcome.");
     describe_counter!(ENQUEUED, "vCon uuids pushed onto ingress lists by the API.");
+    describe_gauge!(
+        INDEX_BACKLOG,
+        "vCons written whose search rows the indexer has not written yet."
+    );
 }
 
 /// The middleware: counts every request and its latency by method, matched

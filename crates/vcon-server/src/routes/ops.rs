@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::metrics::{QUEUE_DEAD, QUEUE_DEPTH};
+use crate::metrics::{INDEX_BACKLOG, QUEUE_DEAD, QUEUE_DEPTH};
 use crate::problem::{ApiError, Problem};
 use crate::state::{AppState, VersionInfo};
 
@@ -108,6 +108,9 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError
             }
         }
         Err(e) => tracing::warn!(error = %e, "sampling queue depths for /metrics"),
+    }
+    if let Some(backlog) = state.store.index_backlog() {
+        metrics::gauge!(INDEX_BACKLOG).set(backlog as f64);
     }
     handle.run_upkeep();
     let mut response = handle.render().into_response();
