@@ -77,7 +77,10 @@ async fn a_search_right_after_each_put_finds_it() {
 async fn replacing_while_the_indexer_works_keeps_the_newest_content() {
     let t = open();
     for n in 0..300 {
-        t.store.put(record(&saying(n, "first words"))).await.unwrap();
+        t.store
+            .put(record(&saying(n, "first words")))
+            .await
+            .unwrap();
         t.store
             .replace(record(&saying(n, "second words")), None)
             .await
@@ -108,17 +111,26 @@ async fn a_deleted_vcon_leaves_search_even_when_its_row_id_is_reused() {
     for n in 0..3 {
         t.store.put(record(&saying(n, "kept words"))).await.unwrap();
     }
-    t.store.put(record(&saying(9, "doomed words"))).await.unwrap();
+    t.store
+        .put(record(&saying(9, "doomed words")))
+        .await
+        .unwrap();
     assert_eq!(found(&*t.store, text("doomed")).await, vec![uuid(9)]);
     // The last row goes, so the next insert takes its row id again.
     assert!(t.store.delete(&uuid(9), None).await.unwrap());
-    t.store.put(record(&saying(8, "fresh words"))).await.unwrap();
+    t.store
+        .put(record(&saying(8, "fresh words")))
+        .await
+        .unwrap();
     assert!(found(&*t.store, text("doomed")).await.is_empty());
     assert_eq!(found(&*t.store, text("fresh")).await, vec![uuid(8)]);
     assert_eq!(found(&*t.store, text("words")).await.len(), 4);
     // Delete and re-create in one go, before the indexer could run.
     assert!(t.store.delete(&uuid(8), None).await.unwrap());
-    t.store.put(record(&saying(7, "newest words"))).await.unwrap();
+    t.store
+        .put(record(&saying(7, "newest words")))
+        .await
+        .unwrap();
     assert!(found(&*t.store, text("fresh")).await.is_empty());
     assert_eq!(found(&*t.store, text("newest")).await, vec![uuid(7)]);
     t.store.shutdown().await.unwrap();

@@ -147,8 +147,8 @@ impl SqliteStore {
         let progress = IndexProgress::new();
         let readers = Readers::new(path.clone(), index_path, config.clone());
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
-        let indexer = Indexer::start(index_conn, Arc::clone(&progress), tx.downgrade())
-            .map_err(io(&path))?;
+        let indexer =
+            Indexer::start(index_conn, Arc::clone(&progress), tx.downgrade()).map_err(io(&path))?;
         let ready = Arc::new(watch::Sender::new(0));
         let syncer = match config.durability {
             Durability::Full => Some(Syncer::start_for(&conn, &path, Arc::clone(&ready))?),

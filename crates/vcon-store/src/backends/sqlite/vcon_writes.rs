@@ -132,7 +132,7 @@ fn set_pending(conn: &Connection, id: i64, generation: i64) -> Result<(), StoreE
          ON CONFLICT (id) DO UPDATE SET gen = excluded.gen",
     )
     .and_then(|mut s| s.execute(params![id, generation]))
-        .map_err(|e| sql_error(format!("mark vCon row {id} for indexing"), e))?;
+    .map_err(|e| sql_error(format!("mark vCon row {id} for indexing"), e))?;
     Ok(())
 }
 
@@ -243,9 +243,14 @@ pub(super) fn delete(
     Ok(Some(id))
 }
 
-/// Marks row `id` (generation `generation`) for its search rows to be rewritten,
+/// Marks row `id` (with the commit's generation) for its search rows to be rewritten,
 /// if its bytes still have `etag`; returns whether they had.
-pub(super) fn reindex(conn: &Connection, id: i64, etag: &Etag, generation: i64) -> Result<bool, StoreError> {
+pub(super) fn reindex(
+    conn: &Connection,
+    id: i64,
+    etag: &Etag,
+    generation: i64,
+) -> Result<bool, StoreError> {
     let current: Option<String> = conn
         .prepare_cached("SELECT etag FROM vcons WHERE id = ?1")
         .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())

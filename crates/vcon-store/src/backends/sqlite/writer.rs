@@ -280,7 +280,9 @@ impl Writer {
             .as_ref()
             .is_some_and(|i| i.send(IndexWork { seq, items }));
         if sent {
-            self.progress.backlog.fetch_add(n, std::sync::atomic::Ordering::AcqRel);
+            self.progress
+                .backlog
+                .fetch_add(n, std::sync::atomic::Ordering::AcqRel);
             self.progress
                 .sent
                 .store(seq, std::sync::atomic::Ordering::Release);
@@ -495,27 +497,33 @@ fn take_index(op: &mut Op, reply: &Reply, touched: Touched, out: &mut Vec<Item>)
         }),
         (Touched::Reindexed(ids), Op::Reindex { items }) => {
             let ids: std::collections::BTreeSet<i64> = ids.into_iter().collect();
-            out.extend(
-                items
-                    .iter_mut()
-                    .filter(|(id, _, _)| ids.contains(id))
-                    .map(|(id, _, fields)| Item {
-                        id: *id,
-                        fields: Some(std::mem::take(fields)),
-                        new_row: false,
-                    }),
-            );
+            out.extend(items.iter_mut().filter(|(id, _, _)| ids.contains(id)).map(
+                |(id, _, fields)| Item {
+                    id: *id,
+                    fields: Some(std::mem::take(fields)),
+                    new_row: false,
+                },
+            ));
         }
-        (_, op) => out.extend(bw::take_index(op, reply).into_iter().map(|(id, fields)| Item {
-            id,
-            fields: Some(fields),
-            new_row: false,
-        })),
+        (_, op) => out.extend(
+            bw::take_index(op, reply)
+                .into_iter()
+                .map(|(id, fields)| Item {
+                    id,
+                    fields: Some(fields),
+                    new_row: false,
+                }),
+        ),
     }
 }
 
 /// Runs one operation; also returns the rows it marked for indexing.
-fn execute(conn: &Connection, op: &Op, now: i64, generation: i64) -> Result<(Reply, Touched), StoreError> {
+fn execute(
+    conn: &Connection,
+    op: &Op,
+    now: i64,
+    generation: i64,
+) -> Result<(Reply, Touched), StoreError> {
     match op {
         Op::Put {
             record,
@@ -523,8 +531,14 @@ fn execute(conn: &Connection, op: &Op, now: i64, generation: i64) -> Result<(Rep
             mode,
         } => vw::put(conn, record, lists, mode, now, generation)
             .map(|(o, id)| (Reply::Put(o), id.map_or(Touched::Nothing, Touched::Put))),
-        Op::Delete { uuid, if_match } => vw::delete(conn, uuid, if_match.as_ref(), generation)
-            .map(|id| (Reply::Flag(id.is_some()), id.map_or(Touched::Nothing, Touched::Deleted))),
+        Op::Delete { uuid, if_match } => {
+            vw::delete(conn, uuid, if_match.as_ref(), generation).map(|id| {
+                (
+                    Reply::Flag(id.is_some()),
+                    id.map_or(Touched::Nothing, Touched::Deleted),
+                )
+            })
+        }
         Op::Reindex { items } => {
             let mut ids = Vec::new();
             for (id, etag, _) in items {
@@ -535,9 +549,8 @@ fn execute(conn: &Connection, op: &Op, now: i64, generation: i64) -> Result<(Rep
             let n = ids.len() as u64;
             Ok((Reply::Count(n), Touched::Reindexed(ids)))
         }
-        Op::Complete { items } => {
-            bw::complete(conn, items, now, generation).map(|r| (Reply::Completed(r), Touched::Nothing))
-        }
+        Op::Complete { items } => bw::complete(conn, items, now, generation)
+            .map(|r| (Reply::Completed(r), Touched::Nothing)),
         other => execute_other(conn, other, now).map(|r| (r, Touched::Nothing)),
     }
 }
