@@ -131,9 +131,38 @@ impl IndexProgress {
     }
 }
 
+/// Where committed index work goes: the indexer's queue, counted in the
+/// shared [`IndexProgress`]. The writer sends through it under
+/// `Durability::Process`; under `Durability::Full` the syncer does, after
+/// the fsync of the commit, so the index (fsynced itself) never holds rows
+/// of a write that a power cut could still take back.
+#[derive(Clone)]
+pub(super) struct IndexSink {
+    tx: SyncSender<IndexWork>,
+    progress: Arc<IndexProgress>,
+}
+
+impl IndexSink {
+    /// Sends the index work of a commit; blocks while the queue is full.
+    /// If the indexer is gone the rows stay marked, for the next open.
+    pub fn send(&self, work: IndexWork) {
+        let (n, seq) = (work.items.len(), work.seq);
+        if n == 0 {
+            return;
+        }
+        // Counted before the indexer can see (and uncount) it.
+        self.progress.backlog.fetch_add(n, Ordering::AcqRel);
+        if self.tx.send(work).is_ok() {
+            self.progress.sent.fetch_max(seq, Ordering::AcqRel);
+        } else {
+            self.progress.backlog.fetch_sub(n, Ordering::AcqRel);
+        }
+    }
+}
+
 /// The writer's handle on the running indexer.
 pub(super) struct Indexer {
-    tx: SyncSender<IndexWork>,
+    sink: IndexSink,
     handle: JoinHandle<Vec<(i64, i64)>>,
 }
 
@@ -146,6 +175,10 @@ impl Indexer {
         writer: mpsc::WeakSender<Msg>,
     ) -> std::io::Result<Self> {
         let (tx, rx) = sync_channel(QUEUE);
+        let sink = IndexSink {
+            tx,
+            progress: Arc::clone(&progress),
+        };
         let handle = std::thread::Builder::new()
             .name("vcon-store-indexer".to_owned())
             .spawn(move || {
@@ -162,19 +195,19 @@ impl Indexer {
                 state.run(&rx);
                 state.marks
             })?;
-        Ok(Self { tx, handle })
+        Ok(Self { sink, handle })
     }
 
-    /// Sends the index work of a commit; blocks while the queue is full.
-    /// `false` when the thread is gone.
-    pub fn send(&self, work: IndexWork) -> bool {
-        self.tx.send(work).is_ok()
+    /// Where to send index work.
+    pub fn sink(&self) -> &IndexSink {
+        &self.sink
     }
 
-    /// Has the thread index everything sent, then stops it. Returns the
-    /// marks it indexed whose clearing did not reach the writer.
+    /// Has the thread index everything sent, then stops it (every other
+    /// [`IndexSink`], the syncer's, must be gone). Returns the marks it
+    /// indexed whose clearing did not reach the writer.
     pub fn stop(self) -> Vec<(i64, i64)> {
-        drop(self.tx);
+        drop(self.sink);
         self.handle.join().unwrap_or_default()
     }
 }

@@ -151,7 +151,12 @@ impl SqliteStore {
             Indexer::start(index_conn, Arc::clone(&progress), tx.downgrade()).map_err(io(&path))?;
         let ready = Arc::new(watch::Sender::new(0));
         let syncer = match config.durability {
-            Durability::Full => Some(Syncer::start_for(&conn, &path, Arc::clone(&ready))?),
+            Durability::Full => Some(Syncer::start_for(
+                &conn,
+                &path,
+                Arc::clone(&ready),
+                indexer.sink().clone(),
+            )?),
             Durability::Process => None,
         };
         // Too low a value only delays lease answers (see `Writer::answer`).
@@ -162,7 +167,6 @@ impl SqliteStore {
             max_batch: config.max_batch.max(1),
             ready: Arc::clone(&ready),
             indexer: Some(indexer),
-            progress: Arc::clone(&progress),
             seq: u64::try_from(seq).unwrap_or(0),
             syncer,
             wal_path: syncer::wal_path(&path),

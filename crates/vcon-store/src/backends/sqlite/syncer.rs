@@ -39,6 +39,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 use tokio::sync::{oneshot, watch};
 
+use super::indexer::{IndexSink, IndexWork};
 use super::schema::sql_error;
 use super::writer::Reply;
 use crate::error::StoreError;
@@ -59,6 +60,8 @@ pub(super) struct Committed {
     pub readies: bool,
     /// The largest queue item id created by this commit or before it.
     pub queue_seq: i64,
+    /// The commit's index work, sent to the indexer once the commit is durable.
+    pub index: Option<IndexWork>,
 }
 
 /// A running syncer.
@@ -76,10 +79,11 @@ impl Syncer {
         conn: &Connection,
         db: &Path,
         ready: Arc<watch::Sender<u64>>,
+        index: IndexSink,
     ) -> Result<Self, StoreError> {
         // Everything in the file at start-up is made durable by `start`.
         let seq = queue_seq(conn).map_err(|e| sql_error("read the queue sequence", e))?;
-        let syncer = Self::start(db, ready, seq)?;
+        let syncer = Self::start(db, ready, seq, index)?;
         conn.execute_batch("PRAGMA synchronous = OFF")
             .map_err(|e| sql_error("set synchronous = OFF on the writer", e))?;
         Ok(syncer)
@@ -92,6 +96,7 @@ impl Syncer {
         db: &Path,
         ready: Arc<watch::Sender<u64>>,
         queue_seq: i64,
+        index: IndexSink,
     ) -> Result<Self, StoreError> {
         let wal_path = wal_path(db);
         let io = |path: &Path| {
@@ -108,7 +113,7 @@ impl Syncer {
         let synced = Arc::clone(&synced_seq);
         let handle = std::thread::Builder::new()
             .name("vcon-store-sync".to_owned())
-            .spawn(move || run(&wal, &wal_path, &rx, &ready, &synced))
+            .spawn(move || run(&wal, &wal_path, &rx, &ready, &synced, &index))
             .map_err(io(db))?;
         Ok(Self {
             tx,
@@ -169,6 +174,7 @@ fn run(
     rx: &mpsc::Receiver<Committed>,
     ready: &watch::Sender<u64>,
     synced_seq: &AtomicI64,
+    index: &IndexSink,
 ) {
     let mut group: Vec<Committed> = Vec::new();
     // After a failed fsync the kernel may have dropped the dirty pages and
@@ -205,7 +211,14 @@ fn run(
                 ready.send_modify(|n| *n = n.wrapping_add(1));
             }
         }
-        for committed in group.drain(..) {
+        for mut committed in group.drain(..) {
+            // Before the answers, so a search after an answer waits for it.
+            // Not durable: the rows stay marked and are indexed at next open.
+            if let Some(work) = committed.index.take()
+                && synced.is_ok()
+            {
+                index.send(work);
+            }
             for (reply, result) in committed.answers {
                 let result = match (&synced, result) {
                     (Err(e), Ok(_)) if committed.must_sync => Err(clone_error(e)),

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::batch_writes::{self as bw, BatchReport};
 use super::index_db;
-use super::indexer::{IndexProgress, IndexWork, Indexer, Item};
+use super::indexer::{IndexWork, Indexer, Item};
 use super::queue_writes as qw;
 use super::schema::sql_error;
 use super::syncer::{self, Committed, Syncer};
@@ -147,8 +147,6 @@ pub(super) struct Writer {
     pub ready: Arc<watch::Sender<u64>>,
     /// The indexer thread, which gets the search fields of each commit.
     pub indexer: Option<Indexer>,
-    /// What the writer has sent the indexer (shared with searches).
-    pub progress: Arc<IndexProgress>,
     /// The generation of the last commit: marks in `index_pending` carry it.
     pub seq: u64,
     /// Fsyncs and answers committed batches ([`super::config::Durability::Full`]; the
@@ -172,10 +170,10 @@ impl Drop for Writer {
     /// the WAL into the database file, which must be synced before the WAL
     /// goes.
     fn drop(&mut self) {
-        self.stop_indexer();
         if let Some(syncer) = self.syncer.take() {
             syncer.stop();
         }
+        self.stop_indexer();
         let _ = self.conn.execute_batch("PRAGMA synchronous = FULL");
     }
 }
@@ -200,7 +198,7 @@ impl Writer {
             if !batch.is_empty() {
                 let must_sync = batch.iter().any(|(op, _)| op.must_sync());
                 let readies = batch.iter().any(|(op, _)| op.readies_items());
-                let results = self.commit(&mut batch);
+                let (results, index) = self.commit(&mut batch);
                 // Only writes that may ready items can create queue items;
                 // a batch of plain puts leaves the sequence where it was.
                 if must_sync && readies && self.syncer.is_some() {
@@ -211,12 +209,17 @@ impl Writer {
                     }
                 }
                 let readies = readies && results.iter().any(Result::is_ok);
-                self.answer(&mut batch, results, must_sync, readies);
+                self.answer(&mut batch, results, must_sync, readies, index);
                 self.bound_wal();
             }
             if let Some(done) = shutdown {
-                // Marks the indexer covered, sent or still held, are cleared
-                // now; the writes queued behind the shutdown are refused.
+                // The syncer answers (and hands the indexer) what it holds;
+                // then the indexer indexes everything, and the marks it
+                // covered, sent or still held, are cleared. The writes
+                // queued behind the shutdown are refused.
+                if let Some(syncer) = self.syncer.take() {
+                    syncer.stop();
+                }
                 let mut marks = self.stop_indexer_marks();
                 rx.close();
                 while let Ok(msg) = rx.try_recv() {
@@ -225,9 +228,6 @@ impl Writer {
                     }
                 }
                 let _ = self.clear_marks(&marks);
-                if let Some(syncer) = self.syncer.take() {
-                    syncer.stop();
-                }
                 // The final checkpoint must sync the database file before
                 // it empties the WAL.
                 let _ = self.conn.execute_batch(
@@ -243,7 +243,8 @@ impl Writer {
     }
 
     /// Stops the indexer (it indexes what it holds) and returns the marks
-    /// it indexed that are not cleared yet.
+    /// it indexed that are not cleared yet. The syncer must be stopped first
+    /// (it holds a sender of the indexer's queue).
     fn stop_indexer_marks(&mut self) -> Vec<(i64, i64)> {
         self.indexer.take().map(Indexer::stop).unwrap_or_default()
     }
@@ -267,28 +268,6 @@ impl Writer {
         index_db::clear_marks(&tx, marks)?;
         tx.commit()
             .map_err(|e| sql_error("commit cleared index marks", e))
-    }
-
-    /// Hands the index work of a committed batch to the indexer.
-    fn send_index(&mut self, seq: u64, items: Vec<Item>) {
-        if items.is_empty() {
-            return;
-        }
-        let n = items.len();
-        let sent = self
-            .indexer
-            .as_ref()
-            .is_some_and(|i| i.send(IndexWork { seq, items }));
-        if sent {
-            self.progress
-                .backlog
-                .fetch_add(n, std::sync::atomic::Ordering::AcqRel);
-            self.progress
-                .sent
-                .store(seq, std::sync::atomic::Ordering::Release);
-        }
-        // Not sent (the indexer is gone): the rows stay marked and are
-        // indexed when the store is opened again.
     }
 
     /// Restarts the WAL from its beginning when it has grown past
@@ -338,16 +317,22 @@ impl Writer {
     /// With the syncer, a lease whose items were all created by commits
     /// already synced is answered at once too (see `syncer`): a chain's next
     /// lease then does not wait for the fsync of its own write-backs.
+    /// The batch's index work goes to the indexer before any answer (by the
+    /// syncer, after the fsync, when there is one).
     fn answer(
         &self,
         batch: &mut Vec<(Op, oneshot::Sender<Result<Reply, StoreError>>)>,
         results: Vec<Result<Reply, StoreError>>,
         must_sync: bool,
         readies: bool,
+        index: Option<IndexWork>,
     ) {
         let n = batch.len();
         let answers = batch.drain(..).zip(results);
         let Some(syncer) = &self.syncer else {
+            if let (Some(work), Some(indexer)) = (index, &self.indexer) {
+                indexer.sink().send(work);
+            }
             if readies {
                 self.ready.send_modify(|n| *n = n.wrapping_add(1));
             }
@@ -368,7 +353,7 @@ impl Writer {
                 later.push((reply, result));
             }
         }
-        if later.is_empty() && !must_sync && !readies {
+        if later.is_empty() && !must_sync && !readies && index.is_none() {
             return; // leases only, all answered
         }
         syncer.send(Committed {
@@ -376,14 +361,16 @@ impl Writer {
             must_sync,
             readies,
             queue_seq: self.queue_seq,
+            index,
         });
     }
 
-    /// Runs a batch in one transaction; returns one result per operation.
+    /// Runs a batch in one transaction; returns one result per operation
+    /// and, when it committed rows to index, their index work.
     fn commit(
         &mut self,
         batch: &mut [(Op, oneshot::Sender<Result<Reply, StoreError>>)],
-    ) -> Vec<Result<Reply, StoreError>> {
+    ) -> (Vec<Result<Reply, StoreError>>, Option<IndexWork>) {
         let now = self.clock.now_ms();
         let seq = self.seq + 1;
         self.seq = seq;
@@ -393,7 +380,7 @@ impl Writer {
             .transaction_with_behavior(TransactionBehavior::Immediate)
         {
             Ok(tx) => tx,
-            Err(e) => return fail_all(batch.len(), "begin a write transaction", &e),
+            Err(e) => return (fail_all(batch.len(), "begin a write transaction", &e), None),
         };
         // A batch of one needs no savepoint: if its operation fails, the
         // whole transaction is rolled back instead (same outcome, without
@@ -416,14 +403,17 @@ impl Writer {
             results.push(result);
         }
         if single && results.iter().any(Result::is_err) {
-            return results; // dropping `tx` rolls it back
+            return (results, None); // dropping `tx` rolls it back
         }
         match tx.commit() {
             Ok(()) => {
-                self.send_index(seq, to_index);
-                results
+                let work = (!to_index.is_empty()).then_some(IndexWork {
+                    seq,
+                    items: to_index,
+                });
+                (results, work)
             }
-            Err(e) => fail_all(batch.len(), "commit", &e),
+            Err(e) => (fail_all(batch.len(), "commit", &e), None),
         }
     }
 }
