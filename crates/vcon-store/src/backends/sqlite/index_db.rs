@@ -21,6 +21,7 @@ use super::config::SqliteConfig;
 use super::index_rows::{remove_index, write_index};
 use super::schema::sql_error;
 use crate::error::StoreError;
+use crate::ids::Etag;
 use crate::index::{IndexFields, extract};
 use crate::record::RecordOptions;
 
@@ -275,6 +276,23 @@ pub(super) fn recover(
             .map_err(|e| sql_error("commit cleared index marks", e))?;
         total += marks.len() as u64;
     }
+}
+
+/// Re-extracts the search fields of stored bytes (CPU work, off the writer).
+pub(super) fn reindex_fields(chunk: Vec<(i64, String, Vec<u8>)>) -> Vec<(i64, Etag, IndexFields)> {
+    let options = RecordOptions {
+        max_bytes: usize::MAX,
+        ..RecordOptions::default()
+    };
+    chunk
+        .into_iter()
+        .map(|(id, etag, body)| {
+            let fields = extract(&body, &options)
+                .map(|x| x.index)
+                .unwrap_or_default();
+            (id, Etag::from_stored(etag), fields)
+        })
+        .collect()
 }
 
 #[cfg(test)]

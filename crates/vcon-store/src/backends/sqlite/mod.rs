@@ -13,6 +13,7 @@
 mod batch_writes;
 mod checkpointer;
 pub(crate) mod config;
+mod dir_lock;
 mod expiry;
 mod index_db;
 mod index_rows;
@@ -26,7 +27,6 @@ mod syncer;
 mod vcon_writes;
 mod writer;
 
-use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -50,7 +50,7 @@ use crate::ids::{Etag, ListName, VconUuid};
 use crate::queue::{
     AckReport, Completed, Completion, DeadLetter, Lease, LeaseId, Queue, QueueStats,
 };
-use crate::record::{PutOutcome, RecordOptions, StoredVcon, VconMeta, VconRecord};
+use crate::record::{PutOutcome, StoredVcon, VconMeta, VconRecord};
 use crate::search::{MAX_PAGE, Page, SearchQuery};
 use crate::store::Store;
 
@@ -128,7 +128,7 @@ impl SqliteStore {
             move |source| StoreError::Io { path, source }
         };
         std::fs::create_dir_all(&config.dir).map_err(io(&config.dir))?;
-        let lock = lock_dir(&config.dir)?;
+        let lock = dir_lock::lock_dir(&config.dir, LOCK_FILE)?;
         let path = config.dir.join(DB_FILE);
         let mut conn = schema::open_writer(&path, &config)?;
         queue_writes::release_all_leases(&conn, config.clock.now_ms())?;
@@ -263,25 +263,6 @@ impl SqliteStore {
     }
 }
 
-/// Takes the exclusive lock of the data directory.
-fn lock_dir(dir: &Path) -> Result<File, StoreError> {
-    let path = dir.join(LOCK_FILE);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|source| StoreError::Io {
-            path: path.clone(),
-            source,
-        })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(TryLockError::WouldBlock) => Err(StoreError::Locked { path }),
-        Err(TryLockError::Error(source)) => Err(StoreError::Io { path, source }),
-    }
-}
-
 fn unexpected(op: &str, reply: &Reply) -> StoreError {
     StoreError::Backend {
         backend: "sqlite",
@@ -390,7 +371,7 @@ impl Store for SqliteStore {
                 return Ok(total);
             };
             after = last.0;
-            let items = tokio::task::spawn_blocking(move || reindex_fields(chunk))
+            let items = tokio::task::spawn_blocking(move || index_db::reindex_fields(chunk))
                 .await
                 .map_err(|e| StoreError::Backend {
                     backend: "sqlite",
@@ -434,25 +415,6 @@ impl Store for SqliteStore {
         }
         Ok(())
     }
-}
-
-/// Re-extracts the search fields of stored bytes (CPU work, off the writer).
-fn reindex_fields(
-    chunk: Vec<(i64, String, Vec<u8>)>,
-) -> Vec<(i64, Etag, crate::index::IndexFields)> {
-    let options = RecordOptions {
-        max_bytes: usize::MAX,
-        ..RecordOptions::default()
-    };
-    chunk
-        .into_iter()
-        .map(|(id, etag, body)| {
-            let fields = crate::index::extract(&body, &options)
-                .map(|x| x.index)
-                .unwrap_or_default();
-            (id, Etag::from_stored(etag), fields)
-        })
-        .collect()
 }
 
 #[async_trait]
