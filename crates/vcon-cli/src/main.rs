@@ -16,6 +16,7 @@ use std::process::ExitCode;
 /// allocates many small nodes and vectors, freed soon after, in every worker
 /// thread; glibc's malloc spent ~15% of `vcon validate DIR`'s time on them
 /// (docs/BENCHMARKS.md, "Side by side").
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

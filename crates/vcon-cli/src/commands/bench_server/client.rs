@@ -1,18 +1,10 @@
 //! The HTTP side of `vcon bench-server`: the target (base URL, token, API
-//! flavour) and a keep-alive HTTP/1.1 connection per client task, on hyper
-//! directly (no pool, no redirects, no decompression: the least client work
-//! per request). Responses are read whole, then dropped.
-
-use std::time::Duration;
+//! flavour) and the requests it takes, prepared as bytes once (head and
+//! body), to be written as they are on a keep-alive connection
+//! ([`super::wire::Conn`]).
 
 use anyhow::{Context as _, Result, bail};
-use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full};
-use hyper::client::conn::http1::SendRequest;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
-use hyper::{Method, Request, StatusCode, Uri};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
+use http::Uri;
 
 /// Which API the server speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -31,15 +23,15 @@ pub struct Target {
     /// `host:port` to connect to.
     pub authority: String,
     /// `Host` header value.
-    host: HeaderValue,
+    host: String,
     /// Path prefix of the base URL, without a trailing `/` (`""`, `/api`).
     prefix: String,
     /// The API flavour.
     pub api: Api,
-    /// `(header, value)` carrying the token on vCon routes.
-    auth: (HeaderName, HeaderValue),
-    /// The conserver token header, for the list routes (`/vcon/count`).
-    list_auth: (HeaderName, HeaderValue),
+    /// The header line (without CRLF) carrying the token on vCon routes.
+    auth: String,
+    /// The conserver token header line, for the list routes (`/stats/queue`).
+    list_auth: String,
 }
 
 /// The conserver's token header.
@@ -63,22 +55,18 @@ impl Target {
         let port = authority.port_u16().unwrap_or(80);
         let host_name = authority.host();
         let authority_text = format!("{host_name}:{port}");
-        let host = HeaderValue::from_str(authority.as_str())
-            .with_context(|| format!("--url `{url}`: host is not a header value"))?;
-        let prefix = uri.path().trim_end_matches('/').to_owned();
-        let conserver_token = HeaderValue::from_str(token)
-            .context("--token contains characters not allowed in a header")?;
-        let bearer = HeaderValue::from_str(&format!("Bearer {token}"))
-            .context("--token contains characters not allowed in a header")?;
-        let conserver = (HeaderName::from_static(CONSERVER_HEADER), conserver_token);
+        if !is_header_value(token) {
+            bail!("--token contains characters not allowed in a header");
+        }
+        let conserver = format!("{CONSERVER_HEADER}: {token}");
         let auth = match api {
-            Api::Native => (AUTHORIZATION, bearer),
+            Api::Native => format!("authorization: Bearer {token}"),
             Api::Conserver => conserver.clone(),
         };
         Ok(Self {
             authority: authority_text,
-            host,
-            prefix,
+            host: authority.as_str().to_owned(),
+            prefix: uri.path().trim_end_matches('/').to_owned(),
             api,
             auth,
             list_auth: conserver,
@@ -109,46 +97,45 @@ impl Target {
         }
     }
 
-    /// A POST of a vCon body.
-    pub fn post(&self, path_and_query: &str, body: Bytes) -> Result<Request<Full<Bytes>>> {
+    /// The head of a POST of a `body_len`-byte vCon to `path_and_query`,
+    /// up to and including its empty line (the body follows it).
+    pub fn post_head(&self, path_and_query: &str, body_len: usize) -> Vec<u8> {
         let content_type = match self.api {
             Api::Native => "application/vcon",
             Api::Conserver => "application/json",
         };
-        Request::builder()
-            .method(Method::POST)
-            .uri(path_and_query)
-            .header(HOST, self.host.clone())
-            .header(self.auth.0.clone(), self.auth.1.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static(content_type))
-            .body(Full::new(body))
-            .context("building a request")
+        format!(
+            "POST {path_and_query} HTTP/1.1\r\nhost: {}\r\n{}\r\ncontent-type: {content_type}\r\ncontent-length: {body_len}\r\n\r\n",
+            self.host, self.auth
+        )
+        .into_bytes()
     }
 
     /// A GET on a vCon route.
-    pub fn get(&self, path_and_query: &str) -> Result<Request<Full<Bytes>>> {
+    pub fn get(&self, path_and_query: &str) -> Vec<u8> {
         self.get_with(path_and_query, &self.auth)
     }
 
-    /// A GET on a list route (`/stats/queue`, `/vcon/count`), which takes the
-    /// conserver header on both servers.
-    pub fn get_list(&self, path_and_query: &str) -> Result<Request<Full<Bytes>>> {
+    /// A GET on a list route (`/stats/queue`), which takes the conserver
+    /// header on both servers.
+    pub fn get_list(&self, path_and_query: &str) -> Vec<u8> {
         self.get_with(&format!("{}{path_and_query}", self.prefix), &self.list_auth)
     }
 
-    fn get_with(
-        &self,
-        path_and_query: &str,
-        auth: &(HeaderName, HeaderValue),
-    ) -> Result<Request<Full<Bytes>>> {
-        Request::builder()
-            .method(Method::GET)
-            .uri(path_and_query)
-            .header(HOST, self.host.clone())
-            .header(auth.0.clone(), auth.1.clone())
-            .body(Full::new(Bytes::new()))
-            .context("building a request")
+    fn get_with(&self, path_and_query: &str, auth: &str) -> Vec<u8> {
+        format!(
+            "GET {path_and_query} HTTP/1.1\r\nhost: {}\r\n{auth}\r\n\r\n",
+            self.host
+        )
+        .into_bytes()
     }
+}
+
+/// Whether `text` may be sent as a header value: visible ASCII, spaces and
+/// tabs (no CR or LF, which would end the header).
+fn is_header_value(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
 }
 
 /// Percent-encodes a query value (lists names are usually plain).
@@ -162,71 +149,6 @@ pub fn encode_query_value(text: &str) -> String {
         }
     }
     out
-}
-
-/// One keep-alive HTTP/1.1 connection, reopened after an error.
-pub struct Conn {
-    authority: String,
-    sender: Option<SendRequest<Full<Bytes>>>,
-}
-
-/// The answer to one request.
-#[derive(Debug)]
-pub struct Answer {
-    /// The status.
-    pub status: StatusCode,
-    /// The body.
-    pub body: Bytes,
-}
-
-impl Conn {
-    /// A connection to `authority`, opened at the first request.
-    pub fn new(authority: &str) -> Self {
-        Self {
-            authority: authority.to_owned(),
-            sender: None,
-        }
-    }
-
-    async fn open(&self) -> Result<SendRequest<Full<Bytes>>> {
-        let stream =
-            tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(&self.authority))
-                .await
-                .with_context(|| format!("connecting to {}: timed out", self.authority))?
-                .with_context(|| format!("connecting to {}", self.authority))?;
-        stream.set_nodelay(true)?;
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .with_context(|| format!("HTTP handshake with {}", self.authority))?;
-        tokio::spawn(async move {
-            // Ends when the server closes or the sender is dropped.
-            let _ = connection.await;
-        });
-        Ok(sender)
-    }
-
-    /// Sends `request` and reads the whole answer. A transport error
-    /// closes the connection (the next request reconnects).
-    pub async fn send(&mut self, request: Request<Full<Bytes>>) -> Result<Answer> {
-        let mut sender = match self.sender.take() {
-            Some(s) if !s.is_closed() => s,
-            _ => self.open().await?,
-        };
-        sender.ready().await.context("connection closed")?;
-        let response = sender
-            .send_request(request)
-            .await
-            .context("sending the request")?;
-        let status = response.status();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .context("reading the response")?
-            .to_bytes();
-        self.sender = Some(sender);
-        Ok(Answer { status, body })
-    }
 }
 
 #[cfg(test)]
@@ -250,9 +172,18 @@ mod tests {
             "/api/vcon?ingress_lists=main"
         );
         assert_eq!(conserver.read_path("u"), "/api/vcon/u");
-        let r = conserver.get_list("/vcon/count?egress_list=x").unwrap();
-        assert_eq!(r.uri(), "/api/vcon/count?egress_list=x");
-        assert!(r.headers().contains_key(CONSERVER_HEADER));
+        let r = String::from_utf8(conserver.get_list("/stats/queue?list_name=x")).unwrap();
+        assert_eq!(
+            r,
+            "GET /api/stats/queue?list_name=x HTTP/1.1\r\nhost: localhost\r\n\
+             x-conserver-api-token: t\r\n\r\n"
+        );
+        let post = String::from_utf8(native.post_head("/v1/vcons", 12)).unwrap();
+        assert_eq!(
+            post,
+            "POST /v1/vcons HTTP/1.1\r\nhost: 127.0.0.1:8000\r\nauthorization: Bearer t\r\n\
+             content-type: application/vcon\r\ncontent-length: 12\r\n\r\n"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context as _, Result, bail};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use serde_json::{Value, json};
 
 /// The uuid written into generated templates, replaced per request.
@@ -27,7 +27,9 @@ pub struct Template {
     pub uuid_at: Option<Range<usize>>,
 }
 
-/// Bodies with fresh uuids, from a set of templates.
+/// Requests with fresh uuids, from a set of templates: each template is
+/// kept as a whole request (its HTTP head, then its body), so a request
+/// costs one copy into the connection's buffer and a 36-byte overwrite.
 #[derive(Debug)]
 pub struct Bodies {
     templates: Vec<Template>,
@@ -37,11 +39,24 @@ pub struct Bodies {
 }
 
 impl Bodies {
-    /// Bodies from `templates` (at least one).
-    pub fn new(templates: Vec<Template>) -> Result<Self> {
+    /// Requests from `templates` (at least one), each body preceded by
+    /// `head(body length)` (empty for bare bodies).
+    pub fn new(templates: Vec<Template>, head: impl Fn(usize) -> Vec<u8>) -> Result<Self> {
         if templates.is_empty() {
             bail!("no vCon to send");
         }
+        let templates = templates
+            .into_iter()
+            .map(|t| {
+                let mut bytes = head(t.bytes.len());
+                let offset = bytes.len();
+                bytes.extend_from_slice(&t.bytes);
+                Template {
+                    bytes: Bytes::from(bytes),
+                    uuid_at: t.uuid_at.map(|r| r.start + offset..r.end + offset),
+                }
+            })
+            .collect();
         let start_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0));
@@ -60,15 +75,16 @@ impl Bodies {
         self.templates.len()
     }
 
-    /// The next body and its uuid (text). Every call gives a new uuid
-    /// unless the template's uuid cannot be replaced.
-    pub fn next(&self) -> (Bytes, String) {
+    /// Writes the next request into `out` (replacing its contents) and
+    /// returns its uuid (text). Every call gives a new uuid unless the
+    /// template's uuid cannot be replaced (`None`).
+    pub fn next_into(&self, out: &mut Vec<u8>) -> Option<[u8; 36]> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let index = usize::try_from(n % self.templates.len() as u64).unwrap_or(0);
         let template = &self.templates[index];
-        let Some(at) = template.uuid_at.clone() else {
-            return (template.bytes.clone(), String::new());
-        };
+        out.clear();
+        out.extend_from_slice(&template.bytes);
+        let at = template.uuid_at.clone()?;
         // A UUIDv8 as core-03 recommends: time-ordered from the run's start,
         // 4096 per millisecond, unique within the run by the counter.
         let id = vcon_core::id::uuid8_from_parts(
@@ -77,10 +93,9 @@ impl Bodies {
             self.run_bits,
         );
         let mut text = [0u8; 36];
-        let uuid = id.hyphenated().encode_lower(&mut text);
-        let mut body = BytesMut::from(&template.bytes[..]);
-        body[at].copy_from_slice(uuid.as_bytes());
-        (body.freeze(), uuid.to_owned())
+        id.hyphenated().encode_lower(&mut text);
+        out.get_mut(at)?.copy_from_slice(&text);
+        Some(text)
     }
 }
 
@@ -284,12 +299,13 @@ mod tests {
         assert_eq!(templates.len(), 50);
         let mean = templates.iter().map(|t| t.bytes.len()).sum::<usize>() / templates.len();
         assert!((2_000..2_500).contains(&mean), "mean size {mean}");
-        let bodies = Bodies::new(templates).unwrap();
+        let bodies = Bodies::new(templates, |_| Vec::new()).unwrap();
         let options = vcon_core::validate::Options::default();
+        let mut body = Vec::new();
         for _ in 0..50 {
-            let (body, uuid) = bodies.next();
+            let uuid = bodies.next_into(&mut body).unwrap();
             let value: Value = serde_json::from_slice(&body).unwrap();
-            assert_eq!(value["uuid"], uuid.as_str());
+            assert_eq!(value["uuid"], std::str::from_utf8(&uuid).unwrap());
             let report = vcon_core::validate::validate_bytes(&body, &options);
             assert!(report.is_valid(), "{:?}", report.findings);
         }
@@ -297,10 +313,27 @@ mod tests {
 
     #[test]
     fn every_body_gets_a_new_uuid() {
-        let bodies = Bodies::new(generated(3, 1)).unwrap();
+        let bodies = Bodies::new(generated(3, 1), |_| Vec::new()).unwrap();
         let mut seen = std::collections::HashSet::new();
+        let mut body = Vec::new();
         for _ in 0..10_000 {
-            assert!(seen.insert(bodies.next().1));
+            assert!(seen.insert(bodies.next_into(&mut body).unwrap()));
+        }
+    }
+
+    #[test]
+    fn requests_are_the_head_then_the_body_with_its_fresh_uuid() {
+        let head = |len: usize| format!("POST / HTTP/1.1\r\ncontent-length: {len}\r\n\r\n");
+        let templates = generated(2, 3);
+        let sizes: Vec<usize> = templates.iter().map(|t| t.bytes.len()).collect();
+        let bodies = Bodies::new(templates, |len| head(len).into_bytes()).unwrap();
+        let mut request = Vec::new();
+        for size in sizes {
+            let uuid = bodies.next_into(&mut request).unwrap();
+            let (h, body) = request.split_at(head(size).len());
+            assert_eq!(h, head(size).as_bytes());
+            let value: Value = serde_json::from_slice(body).unwrap();
+            assert_eq!(value["uuid"], std::str::from_utf8(&uuid).unwrap());
         }
     }
 

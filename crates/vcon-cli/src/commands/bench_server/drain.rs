@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use indicatif::ProgressBar;
 
-use super::client::{Conn, Target, encode_query_value};
+use super::client::{Target, encode_query_value};
 use super::report::DrainReport;
+use super::wire::Conn;
 
 /// What to watch and for how long.
 pub struct Watch<'a> {
@@ -126,16 +127,16 @@ fn stats_path(list: &str) -> String {
 
 /// `GET /stats/queue`: `{"list_name": ..., "depth": N}`.
 async fn depth_of(conn: &mut Conn, target: &Target, path: &str) -> Result<u64> {
-    let answer = conn.send(target.get_list(path)?).await?;
-    if !answer.status.is_success() {
+    let answer = conn.send(&target.get_list(path)).await?;
+    if !(200..300).contains(&answer.status) {
         bail!(
             "GET {path}: {} {}",
             answer.status,
-            String::from_utf8_lossy(&answer.body)
+            String::from_utf8_lossy(answer.body)
         );
     }
     let value: serde_json::Value =
-        serde_json::from_slice(&answer.body).with_context(|| format!("GET {path}: not JSON"))?;
+        serde_json::from_slice(answer.body).with_context(|| format!("GET {path}: not JSON"))?;
     value
         .get("depth")
         .and_then(serde_json::Value::as_u64)

@@ -1,6 +1,9 @@
 //! The load: `concurrency` client tasks, each on its own keep-alive
 //! connection, sending requests back to back (a closed loop) until a
 //! request count or a deadline is reached, and recording every latency.
+//! Requests are prepared bytes ([`Bodies`], [`Phase::reads`]); the loop
+//! copies one into a buffer it keeps, formats nothing and allocates
+//! nothing per request (a uuid's text is kept only with `keep_uuids`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,9 +12,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result};
 use indicatif::ProgressBar;
 
-use super::client::{Conn, Target};
+use super::client::Target;
 use super::corpus::Bodies;
 use super::report::Stats;
+use super::wire::Conn;
 
 /// When a phase ends.
 #[derive(Debug, Clone, Copy)]
@@ -37,12 +41,10 @@ pub enum Mix {
 pub struct Phase {
     /// The server.
     pub target: Target,
-    /// Bodies for writes.
+    /// The writes (whole requests, a fresh uuid each).
     pub bodies: Arc<Bodies>,
-    /// Path and query of writes (with the ingress lists).
-    pub ingest_path: String,
-    /// Paths of stored vCons, for reads.
-    pub read_paths: Arc<Vec<String>>,
+    /// GETs of stored vCons (whole requests), for reads.
+    pub reads: Arc<Vec<Vec<u8>>>,
     /// What requests do.
     pub mix: Mix,
     /// When it ends.
@@ -153,31 +155,31 @@ async fn client(shared: Arc<Shared>, index: u64) -> Result<(Stats, Vec<String>)>
     let mut uuids = Vec::new();
     let mut rng = index.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     let mut consecutive_failures = 0u32;
+    let mut write = Vec::new();
     while let Some(n) = shared.claim() {
         let read = match phase.mix {
             Mix::Ingest => false,
             Mix::Read => true,
             Mix::Mixed(percent) => xorshift(&mut rng) % 100 < u64::from(percent),
         };
-        let (request, uuid) = if read && !phase.read_paths.is_empty() {
-            let i =
-                usize::try_from(xorshift(&mut rng) % phase.read_paths.len() as u64).unwrap_or(0);
-            let path = phase.read_paths.get(i).map_or("", String::as_str);
-            (phase.target.get(path)?, None)
+        let (request, uuid): (&[u8], _) = if read && !phase.reads.is_empty() {
+            let i = usize::try_from(xorshift(&mut rng) % phase.reads.len() as u64).unwrap_or(0);
+            (phase.reads.get(i).map_or(&[], Vec::as_slice), None)
         } else {
-            let (body, uuid) = phase.bodies.next();
-            (phase.target.post(&phase.ingest_path, body)?, Some(uuid))
+            let uuid = phase.bodies.next_into(&mut write);
+            (&write, uuid)
         };
         let sent = Instant::now();
         match conn.send(request).await {
             Ok(answer) => {
+                let elapsed = sent.elapsed();
                 consecutive_failures = 0;
-                stats.answer(answer.status.as_u16(), sent.elapsed());
+                stats.answer(answer.status, elapsed);
                 if phase.keep_uuids
-                    && answer.status.is_success()
+                    && (200..300).contains(&answer.status)
                     && let Some(u) = uuid
                 {
-                    uuids.push(u);
+                    uuids.push(String::from_utf8_lossy(&u).into_owned());
                 }
             }
             Err(e) => {

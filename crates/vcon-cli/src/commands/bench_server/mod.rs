@@ -2,8 +2,10 @@
 //! conserver alike (any base URL and token): vCon ingest, reads, a mix, and
 //! the throughput of a processing chain (`--chain-drain`).
 //!
-//! * [`client`]: the target and a keep-alive HTTP/1.1 connection (hyper).
-//! * [`corpus`]: bodies serialised once, a fresh uuid per request.
+//! * [`client`]: the target and the requests it takes, as prepared bytes.
+//! * [`wire`]: a keep-alive HTTP/1.1 connection (prepared bytes out, the
+//!   answer parsed in place with `httparse`).
+//! * [`corpus`]: requests serialised once, a fresh uuid per request.
 //! * [`load`]: the closed-loop client tasks.
 //! * [`drain`]: watching a chain drain its ingress list.
 //! * [`report`]: counts, HdrHistogram latencies, text and JSON reports.
@@ -13,6 +15,7 @@ mod corpus;
 mod drain;
 mod load;
 mod report;
+mod wire;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -241,42 +244,44 @@ impl Args {
         };
         let mean_body_bytes =
             templates.iter().map(|t| t.bytes.len()).sum::<usize>() / templates.len().max(1);
-        let bodies = Arc::new(corpus::Bodies::new(templates)?);
         let ingest_path = target.ingest_path(&self.ingress);
+        let bodies = Arc::new(corpus::Bodies::new(templates, |len| {
+            target.post_head(&ingest_path, len)
+        })?);
         let stop = match (self.requests, self.duration, self.chain_drain) {
             (Some(n), _, _) => Stop::Requests(n),
             (None, _, true) => Stop::Requests(10_000),
             (None, Some(d), _) => Stop::After(d),
             (None, None, _) => Stop::After(Duration::from_secs(30)),
         };
-        let phase = |mix, stop, read_paths: &Arc<Vec<String>>, keep_uuids| Phase {
+        let phase = |mix, stop, reads: &Arc<Vec<Vec<u8>>>, keep_uuids| Phase {
             target: target.clone(),
             bodies: Arc::clone(&bodies),
-            ingest_path: ingest_path.clone(),
-            read_paths: Arc::clone(read_paths),
+            reads: Arc::clone(reads),
             mix,
             stop,
             concurrency: self.concurrency,
             keep_uuids,
         };
         let mut phases = Vec::new();
-        let mut read_paths = Arc::new(Vec::new());
+        let mut reads = Arc::new(Vec::new());
         if self.mode != ModeArg::Ingest {
             let bar = self.bar("seed", Stop::Requests(self.read_set));
             let seeded = load::run(
-                phase(
-                    Mix::Ingest,
-                    Stop::Requests(self.read_set),
-                    &read_paths,
-                    true,
-                ),
+                phase(Mix::Ingest, Stop::Requests(self.read_set), &reads, true),
                 &bar,
             )
             .await?;
             bar.finish_and_clear();
             phases.push(seeded.stats.summary("seed", seeded.elapsed));
-            read_paths = Arc::new(seeded.uuids.iter().map(|u| target.read_path(u)).collect());
-            if read_paths.is_empty() {
+            reads = Arc::new(
+                seeded
+                    .uuids
+                    .iter()
+                    .map(|u| target.get(&target.read_path(u)))
+                    .collect(),
+            );
+            if reads.is_empty() {
                 anyhow::bail!("no vCon could be stored for the reads: see the `seed` statuses");
             }
         }
@@ -287,7 +292,7 @@ impl Args {
         };
         if let Some(warmup) = self.warmup {
             let bar = self.bar("warm-up", Stop::After(warmup));
-            load::run(phase(mix, Stop::After(warmup), &read_paths, false), &bar).await?;
+            load::run(phase(mix, Stop::After(warmup), &reads, false), &bar).await?;
             bar.finish_and_clear();
         }
         let egress_before = match (&self.egress, self.chain_drain) {
@@ -296,7 +301,7 @@ impl Args {
         };
         let name = self.mode.name();
         let bar = self.bar(name, stop);
-        let measured = load::run(phase(mix, stop, &read_paths, false), &bar).await?;
+        let measured = load::run(phase(mix, stop, &reads, false), &bar).await?;
         bar.finish_and_clear();
         let ingest_done = Instant::now();
         phases.push(measured.stats.summary(name, measured.elapsed));
