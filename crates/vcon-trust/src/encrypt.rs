@@ -199,15 +199,11 @@ fn seal(
 
     let backend_err = |what: String| move |reason: String| EncryptError::Backend { what, reason };
     let protected_b64 = b64(&json::to_vec(&protected, Style::Compact));
-    // Key, iv and the recipients' OAEP seeds from one call: each
-    // `RAND_bytes` in OpenSSL 3.0 is a DRBG request of its own (~1 µs, with
-    // the thread's DRBG look-up and fork check).
-    let (key_len, iv_len) = (backend::key_len(enc), backend::iv_len(enc));
-    let seeds: usize = algs.iter().map(|a| backend::wrap_random_len(*a)).sum();
-    let random = backend::random(key_len + iv_len + seeds)
+    // Key and iv from one call: each `RAND_bytes` in OpenSSL 3.0 is a DRBG
+    // request of its own (~1 µs, with the thread's DRBG look-up).
+    let mut cek = backend::random(backend::key_len(enc) + backend::iv_len(enc))
         .map_err(backend_err("generating the content key and iv".into()))?;
-    let (cek, rest) = random.split_at(key_len);
-    let (iv, mut seeds) = rest.split_at(iv_len);
+    let iv = cek.split_off(backend::key_len(enc));
 
     let mut entries = Vec::with_capacity(recipients.len());
     for (i, (r, alg)) in recipients.iter().zip(&algs).enumerate() {
@@ -225,12 +221,10 @@ fn seal(
             merged.extend(unprotected.clone());
             merged.extend(header.clone());
         }
-        let seed;
-        (seed, seeds) = seeds.split_at(backend::wrap_random_len(*alg));
-        let encrypted_key = backend::wrap_key(*alg, &r.key, cek, seed, &merged, &mut header)
-            .map_err(backend_err(format!(
-                "recipient {i}: wrapping the content key with {alg}"
-            )))?;
+        let encrypted_key =
+            backend::wrap_key(*alg, &r.key, &cek, &merged, &mut header).map_err(backend_err(
+                format!("recipient {i}: wrapping the content key with {alg}"),
+            ))?;
         let mut entry = Map::new();
         if !header.is_empty() {
             entry.insert("header".into(), Value::Object(header));
@@ -239,7 +233,7 @@ fn seal(
         entries.push(Value::Object(entry));
     }
     let (ciphertext, tag) =
-        backend::encrypt_content(enc, cek, iv, signed, protected_b64.as_bytes())
+        backend::encrypt_content(enc, &cek, &iv, signed, protected_b64.as_bytes())
             .map_err(backend_err(format!("{enc} content encryption")))?;
 
     let (protected, unprotected) = (Value::String(protected_b64), Value::Object(unprotected));
@@ -248,7 +242,7 @@ fn seal(
         ("protected", Member::Json(&protected)),
         ("unprotected", Member::Json(&unprotected)),
         ("recipients", Member::Json(&entries)),
-        ("iv", Member::Base64(iv)),
+        ("iv", Member::Base64(&iv)),
         ("ciphertext", Member::Base64(&ciphertext)),
         ("tag", Member::Base64(&tag)),
     ]);

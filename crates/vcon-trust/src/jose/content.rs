@@ -11,10 +11,7 @@
 //! under a read lock, which cost more than encrypting a small vCon). The
 //! HMAC is RFC 2104 over OpenSSL's SHA-512 compression functions
 //! (`SHA512_Init`/`Update`/`Final`), which need no provider look-up either.
-//! Each thread keeps one cipher context per mode and re-keys it for the next
-//! call ([`with_context`]).
 
-use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use openssl::cipher::{Cipher, CipherRef};
@@ -51,11 +48,11 @@ fn tag_len(enc: ContentEnc) -> usize {
     }
 }
 
-/// The AES ciphers used here (the index of their kept context).
+/// The AES ciphers used here.
 #[derive(Clone, Copy)]
 enum Aes {
-    Cbc = 0,
-    Gcm = 1,
+    Cbc,
+    Gcm,
 }
 
 /// The cipher, fetched from the provider once (the built-in object when
@@ -72,6 +69,13 @@ fn cipher(aes: Aes) -> &'static CipherRef {
     {
         Some(c) => c,
         None => builtin(),
+    }
+}
+
+fn content_cipher(enc: ContentEnc) -> &'static CipherRef {
+    match enc {
+        ContentEnc::A256CbcHs512 => cipher(Aes::Cbc),
+        ContentEnc::A256Gcm => cipher(Aes::Gcm),
     }
 }
 
@@ -152,38 +156,6 @@ fn cbc_hs512_tag(mac_key: &[u8], aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> [u
     tag
 }
 
-thread_local! {
-    /// One cipher context per AES mode and thread, kept between calls
-    /// ([`with_context`]).
-    static CONTEXTS: [RefCell<Option<CipherCtx>>; 2] =
-        const { [RefCell::new(None), RefCell::new(None)] };
-}
-
-/// Runs `work` on this thread's context for `aes`, telling it whether the
-/// context is new (its cipher still to be set). A context initialised once
-/// is re-keyed by later calls without a cipher, so OpenSSL 3.0 keeps its
-/// provider state instead of freeing and allocating it (and resetting the
-/// context) on every call. A context that saw an error is dropped. The
-/// context keeps the last key schedule until the thread's next call
-/// re-keys it (the content key itself sits in the caller's buffers as long).
-fn with_context<R>(
-    aes: Aes,
-    work: impl FnOnce(&mut CipherCtx, Option<&'static CipherRef>) -> Result<R, String>,
-) -> Result<R, String> {
-    let kept = CONTEXTS
-        .try_with(|slots| slots[aes as usize].borrow_mut().take())
-        .ok()
-        .flatten();
-    let (mut ctx, cipher) = match kept {
-        Some(ctx) => (ctx, None),
-        None => (CipherCtx::new().map_err(text)?, Some(cipher(aes))),
-    };
-    let out = work(&mut ctx, cipher)?;
-    // Gone at thread exit: the context is then simply freed.
-    let _ = CONTEXTS.try_with(|slots| *slots[aes as usize].borrow_mut() = Some(ctx));
-    Ok(out)
-}
-
 /// Encrypts `plaintext`; returns `(ciphertext, tag)`.
 pub(crate) fn encrypt(
     enc: ContentEnc,
@@ -193,29 +165,26 @@ pub(crate) fn encrypt(
     aad: &[u8],
 ) -> Result<(Vec<u8>, Vec<u8>), String> {
     check_lengths(enc, cek, iv)?;
+    let mut ctx = CipherCtx::new().map_err(text)?;
     let mut out = Vec::with_capacity(plaintext.len() + 16);
     match enc {
         ContentEnc::A256CbcHs512 => {
             let (mac_key, enc_key) = cek.split_at(32);
-            with_context(Aes::Cbc, |ctx, cipher| {
-                ctx.encrypt_init(cipher, Some(enc_key), Some(iv))
-                    .map_err(text)?;
-                ctx.cipher_update_vec(plaintext, &mut out).map_err(text)?;
-                ctx.cipher_final_vec(&mut out).map_err(text)
-            })?;
+            ctx.encrypt_init(Some(content_cipher(enc)), Some(enc_key), Some(iv))
+                .map_err(text)?;
+            ctx.cipher_update_vec(plaintext, &mut out).map_err(text)?;
+            ctx.cipher_final_vec(&mut out).map_err(text)?;
             let tag = cbc_hs512_tag(mac_key, aad, iv, &out);
             Ok((out, tag.to_vec()))
         }
         ContentEnc::A256Gcm => {
+            ctx.encrypt_init(Some(content_cipher(enc)), Some(cek), Some(iv))
+                .map_err(text)?;
+            ctx.cipher_update(aad, None).map_err(text)?;
+            ctx.cipher_update_vec(plaintext, &mut out).map_err(text)?;
+            ctx.cipher_final_vec(&mut out).map_err(text)?;
             let mut tag = vec![0u8; tag_len(enc)];
-            with_context(Aes::Gcm, |ctx, cipher| {
-                ctx.encrypt_init(cipher, Some(cek), Some(iv))
-                    .map_err(text)?;
-                ctx.cipher_update(aad, None).map_err(text)?;
-                ctx.cipher_update_vec(plaintext, &mut out).map_err(text)?;
-                ctx.cipher_final_vec(&mut out).map_err(text)?;
-                ctx.tag(&mut tag).map_err(text)
-            })?;
+            ctx.tag(&mut tag).map_err(text)?;
             Ok((out, tag))
         }
     }
@@ -239,6 +208,7 @@ pub(crate) fn decrypt(
             tag_len(enc)
         ));
     }
+    let mut ctx = CipherCtx::new().map_err(text)?;
     let mut out = Vec::with_capacity(ciphertext.len() + 16);
     let refused = || "the authentication tag does not match".to_owned();
     match enc {
@@ -248,23 +218,19 @@ pub(crate) fn decrypt(
             if !openssl::memcmp::eq(&expected, tag) {
                 return Err(refused());
             }
-            with_context(Aes::Cbc, |ctx, cipher| {
-                ctx.decrypt_init(cipher, Some(enc_key), Some(iv))
-                    .map_err(text)?;
-                ctx.cipher_update_vec(ciphertext, &mut out).map_err(text)?;
-                ctx.cipher_final_vec(&mut out)
-                    .map_err(|e| format!("bad padding: {e}"))
-            })?;
+            ctx.decrypt_init(Some(content_cipher(enc)), Some(enc_key), Some(iv))
+                .map_err(text)?;
+            ctx.cipher_update_vec(ciphertext, &mut out).map_err(text)?;
+            ctx.cipher_final_vec(&mut out)
+                .map_err(|e| format!("bad padding: {e}"))?;
         }
         ContentEnc::A256Gcm => {
-            with_context(Aes::Gcm, |ctx, cipher| {
-                ctx.decrypt_init(cipher, Some(cek), Some(iv))
-                    .map_err(text)?;
-                ctx.set_tag(tag).map_err(text)?;
-                ctx.cipher_update(aad, None).map_err(text)?;
-                ctx.cipher_update_vec(ciphertext, &mut out).map_err(text)?;
-                ctx.cipher_final_vec(&mut out).map_err(|_| refused())
-            })?;
+            ctx.decrypt_init(Some(content_cipher(enc)), Some(cek), Some(iv))
+                .map_err(text)?;
+            ctx.set_tag(tag).map_err(text)?;
+            ctx.cipher_update(aad, None).map_err(text)?;
+            ctx.cipher_update_vec(ciphertext, &mut out).map_err(text)?;
+            ctx.cipher_final_vec(&mut out).map_err(|_| refused())?;
         }
     }
     Ok(out)

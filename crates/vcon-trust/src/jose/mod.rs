@@ -1,9 +1,8 @@
 //! JOSE plumbing shared by sign/verify/encrypt/decrypt: base64url, header
 //! union (the normaliser), and the cryptographic backend.
 //!
-//! Only [`backend`] (and [`ecdh`], [`oaep`] and [`content`], the ECDH-ES key
-//! agreement, the RSA-OAEP encoding and the JWE content encryption it calls)
-//! touches the cryptographic library
+//! Only [`backend`] (and [`ecdh`] and [`content`], the ECDH-ES key agreement
+//! and the JWE content encryption it calls) touches the cryptographic library
 //! (OpenSSL); everything else here is plain JSON work ([`json`]
 //! writes the envelopes), so the backend can be swapped (for aws-lc-rs, say)
 //! without touching the envelope code or the public API.
@@ -15,7 +14,6 @@ pub(crate) mod json;
 pub(crate) mod jwe;
 pub(crate) mod jws;
 pub(crate) mod normalize;
-mod oaep;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

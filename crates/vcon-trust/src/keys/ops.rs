@@ -7,9 +7,7 @@
 //! * RSA PKCS#1 v1.5 (RS256): the key's `RSA`; a signature is the PKCS#1
 //!   type-1 block over `DigestInfo || SHA-256(input)` (what `RSA_sign`
 //!   does), checked by the public operation and a byte comparison.
-//! * RSA-OAEP key wrapping (JWE): the key's `RSA` for the public operation,
-//!   after the OAEP encoding of `jose::oaep`.
-//! * RSASSA-PSS (PS256) and Ed25519 (EdDSA):
+//! * RSASSA-PSS (PS256), RSA-OAEP key wrapping (JWE) and Ed25519 (EdDSA):
 //!   an OpenSSL context initialised once and used again. Contexts are not shared between threads: one
 //!   waits in a `Mutex`; a caller that finds it busy builds its own.
 //!
@@ -32,6 +30,8 @@ pub(crate) struct Ops<T> {
     pub rsa: Option<Rsa<T>>,
     /// An initialised PS256 context (RSA keys).
     pub pss: Mutex<Option<PkeyCtx<T>>>,
+    /// An initialised RSA-OAEP (SHA-1) encryption context (RSA public keys).
+    pub oaep: Mutex<Option<PkeyCtx<T>>>,
     /// An initialised one-shot EdDSA context (Ed25519 keys).
     pub ed: Mutex<Option<MdCtx>>,
     /// The RFC 7638 thumbprint, once computed (public keys).
@@ -51,6 +51,7 @@ impl<T> Ops<T> {
                 .then(|| pkey.rsa().ok())
                 .flatten(),
             pss: Mutex::new(None),
+            oaep: Mutex::new(None),
             ed: Mutex::new(None),
             thumbprint: OnceLock::new(),
         })
