@@ -11,27 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use support::*;
-use vcon_store::{SearchQuery, SqliteStore, Store, VconUuid};
-
-fn text(words: &str) -> SearchQuery {
-    SearchQuery {
-        text: Some(words.into()),
-        limit: 1000,
-        ..SearchQuery::default()
-    }
-}
-
-fn tel(n: u64) -> SearchQuery {
-    SearchQuery {
-        tel: Some(format!("+1555{n:07}")),
-        ..SearchQuery::default()
-    }
-}
-
-async fn found(store: &dyn Store, q: SearchQuery) -> Vec<VconUuid> {
-    let page = store.search(&q).await.unwrap();
-    page.items.into_iter().map(|m| m.uuid).collect()
-}
+use vcon_store::{SqliteStore, Store};
 
 /// vCon `n` whose only dialog says `words`.
 fn saying(n: u64, words: &str) -> Value {

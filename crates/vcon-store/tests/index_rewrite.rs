@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::*;
-use vcon_store::{
-    Completion, Queue, SearchQuery, SqliteStore, Store, TagFilter, VconUuid, WriteBack,
-};
+use vcon_store::{Completion, Queue, SearchQuery, SqliteStore, Store, TagFilter, WriteBack};
 
 const VIS: Duration = Duration::from_secs(30);
 
@@ -33,25 +31,6 @@ fn tag(name: &str, value: Option<&str>) -> SearchQuery {
         }],
         ..SearchQuery::default()
     }
-}
-
-fn text(words: &str) -> SearchQuery {
-    SearchQuery {
-        text: Some(words.into()),
-        ..SearchQuery::default()
-    }
-}
-
-fn tel(n: u64) -> SearchQuery {
-    SearchQuery {
-        tel: Some(format!("+1555{n:07}")),
-        ..SearchQuery::default()
-    }
-}
-
-async fn found(store: &dyn Store, q: SearchQuery) -> Vec<VconUuid> {
-    let page = store.search(&q).await.unwrap();
-    page.items.into_iter().map(|m| m.uuid).collect()
 }
 
 /// Stores vCons `0..count` as `make` makes them, queued on `list`.

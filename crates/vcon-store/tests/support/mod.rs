@@ -106,3 +106,26 @@ pub const INDEX_TO_SCHEMA_5: &str = "
 /// `handed_back`). For upgrade tests, on a closed store's `vcon.db`.
 pub const QUEUE_ITEMS_TO_SCHEMA_4: &str = "ALTER TABLE queue_items DROP COLUMN handed_back;
      ALTER TABLE queue_items RENAME COLUMN deliveries TO attempts;";
+
+/// A full-text search for `words` (up to 1,000 hits).
+pub fn text(words: &str) -> vcon_store::SearchQuery {
+    vcon_store::SearchQuery {
+        text: Some(words.into()),
+        limit: 1000,
+        ..vcon_store::SearchQuery::default()
+    }
+}
+
+/// A search for party tel `+1555` + `n` in 7 digits.
+pub fn tel(n: u64) -> vcon_store::SearchQuery {
+    vcon_store::SearchQuery {
+        tel: Some(format!("+1555{n:07}")),
+        ..vcon_store::SearchQuery::default()
+    }
+}
+
+/// The uuids a search finds, in its order.
+pub async fn found(store: &dyn vcon_store::Store, q: vcon_store::SearchQuery) -> Vec<VconUuid> {
+    let page = store.search(&q).await.unwrap();
+    page.items.into_iter().map(|m| m.uuid).collect()
+}
