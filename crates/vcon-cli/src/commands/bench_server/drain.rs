@@ -17,7 +17,7 @@ use anyhow::{Context as _, Result, bail};
 use indicatif::ProgressBar;
 
 use super::client::{Target, encode_query_value};
-use super::report::DrainReport;
+use super::report::{DrainReport, is_success};
 use super::wire::Conn;
 
 /// What to watch and for how long.
@@ -128,7 +128,7 @@ fn stats_path(list: &str) -> String {
 /// `GET /stats/queue`: `{"list_name": ..., "depth": N}`.
 async fn depth_of(conn: &mut Conn, target: &Target, path: &str) -> Result<u64> {
     let answer = conn.send(&target.get_list(path)).await?;
-    if !(200..300).contains(&answer.status) {
+    if !is_success(answer.status) {
         bail!(
             "GET {path}: {} {}",
             answer.status,

@@ -14,7 +14,7 @@ use indicatif::ProgressBar;
 
 use super::client::Target;
 use super::corpus::Bodies;
-use super::report::Stats;
+use super::report::{Stats, is_success};
 use super::wire::Conn;
 
 /// When a phase ends.
@@ -176,7 +176,7 @@ async fn client(shared: Arc<Shared>, index: u64) -> Result<(Stats, Vec<String>)>
                 consecutive_failures = 0;
                 stats.answer(answer.status, elapsed);
                 if phase.keep_uuids
-                    && (200..300).contains(&answer.status)
+                    && is_success(answer.status)
                     && let Some(u) = uuid
                 {
                     uuids.push(String::from_utf8_lossy(&u).into_owned());

@@ -11,6 +11,11 @@ use serde::Serialize;
 /// Longest latency recorded exactly (longer ones are clamped to it): 60 s.
 const MAX_MICROS: u64 = 60_000_000;
 
+/// Whether an HTTP status is a success (2xx).
+pub fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
 /// Counts and latencies of one client task, merged at the end.
 #[derive(Debug, Clone)]
 pub struct Stats {
@@ -67,7 +72,7 @@ impl Stats {
     pub fn successes(&self) -> u64 {
         self.statuses
             .iter()
-            .filter(|(s, _)| (200..300).contains(*s))
+            .filter(|(s, _)| is_success(**s))
             .map(|(_, n)| n)
             .sum()
     }
@@ -86,7 +91,7 @@ impl Stats {
             errors_by_status: self
                 .statuses
                 .iter()
-                .filter(|(s, _)| !(200..300).contains(*s))
+                .filter(|(s, _)| !is_success(**s))
                 .map(|(s, n)| (s.to_string(), *n))
                 .collect(),
             statuses: self
