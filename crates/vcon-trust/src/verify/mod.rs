@@ -317,7 +317,6 @@ fn verify_root<O: JsonObj>(signed: &O, options: &VerifyOptions) -> Result<Verifi
     })
 }
 
-/// A verified layer, its payload's JSON (inflated) and its warnings.
 impl PartialEq for Verified {
     fn eq(&self, other: &Self) -> bool {
         // The map is a function of the bytes.
@@ -354,6 +353,7 @@ impl Verified {
     }
 }
 
+/// A verified layer, its payload (inflated) and its warnings.
 type LayerOutcome = (Layer, Vec<u8>, Vec<Warning>);
 
 fn verify_layer<O: JsonObj>(
