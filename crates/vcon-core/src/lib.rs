@@ -37,4 +37,6 @@ pub mod version;
 
 pub use form::Form;
 pub use read::{Document, ReadError, ReadLimits, read};
-pub use validate::{Finding, Options, Profile, Report, Severity, validate_bytes, validate_object};
+pub use validate::{
+    Finding, Options, Profile, Report, Severity, validate_bytes, validate_object, validate_tree,
+};

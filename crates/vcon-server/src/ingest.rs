@@ -86,6 +86,11 @@ impl Ingestor {
         } else {
             body
         };
+        if let Validation::Core(options) = validation
+            && let Some(accepted) = self.accept_tree(&bytes, options, expected.clone())
+        {
+            return accepted;
+        }
         let doc = vcon_core::read(&bytes, &self.limits).map_err(read_error)?;
         let warnings = match validation {
             Validation::Core(options) => {
@@ -106,6 +111,34 @@ impl Ingestor {
         let options = self.record_options(expected);
         let record = VconRecord::from_document(bytes, doc, &options)?;
         Ok(Accepted { record, warnings })
+    }
+
+    /// The fast path of [`Ingestor::accept`] for an unsigned vCon: one
+    /// parse into vcon-core's borrowed tree (strings not copied, members not
+    /// hashed), validated and indexed in place. `None` when the bytes are
+    /// not for it (over the size limit, not taken by the fast parser, or not
+    /// unsigned): the bounded reader then decides, with its own errors. For
+    /// the bytes it takes, the tree and so the findings and the record are
+    /// the reader's (vcon-core holds its two parsers to that).
+    fn accept_tree(
+        &self,
+        bytes: &Bytes,
+        options: &vcon_core::Options,
+        expected: Option<VconUuid>,
+    ) -> Option<Result<Accepted, ApiError>> {
+        if bytes.len() > self.limits.max_bytes {
+            return None;
+        }
+        let root = vcon_core::tree::parse(bytes, self.limits.max_depth).ok()?;
+        let report = vcon_core::validate_tree(&root, options)?;
+        if !report.is_valid() {
+            return Some(Err(ApiError::invalid(&report.findings)));
+        }
+        let record = VconRecord::from_tree(bytes.clone(), &root, &self.record_options(expected));
+        Some(record.map_err(ApiError::from).map(|record| Accepted {
+            record,
+            warnings: report.findings.len(),
+        }))
     }
 
     /// How records are made from bodies this ingestor accepted.

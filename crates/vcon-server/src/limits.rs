@@ -1,12 +1,13 @@
-//! Request limits as middleware: a concurrency limit (requests beyond it
-//! wait for a slot) and a timeout covering the wait and the handling, both
-//! answered with problem documents. The body size limit is axum's
-//! [`axum::extract::DefaultBodyLimit`], applied in [`crate::routes`].
+//! Request limits: a concurrency limit (requests beyond it wait for a slot)
+//! and a timeout covering the wait and the handling, both answered with
+//! problem documents; applied by the server's per-request middleware. The
+//! body size limit is axum's [`axum::extract::DefaultBodyLimit`], applied
+//! in [`crate::routes`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -33,37 +34,40 @@ impl Limiter {
             timeout,
         }
     }
-}
 
-/// The middleware: waits for a slot, runs the request, answers 503 with a
-/// `timeout` or `unavailable` problem when the deadline passes first.
-pub async fn limit(State(limiter): State<Limiter>, request: Request, next: Next) -> Response {
-    let deadline = Instant::now() + limiter.timeout;
-    let slot = match Arc::clone(&limiter.slots).try_acquire_owned() {
-        // The common case: a slot is free, no timer needed to wait for it.
-        Ok(permit) => Ok(Ok(permit)),
-        Err(_) => timeout_at(deadline, Arc::clone(&limiter.slots).acquire_owned()).await,
-    };
-    let permit = match slot {
-        Ok(Ok(permit)) => permit,
-        Ok(Err(_)) => {
-            return ApiError::Unavailable("the server is stopping".into()).into_response();
-        }
-        Err(_) => {
-            let mut r = ApiError::Unavailable("too many requests in progress; retry later".into())
-                .into_response();
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            return r;
-        }
-    };
-    let response = match timeout_at(deadline, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::Timeout {
-            secs: limiter.timeout.as_secs_f64(),
-        }
-        .into_response(),
-    };
-    drop(permit);
-    response
+    /// Runs `request` through `next` within the limits: waits for a slot,
+    /// runs the request, answers 503 with a `timeout` or `unavailable`
+    /// problem when the deadline passes first. Part of the server's one
+    /// per-request middleware ([`crate::routes`]).
+    pub async fn run(&self, request: Request, next: Next) -> Response {
+        let deadline = Instant::now() + self.timeout;
+        let slot = match Arc::clone(&self.slots).try_acquire_owned() {
+            // The common case: a slot is free, no timer needed to wait for it.
+            Ok(permit) => Ok(Ok(permit)),
+            Err(_) => timeout_at(deadline, Arc::clone(&self.slots).acquire_owned()).await,
+        };
+        let permit = match slot {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) => {
+                return ApiError::Unavailable("the server is stopping".into()).into_response();
+            }
+            Err(_) => {
+                let mut r =
+                    ApiError::Unavailable("too many requests in progress; retry later".into())
+                        .into_response();
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                return r;
+            }
+        };
+        let response = match timeout_at(deadline, next.run(request)).await {
+            Ok(response) => response,
+            Err(_) => ApiError::Timeout {
+                secs: self.timeout.as_secs_f64(),
+            }
+            .into_response(),
+        };
+        drop(permit);
+        response
+    }
 }

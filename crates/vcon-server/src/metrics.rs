@@ -14,12 +14,13 @@
 //!
 //! The pipeline's own names are listed in `vcon_pipeline::metrics`.
 
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::middleware::Next;
+use axum::http::Method;
 use axum::response::Response;
+use metrics::{Counter, Gauge, Histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 /// Requests served.
@@ -81,21 +82,103 @@ fn describe() {
     );
 }
 
-/// The middleware: counts every request and its latency by method, matched
-/// route (never the raw path, which would explode cardinality) and status.
-pub async fn track(request: Request, next: Next) -> Response {
+/// Most (method, route, status) series whose handles [`HttpMetrics`] keeps;
+/// further ones (odd methods, say) are recorded through the recorder each time.
+const MAX_KEPT_SERIES: usize = 128;
+
+/// The handles of the per-request metrics, asked of the recorder once per
+/// (method, route, status) and kept: a request then costs a scan of a
+/// short list instead of building label sets and looking them up in the
+/// recorder's registry. Handles are taken at first use, so build it before
+/// or after [`install`]; it records into whatever recorder is installed at
+/// a series' first request.
+#[derive(Default)]
+pub struct HttpMetrics {
+    in_flight: OnceLock<Gauge>,
+    series: RwLock<Vec<Series>>,
+}
+
+impl std::fmt::Debug for HttpMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpMetrics").finish_non_exhaustive()
+    }
+}
+
+/// The kept handles of one (method, route, status).
+struct Series {
+    method: Method,
+    route: Box<str>,
+    status: u16,
+    requests: Counter,
+    duration: Histogram,
+}
+
+impl Series {
+    fn is(&self, method: &Method, route: &str, status: u16) -> bool {
+        self.status == status && self.method == *method && &*self.route == route
+    }
+}
+
+impl HttpMetrics {
+    fn in_flight(&self) -> &Gauge {
+        self.in_flight
+            .get_or_init(|| metrics::gauge!(HTTP_IN_FLIGHT))
+    }
+
+    /// Counts one answered request and its latency.
+    fn record(&self, method: &Method, route: &str, status: u16, seconds: f64) {
+        if let Ok(series) = self.series.read()
+            && let Some(s) = series.iter().find(|s| s.is(method, route, status))
+        {
+            s.requests.increment(1);
+            s.duration.record(seconds);
+            return;
+        }
+        let labels = [
+            ("method", method.as_str().to_owned()),
+            ("route", route.to_owned()),
+            ("status", status.to_string()),
+        ];
+        let requests = metrics::counter!(HTTP_REQUESTS, &labels);
+        let duration = metrics::histogram!(HTTP_DURATION, &labels);
+        requests.increment(1);
+        duration.record(seconds);
+        if let Ok(mut series) = self.series.write()
+            && series.len() < MAX_KEPT_SERIES
+            && !series.iter().any(|s| s.is(method, route, status))
+        {
+            series.push(Series {
+                method: method.clone(),
+                route: route.into(),
+                status,
+                requests,
+                duration,
+            });
+        }
+    }
+}
+
+/// Counts `request` and its latency by method, matched route (never the
+/// raw path, which would explode cardinality) and status, around `run`
+/// (the rest of the server's per-request middleware and the handler).
+pub async fn track<F>(
+    metrics: &HttpMetrics,
+    request: Request,
+    run: impl FnOnce(Request) -> F,
+) -> Response
+where
+    F: Future<Output = Response>,
+{
     let start = Instant::now();
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let in_flight = metrics::gauge!(HTTP_IN_FLIGHT);
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let in_flight = metrics.in_flight();
     in_flight.increment(1.0);
-    let response = next.run(request).await;
+    let response = run(request).await;
     in_flight.decrement(1.0);
     let elapsed = start.elapsed();
     let status = response.status().as_u16();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     tracing::debug!(
         method = method.as_str(),
         route,
@@ -103,13 +186,7 @@ pub async fn track(request: Request, next: Next) -> Response {
         micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         "request"
     );
-    let labels = [
-        ("method", method.as_str().to_owned()),
-        ("route", route),
-        ("status", status.to_string()),
-    ];
-    metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
-    metrics::histogram!(HTTP_DURATION, &labels).record(elapsed.as_secs_f64());
+    metrics.record(&method, route, status, elapsed.as_secs_f64());
     response
 }
 
@@ -128,5 +205,57 @@ pub fn enqueued(list: &str, source: &'static str, count: u64) {
     if count > 0 {
         metrics::counter!(ENQUEUED, "ingress_list" => list.to_owned(), "source" => source)
             .increment(count);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_handles_count_every_request_of_their_series() {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        let http = HttpMetrics::default();
+        metrics::with_local_recorder(&recorder, || {
+            for _ in 0..3 {
+                http.record(&Method::POST, "/v1/vcons", 201, 0.001);
+            }
+            http.record(&Method::GET, "/v1/vcons/{uuid}", 404, 0.001);
+            // Past the kept series, requests are still counted.
+            for status in 0..(MAX_KEPT_SERIES as u16 + 5) {
+                http.record(&Method::PUT, "/x", 300 + status, 0.5);
+                http.record(&Method::PUT, "/x", 300 + status, 0.5);
+            }
+        });
+        let text = handle.render();
+        let value = |series: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(series))
+                .map(str::trim)
+                .unwrap_or_else(|| panic!("{series} missing in {text}"))
+                .to_owned()
+        };
+        let requests = |labels: &str| value(&format!("{HTTP_REQUESTS}{{{labels}}}"));
+        assert_eq!(
+            requests(r#"method="POST",route="/v1/vcons",status="201""#),
+            "3"
+        );
+        assert_eq!(
+            requests(r#"method="GET",route="/v1/vcons/{uuid}",status="404""#),
+            "1"
+        );
+        let last = 300 + MAX_KEPT_SERIES as u16 + 4;
+        assert_eq!(
+            requests(&format!(r#"method="PUT",route="/x",status="{last}""#)),
+            "2"
+        );
+        assert_eq!(
+            value(&format!(
+                r#"{HTTP_DURATION}_count{{method="POST",route="/v1/vcons",status="201"}}"#
+            )),
+            "3"
+        );
+        assert_eq!(http.series.read().unwrap().len(), MAX_KEPT_SERIES);
     }
 }

@@ -37,6 +37,16 @@ async fn create_get_and_idempotent_repost() {
     assert_eq!(info["status"], "created");
     assert_eq!(info["revision"], 1);
     assert_eq!(r.header("location").unwrap(), format!("/v1/vcons/{uuid}"));
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("application/json")
+    );
+    assert_eq!(info["href"], format!("/v1/vcons/{uuid}"));
+    assert_eq!(info["form"], "unsigned");
+    assert_eq!(info["size"], vcon.len());
+    for member in ["created_at", "stored_at", "updated_at"] {
+        assert!(info[member].as_str().unwrap().ends_with('Z'), "{info}");
+    }
     let etag = r.header("etag").unwrap();
     assert_eq!(etag, format!("\"{}\"", info["etag"].as_str().unwrap()));
 

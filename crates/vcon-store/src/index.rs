@@ -1,6 +1,7 @@
 //! The search fields of a vCon ([`IndexFields`]), extracted once when a
 //! record is made, and the normalisation shared by indexing and queries.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use base64::Engine as _;
@@ -8,6 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use vcon_core::Form;
+use vcon_core::tree::{self, Json, JsonObj, View};
 
 use crate::error::RecordError;
 use crate::ids::VconUuid;
@@ -110,12 +112,45 @@ pub(crate) struct Extracted {
 }
 
 /// Reads the bytes and extracts the uuid, `created_at` and search fields.
+///
+/// An unsigned vCon is read into vcon-core's borrowed tree
+/// ([`vcon_core::tree::parse`]: no copies of its strings, no hashed maps);
+/// whatever that parser does not take (gzip, malformed or oversized input),
+/// and the other forms, go through the bounded reader, whose errors are the
+/// ones reported. Both give the same tree for the same text.
 pub(crate) fn extract(bytes: &[u8], options: &RecordOptions) -> Result<Extracted, RecordError> {
+    if bytes.len() <= options.read_limits.max_bytes
+        && let Ok(root) = tree::parse(bytes, options.read_limits.max_depth)
+        && Form::detect(&root) == Some(Form::Unsigned)
+    {
+        return extract_unsigned(&root, options);
+    }
     let doc = vcon_core::read(bytes, &options.read_limits).map_err(|source| RecordError::Read {
         context: "vCon",
         source,
     })?;
     extract_document(doc, options)
+}
+
+/// Extracts the uuid, `created_at` and search fields of an unsigned vCon
+/// already parsed into vcon-core's borrowed tree (never gzip: the tree is
+/// parsed from JSON text).
+pub(crate) fn extract_unsigned(
+    root: &tree::Obj<'_>,
+    options: &RecordOptions,
+) -> Result<Extracted, RecordError> {
+    let uuid = resolve_uuid(
+        Form::Unsigned,
+        member_uuid(root, "/uuid"),
+        options.uuid.as_ref(),
+    )?;
+    Ok(Extracted {
+        uuid,
+        form: Form::Unsigned,
+        gzipped: false,
+        created_at: created_at(root),
+        index: index_fields(root, options.max_text_bytes),
+    })
 }
 
 /// Extracts the uuid, `created_at` and search fields of an already parsed
@@ -125,19 +160,25 @@ pub(crate) fn extract_document(
     options: &RecordOptions,
 ) -> Result<Extracted, RecordError> {
     let form = doc.form.ok_or(RecordError::NoForm)?;
-    let (found, inner) = match form {
-        Form::Unsigned => (member_uuid(&doc.object, "/uuid"), Some(doc.object)),
+    let expected = options.uuid.as_ref();
+    let (uuid, inner) = match form {
+        Form::Unsigned => (
+            resolve_uuid(form, member_uuid(&doc.object, "/uuid"), expected)?,
+            Some(doc.object),
+        ),
         Form::Signed => {
             let inner = signed_payload(&doc.object, options)?;
             let found = inner
                 .as_ref()
                 .and_then(|o| member_uuid(o, "/payload/uuid"))
                 .or_else(|| signature_header_uuid(&doc.object));
-            (found, inner)
+            (resolve_uuid(form, found, expected)?, inner)
         }
-        Form::Encrypted => (encrypted_uuid(&doc.object), None),
+        Form::Encrypted => (
+            resolve_uuid(form, encrypted_uuid(&doc.object), expected)?,
+            None,
+        ),
     };
-    let uuid = resolve_uuid(form, found, options.uuid.as_ref())?;
     let (created_at, index) = match &inner {
         Some(object) => (
             created_at(object),
@@ -175,37 +216,81 @@ fn signed_payload(
     Ok(Some(doc.object))
 }
 
-type FoundUuid = (String, Value);
-
-fn member_uuid(object: &Map<String, Value>, pointer: &str) -> Option<FoundUuid> {
-    object.get("uuid").map(|v| (pointer.to_owned(), v.clone()))
+/// A JSON value that an error message can quote (a uuid that is not a string).
+trait Quote: Json {
+    /// The value as JSON text.
+    fn quote(&self) -> String;
 }
 
-fn signature_header_uuid(object: &Map<String, Value>) -> Option<FoundUuid> {
+impl Quote for Value {
+    fn quote(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Quote for tree::Node<'_> {
+    fn quote(&self) -> String {
+        self.to_value().to_string()
+    }
+}
+
+/// A uuid member: where it was found, and its text or what it was instead.
+struct FoundUuid<'a> {
+    pointer: String,
+    value: Result<&'a str, NotText>,
+}
+
+/// A uuid member that is not a string: its JSON text and its type.
+struct NotText {
+    json: String,
+    found: &'static str,
+}
+
+impl<'a> FoundUuid<'a> {
+    fn new<J: Quote>(pointer: String, value: &'a J) -> Self {
+        let value = value.as_str().ok_or_else(|| NotText {
+            json: value.quote(),
+            found: value.type_name(),
+        });
+        Self { pointer, value }
+    }
+}
+
+fn member_uuid<'a, O>(object: &'a O, pointer: &str) -> Option<FoundUuid<'a>>
+where
+    O: JsonObj,
+    O::Val: Quote,
+{
+    object
+        .get("uuid")
+        .map(|v| FoundUuid::new(pointer.to_owned(), v))
+}
+
+fn signature_header_uuid(object: &Map<String, Value>) -> Option<FoundUuid<'_>> {
     let sigs = object.get("signatures")?.as_array()?;
     sigs.iter().enumerate().find_map(|(i, s)| {
         let v = s.get("header")?.get("uuid")?;
-        Some((format!("/signatures/{i}/header/uuid"), v.clone()))
+        Some(FoundUuid::new(format!("/signatures/{i}/header/uuid"), v))
     })
 }
 
-fn encrypted_uuid(object: &Map<String, Value>) -> Option<FoundUuid> {
+fn encrypted_uuid(object: &Map<String, Value>) -> Option<FoundUuid<'_>> {
     if let Some(v) = object.get("unprotected").and_then(|u| u.get("uuid")) {
-        return Some(("/unprotected/uuid".to_owned(), v.clone()));
+        return Some(FoundUuid::new("/unprotected/uuid".to_owned(), v));
     }
     let recipients = object.get("recipients")?.as_array()?;
     recipients.iter().enumerate().find_map(|(i, r)| {
         let v = r.get("header")?.get("uuid")?;
-        Some((format!("/recipients/{i}/header/uuid"), v.clone()))
+        Some(FoundUuid::new(format!("/recipients/{i}/header/uuid"), v))
     })
 }
 
 fn resolve_uuid(
     form: Form,
-    found: Option<FoundUuid>,
+    found: Option<FoundUuid<'_>>,
     expected: Option<&VconUuid>,
 ) -> Result<VconUuid, RecordError> {
-    let Some((pointer, value)) = found else {
+    let Some(FoundUuid { pointer, value }) = found else {
         return expected.cloned().ok_or(RecordError::MissingUuid {
             form,
             pointer: match form {
@@ -215,17 +300,14 @@ fn resolve_uuid(
             },
         });
     };
-    let text = match &value {
-        Value::String(s) => s.as_str(),
-        other => {
+    let text = match value {
+        Ok(text) => text,
+        Err(NotText { json, found }) => {
             return Err(RecordError::BadUuid {
                 pointer,
                 source: crate::error::NameError::Uuid {
-                    value: other.to_string().chars().take(80).collect(),
-                    reason: format!(
-                        "expected a string, found {}",
-                        vcon_core::read::json_type(other)
-                    ),
+                    value: json.chars().take(80).collect(),
+                    reason: format!("expected a string, found {found}"),
                 },
             });
         }
@@ -252,7 +334,7 @@ pub const EXPIRES_AT_TAG: &str = "expires_at";
 /// date-time without an offset (what the conserver's clients send, e.g.
 /// Faker's `iso8601()`) is read as UTC, as the conserver itself does, so
 /// that date-range searches still see such vCons.
-fn created_at(object: &Map<String, Value>) -> Option<DateTime<Utc>> {
+fn created_at<O: JsonObj>(object: &O) -> Option<DateTime<Utc>> {
     let text = object.get("created_at")?.as_str()?;
     if let Ok(d) = DateTime::parse_from_rfc3339(text) {
         return Some(d.with_timezone(&Utc));
@@ -263,10 +345,11 @@ fn created_at(object: &Map<String, Value>) -> Option<DateTime<Utc>> {
         .map(|n| n.and_utc())
 }
 
-/// Extracts terms and text from an unsigned vCon object. Tolerant: members
-/// of unexpected types are skipped, never refused (validation is not the
-/// store's business).
-pub(crate) fn index_fields(object: &Map<String, Value>, max_text: usize) -> IndexFields {
+/// Extracts terms and text from an unsigned vCon object (of either tree).
+/// Tolerant: members of unexpected types are skipped, never refused
+/// (validation is not the store's business). Each object's members are
+/// walked once and matched by name (names are unique in both trees).
+pub(crate) fn index_fields<O: JsonObj>(object: &O, max_text: usize) -> IndexFields {
     let mut terms = BTreeSet::new();
     let mut text = TextSink::new(max_text);
     let mut term = |kind: TermKind, value: &str| {
@@ -275,48 +358,61 @@ pub(crate) fn index_fields(object: &Map<String, Value>, max_text: usize) -> Inde
             terms.insert(Term { kind, value });
         }
     };
-    if let Some(s) = object.get("subject").and_then(Value::as_str) {
+    let none: &[O::Val] = &[];
+    let (mut subject, mut parties, mut dialogs, mut analyses) = (None, none, none, none);
+    for (name, value) in object.members() {
+        match name {
+            "subject" => subject = value.as_str(),
+            "parties" => parties = value.as_array().unwrap_or(none),
+            "dialog" => dialogs = value.as_array().unwrap_or(none),
+            "analysis" => analyses = value.as_array().unwrap_or(none),
+            _ => {}
+        }
+    }
+    if let Some(s) = subject {
         text.push(s);
     }
-    for party in array(object, "parties") {
-        for (member, kind) in [
-            ("tel", TermKind::Tel),
-            ("mailto", TermKind::Mailto),
-            ("name", TermKind::Name),
-            ("uuid", TermKind::PartyUuid),
-        ] {
-            if let Some(v) = party.get(member).and_then(Value::as_str) {
+    for party in parties.iter().filter_map(Json::as_object) {
+        for (member, value) in party.members() {
+            let kind = match member {
+                "tel" => TermKind::Tel,
+                "mailto" => TermKind::Mailto,
+                "name" => TermKind::Name,
+                "uuid" => TermKind::PartyUuid,
+                _ => continue,
+            };
+            if let Some(v) = value.as_str() {
                 term(kind, v);
             }
         }
     }
-    for dialog in array(object, "dialog") {
-        let kind = dialog.get("type").and_then(Value::as_str);
-        if let Some(k) = kind {
+    for dialog in dialogs.iter().filter_map(Json::as_object) {
+        let entry = Entry::of(dialog);
+        if let Some(k) = entry.kind {
             term(TermKind::DialogType, k);
         }
-        if kind == Some("text")
-            && let Some(body) = decoded_text(dialog)
+        if entry.kind == Some("text")
+            && let Some(body) = entry.decoded_text()
         {
             text.push(&body);
         }
     }
-    for analysis in array(object, "analysis") {
-        let is_transcript = analysis
-            .get("type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.contains("transcript"));
-        if is_transcript {
-            transcript_text(analysis, &mut text);
+    for analysis in analyses.iter().filter_map(Json::as_object) {
+        let entry = Entry::of(analysis);
+        if entry.kind.is_some_and(|t| t.contains("transcript")) {
+            entry.transcript_text(&mut text);
         }
     }
     let mut expires_ms: Option<i64> = None;
-    if let Ok(tags) = vcon_core::tags::tags(object) {
-        for t in tags {
-            term(TermKind::TagName, &t.name);
-            term(TermKind::Tag, &t.entry());
-            if t.name == EXPIRES_AT_TAG
-                && let Ok(at) = DateTime::parse_from_rfc3339(&t.value)
+    if let Ok(entries) = vcon_core::tags::entries_in(object) {
+        for entry in &entries {
+            let Some((name, value)) = entry.split_once(':') else {
+                continue;
+            };
+            term(TermKind::TagName, name);
+            term(TermKind::Tag, entry);
+            if name == EXPIRES_AT_TAG
+                && let Ok(at) = DateTime::parse_from_rfc3339(value)
             {
                 let ms = at.timestamp_millis();
                 expires_ms = Some(expires_ms.map_or(ms, |e| e.min(ms)));
@@ -330,66 +426,82 @@ pub(crate) fn index_fields(object: &Map<String, Value>, max_text: usize) -> Inde
     }
 }
 
-fn array<'a>(
-    object: &'a Map<String, Value>,
-    key: &str,
-) -> impl Iterator<Item = &'a Map<String, Value>> {
-    object
-        .get(key)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
+/// The members of a dialog or analysis entry that the index reads.
+struct Entry<'a, J> {
+    /// `type`, when a string.
+    kind: Option<&'a str>,
+    body: Option<&'a J>,
+    /// `encoding`, when a string.
+    encoding: Option<&'a str>,
 }
 
-/// The body of a text dialog as text: `encoding: none` (or absent) as is,
-/// `base64url` decoded when it is UTF-8.
-fn decoded_text(entry: &Map<String, Value>) -> Option<String> {
-    let body = entry.get("body")?.as_str()?;
-    match entry.get("encoding").and_then(Value::as_str) {
-        None | Some("none") => Some(body.to_owned()),
-        Some("base64url") => URL_SAFE_NO_PAD
-            .decode(body.trim_end_matches('='))
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok()),
-        _ => None,
+impl<'a, J: Json> Entry<'a, J> {
+    fn of<O: JsonObj<Val = J>>(entry: &'a O) -> Self {
+        let mut this = Self {
+            kind: None,
+            body: None,
+            encoding: None,
+        };
+        for (name, value) in entry.members() {
+            match name {
+                "type" => this.kind = value.as_str(),
+                "body" => this.body = Some(value),
+                "encoding" => this.encoding = value.as_str(),
+                _ => {}
+            }
+        }
+        this
+    }
+
+    /// The body as text: `encoding: none` (or absent) as is, `base64url`
+    /// decoded when it is UTF-8.
+    fn decoded_text(&self) -> Option<Cow<'a, str>> {
+        let body = self.body?.as_str()?;
+        match self.encoding {
+            None | Some("none") => Some(Cow::Borrowed(body)),
+            Some("base64url") => URL_SAFE_NO_PAD
+                .decode(body.trim_end_matches('='))
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .map(Cow::Owned),
+            _ => None,
+        }
+    }
+
+    /// Text of a transcript analysis: a plain body, or the `transcript`
+    /// and `text` strings of a JSON body (Deepgram, Whisper, WTF shapes alike).
+    fn transcript_text(&self, sink: &mut TextSink) {
+        let Some(body) = self.body else {
+            return;
+        };
+        match body.view() {
+            View::String(s) if self.encoding == Some("json") => {
+                if let Ok(v) = serde_json::from_str::<Value>(s) {
+                    collect_text_members(&v, sink);
+                }
+            }
+            View::String(_) => {
+                if let Some(t) = self.decoded_text() {
+                    sink.push(&t);
+                }
+            }
+            _ => collect_text_members(body, sink),
+        }
     }
 }
 
-/// Text of a transcript analysis: a plain body, or the `transcript` and
-/// `text` strings of a JSON body (Deepgram, Whisper, WTF shapes alike).
-fn transcript_text(analysis: &Map<String, Value>, sink: &mut TextSink) {
-    let Some(body) = analysis.get("body") else {
-        return;
-    };
-    let encoding = analysis.get("encoding").and_then(Value::as_str);
-    match body {
-        Value::String(s) if encoding == Some("json") => {
-            if let Ok(v) = serde_json::from_str::<Value>(s) {
-                collect_text_members(&v, sink);
-            }
-        }
-        Value::String(_) => {
-            if let Some(t) = decoded_text(analysis) {
-                sink.push(&t);
-            }
-        }
-        other => collect_text_members(other, sink),
-    }
-}
-
-fn collect_text_members(value: &Value, sink: &mut TextSink) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                match v {
-                    Value::String(s) if k == "transcript" || k == "text" => sink.push(s),
-                    Value::Object(_) | Value::Array(_) => collect_text_members(v, sink),
+fn collect_text_members<J: Json>(value: &J, sink: &mut TextSink) {
+    match value.view() {
+        View::Object(map) => {
+            for (k, v) in map.members() {
+                match v.view() {
+                    View::String(s) if k == "transcript" || k == "text" => sink.push(s),
+                    View::Object(_) | View::Array(_) => collect_text_members(v, sink),
                     _ => {}
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|v| collect_text_members(v, sink)),
+        View::Array(items) => items.iter().for_each(|v| collect_text_members(v, sink)),
         _ => {}
     }
 }

@@ -8,7 +8,7 @@ use vcon_core::{Form, ReadLimits};
 
 use crate::error::RecordError;
 use crate::ids::{Etag, VconUuid};
-use crate::index::{Extracted, IndexFields, extract, extract_document};
+use crate::index::{Extracted, IndexFields, extract, extract_document, extract_unsigned};
 
 /// Default largest vCon a store accepts: 64 MiB.
 pub const DEFAULT_MAX_VCON_BYTES: usize = 64 * 1024 * 1024;
@@ -109,6 +109,35 @@ impl VconRecord {
         options: &RecordOptions,
     ) -> Result<Self, RecordError> {
         Self::build(bytes.into(), options, |_| extract_document(doc, options))
+    }
+
+    /// Like [`VconRecord::from_document`], for a caller that has parsed
+    /// `bytes` into vcon-core's borrowed tree ([`vcon_core::tree::parse`],
+    /// to validate them with [`vcon_core::validate_tree`], say): `root` must
+    /// be that parse of these exact bytes. An unsigned vCon is extracted
+    /// from the tree (no second parse, no copy of the object); any other
+    /// form is read again from the bytes, as [`VconRecord::from_bytes`] does.
+    ///
+    /// ```
+    /// use vcon_store::{RecordOptions, VconRecord};
+    /// let bytes = br#"{"uuid":"019f15a6-a752-826f-b9a2-279e0d16bc46","parties":[{"name":"Alice"}]}"#;
+    /// let options = RecordOptions::default();
+    /// let root = vcon_core::tree::parse(bytes, options.read_limits.max_depth).unwrap();
+    /// let r = VconRecord::from_tree(bytes.to_vec(), &root, &options).unwrap();
+    /// assert_eq!(r, VconRecord::from_bytes(bytes.to_vec(), &options).unwrap());
+    /// ```
+    pub fn from_tree(
+        bytes: impl Into<Bytes>,
+        root: &vcon_core::tree::Obj<'_>,
+        options: &RecordOptions,
+    ) -> Result<Self, RecordError> {
+        Self::build(bytes.into(), options, |b| {
+            if Form::detect(root) == Some(Form::Unsigned) {
+                extract_unsigned(root, options)
+            } else {
+                extract(b, options)
+            }
+        })
     }
 
     /// Checks the size and tenant, then builds the record from what

@@ -57,9 +57,11 @@
 //! assert_eq!(typed.get_tag("team").unwrap().as_deref(), Some("blue"));
 //! ```
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
-use crate::read::json_type;
+pub use view::entries_in;
 
 /// The attachment `purpose` (legacy `type`) that holds the tags.
 pub const TAGS_PURPOSE: &str = "tags";
@@ -155,36 +157,13 @@ pub(crate) fn check_name(name: &str) -> Result<(), TagError> {
 /// Whether an attachment object is a tags attachment (`purpose` or legacy
 /// `type` equal to `"tags"`).
 pub fn is_tags_attachment(attachment: &Map<String, Value>) -> bool {
-    let is = |key: &str| attachment.get(key).and_then(Value::as_str) == Some(TAGS_PURPOSE);
-    is("purpose") || is("type")
+    view::is_tags_in(attachment)
 }
 
 /// Index of the first tags attachment, if any; errors if `attachments` is
 /// present but not an array of objects (up to the match).
 pub fn find_tags_attachment(vcon: &Map<String, Value>) -> Result<Option<usize>, TagError> {
-    let items = match vcon.get("attachments") {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Array(items)) => items,
-        Some(other) => {
-            return Err(TagError::NotAnArray {
-                pointer: "/attachments".to_owned(),
-                found: json_type(other),
-            });
-        }
-    };
-    for (i, item) in items.iter().enumerate() {
-        match item {
-            Value::Object(a) if is_tags_attachment(a) => return Ok(Some(i)),
-            Value::Object(_) => {}
-            other => {
-                return Err(TagError::NotAnObject {
-                    pointer: format!("/attachments/{i}"),
-                    found: json_type(other),
-                });
-            }
-        }
-    }
-    Ok(None)
+    Ok(view::find_in(vcon)?.map(|(i, _)| i))
 }
 
 /// The raw entries of a tags attachment's body, in order. Accepts an array
@@ -200,29 +179,10 @@ pub fn body_entries(
 
 /// [`body_entries`] on the `body` value itself.
 pub(crate) fn entries_of(body: Option<&Value>, index: usize) -> Result<Vec<String>, TagError> {
-    let pointer = || format!("/attachments/{index}/body");
-    let strings = |items: &[Value]| -> Vec<String> {
-        items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect()
-    };
-    match body {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => Ok(strings(items)),
-        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Array(items)) => Ok(strings(&items)),
-            _ => Err(TagError::BadBody {
-                pointer: pointer(),
-                found: "a string that is not a JSON array".to_owned(),
-            }),
-        },
-        Some(other) => Err(TagError::BadBody {
-            pointer: pointer(),
-            found: json_type(other).to_owned(),
-        }),
-    }
+    Ok(view::body_entries_in(body, index)?
+        .into_iter()
+        .map(Cow::into_owned)
+        .collect())
 }
 
 /// Tag access on a vCon, implemented for the JSON object
@@ -475,6 +435,7 @@ pub(crate) fn set_entry(entries: &mut Vec<String>, name: &str, entry: String) {
 }
 
 pub mod typed;
+mod view;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -8,8 +8,7 @@
 //! encrypted or formless documents. Findings are the same either way; the
 //! differential tests in `tests/fast_path.rs` hold the two paths to that.
 
-use super::{Ctx, Options, Report, validate_document};
-use crate::form::Form;
+use super::{Options, Report, validate_tree};
 use crate::read::{inflate, is_gzip};
 use crate::tree;
 
@@ -27,14 +26,5 @@ pub(super) fn validate(bytes: &[u8], options: &Options) -> Option<Report> {
 
 fn validate_text(text: &[u8], options: &Options) -> Option<Report> {
     let root = tree::parse(text, options.limits.max_depth).ok()?;
-    if Form::detect(&root) != Some(Form::Unsigned) {
-        return None;
-    }
-    let mut ctx = Ctx::new(options, &root);
-    let version = validate_document(&mut ctx, &root);
-    Some(Report {
-        form: Some(Form::Unsigned),
-        version,
-        findings: ctx.findings,
-    })
+    validate_tree(&root, options)
 }

@@ -183,6 +183,34 @@ pub fn validate_bytes_with_reader(bytes: &[u8], options: &Options) -> Report {
     }
 }
 
+/// Validates an unsigned vCon already parsed into the borrowed tree of
+/// [`crate::tree::parse`]: the fast path of [`validate_bytes`], for a caller
+/// that keeps the tree afterwards (to index it, say). `None` when `root` is
+/// not an unsigned vCon (signed, encrypted, no form): then
+/// [`validate_object`] on the reader's object decides. The findings are
+/// those [`validate_object`] gives for the same text.
+///
+/// ```
+/// use vcon_core::validate::{validate_tree, Options};
+/// let root = vcon_core::tree::parse(br#"{"uuid":"nope","parties":[]}"#, 64).unwrap();
+/// let report = validate_tree(&root, &Options::default()).unwrap();
+/// assert!(report.findings.iter().any(|f| f.rule == "R-2" && f.pointer == "/uuid"));
+/// let signed = vcon_core::tree::parse(br#"{"payload":"e30","signatures":[]}"#, 64).unwrap();
+/// assert!(validate_tree(&signed, &Options::default()).is_none());
+/// ```
+pub fn validate_tree(root: &crate::tree::Obj<'_>, options: &Options) -> Option<Report> {
+    if Form::detect(root) != Some(Form::Unsigned) {
+        return None;
+    }
+    let mut ctx = Ctx::new(options, root);
+    let version = validate_document(&mut ctx, root);
+    Some(Report {
+        form: Some(Form::Unsigned),
+        version,
+        findings: ctx.findings,
+    })
+}
+
 /// Validates a parsed top-level object.
 ///
 /// A signed vCon is checked as a JWS and its payload is decoded and validated

@@ -137,7 +137,12 @@ pub fn if_match(headers: &HeaderMap) -> Result<IfMatch, ApiError> {
 
 /// The quoted form of an etag, for `ETag` headers.
 pub fn quoted(etag: &Etag) -> String {
-    format!("\"{etag}\"")
+    let etag = etag.as_str();
+    let mut text = String::with_capacity(etag.len() + 2);
+    text.push('"');
+    text.push_str(etag);
+    text.push('"');
+    text
 }
 
 #[cfg(test)]

@@ -13,19 +13,21 @@ pub mod native;
 pub mod native_append;
 pub mod ops;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderName, HeaderValue};
-use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::ServerConfig;
-use crate::limits::{Limiter, limit};
+use crate::limits::Limiter;
+use crate::metrics::HttpMetrics;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -60,13 +62,15 @@ pub fn build(state: AppState, config: &ServerConfig) -> Router {
         config.limits.max_concurrent_requests,
         Duration::from_secs_f64(config.limits.request_timeout_secs),
     );
+    let every = EveryRequest {
+        limiter,
+        metrics: Arc::new(HttpMetrics::default()),
+    };
     let router = router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
-        .layer(from_fn_with_state(limiter, limit))
-        .layer(from_fn(crate::metrics::track))
-        .layer(from_fn(version_headers));
+        .layer(from_fn_with_state(every, every_request));
     // Outermost, so that preflight requests are answered before auth.
     match cors(&config.cors_allow_origins) {
         Some(layer) => router.layer(layer).with_state(state),
@@ -142,13 +146,35 @@ async fn method_not_allowed(request: Request) -> ApiError {
     }
 }
 
+/// What the per-request middleware needs.
+#[derive(Debug, Clone)]
+struct EveryRequest {
+    limiter: Limiter,
+    metrics: Arc<HttpMetrics>,
+}
+
+/// The middleware of every request, one layer (each layer costs a boxed
+/// future and a service clone per request): metrics around the
+/// concurrency limit and timeout around the handler, then the version
+/// headers on every answer (503s of the limiter included).
+async fn every_request(
+    State(every): State<EveryRequest>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = crate::metrics::track(&every.metrics, request, |request| {
+        every.limiter.run(request, next)
+    })
+    .await;
+    version_headers(response.headers_mut());
+    response
+}
+
 static VERSION_HEADER: HeaderName = HeaderName::from_static("x-vcon-server-version");
 static COMMIT_HEADER: HeaderName = HeaderName::from_static("x-vcon-server-commit");
 
-/// Adds the conserver's version headers to every response.
-async fn version_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let h = response.headers_mut();
+/// Adds the conserver's version headers.
+fn version_headers(h: &mut HeaderMap) {
     h.insert(
         VERSION_HEADER.clone(),
         HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
@@ -160,5 +186,4 @@ async fn version_headers(request: Request, next: Next) -> Response {
             None => "unknown",
         }),
     );
-    response
 }
