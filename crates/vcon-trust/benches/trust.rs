@@ -16,8 +16,13 @@
 //!   JWS signing input, ECDSA P-256 / SHA-256, Ed25519; RSA verification
 //!   with a key built per operation (`verify_rsa2048_fresh_key`, as an x5c
 //!   certificate's key is); ECDH P-256 with and without the ephemeral key
-//!   generation (`ecdh_p256_keygen_derive`, `ecdh_p256_derive`); AES-256-GCM and
-//!   AES-256-CBC + HMAC-SHA-512 over 1 MiB; SHA-256 over the 1 MB signing input.
+//!   generation (`ecdh_p256_keygen_derive`, `ecdh_p256_derive`); RSA-OAEP
+//!   (SHA-1) encryption of a 64-byte content key (`encrypt_rsa_oaep_cek`) and
+//!   AES-256-CBC + HMAC-SHA-512 over the signed small vCon that
+//!   `small/encrypt_RSA-OAEP+A256CBC-HS512` encrypts
+//!   (`aes256cbc_hmacsha512_small`): together, that row's primitive;
+//!   AES-256-GCM and AES-256-CBC + HMAC-SHA-512 over 1 MiB; SHA-256 over the
+//!   1 MB signing input.
 //! * `small` (a vCon of about 0.5 KB): [`vcon_trust::sign`] with an x5c chain
 //!   (`sign_RS256_x5c`, `sign_ES256_x5c`, `sign_EdDSA_x5c`) or a bare key
 //!   (`sign_RS256_bare`, what the PyPI `vcon` library does);
@@ -191,9 +196,58 @@ fn primitives<M: Measurement>(c: &mut Criterion<M>, keys: &Keys, suffix: &str) {
         })
     });
 
-    let mib = vec![0x5a_u8; 1 << 20];
+    // RSA-OAEP encryption's own primitives (`openssl speed` 3.0 has no RSA
+    // encryption row): OpenSSL's OAEP (SHA-1) of a 64-byte content key with
+    // a context made per operation, as the other primitives, and the
+    // A256CBC-HS512 content encryption's AES-256-CBC + HMAC-SHA-512 over the
+    // very bytes `small/encrypt_RSA-OAEP+A256CBC-HS512` encrypts (the small
+    // vCon signed RS256 with its x5c chain, ~3.6 KB).
+    let rsa_public =
+        PKey::public_key_from_der(&pkey(&keys.rsa.leaf_key).public_key_to_der().unwrap()).unwrap();
+    let cek = [3_u8; 64];
+    g.bench_function("encrypt_rsa_oaep_cek", |b| {
+        b.iter(|| {
+            let mut e = openssl::encrypt::Encrypter::new(&rsa_public).unwrap();
+            e.set_rsa_padding(openssl::rsa::Padding::PKCS1_OAEP)
+                .unwrap();
+            let mut out = vec![0; e.encrypt_len(&cek).unwrap()];
+            let n = e.encrypt(black_box(&cek), &mut out).unwrap();
+            out.truncate(n);
+            out
+        })
+    });
+    let signed_small = sign(
+        &small(),
+        &[Signer::with_chain(
+            keys.rsa.leaf_key.clone(),
+            keys.rsa.chain(),
+        )],
+        &SignOptions::default(),
+    )
+    .unwrap()
+    .bytes;
     let key = [7_u8; 32];
     let mac_key = PKey::hmac(&[9_u8; 32]).unwrap();
+    // The cipher fetched from the provider once (as vcon-trust does; OpenSSL
+    // 3.0 looks a built-in `EVP_aes_256_cbc()` up on every init, which is
+    // not the cipher's cost), a fresh context per operation.
+    let cbc = openssl::cipher::Cipher::fetch(None, "AES-256-CBC", None).unwrap();
+    let cbc_hmac = |plaintext: &[u8]| {
+        let mut ctx = openssl::cipher_ctx::CipherCtx::new().unwrap();
+        ctx.encrypt_init(Some(&cbc), Some(&key), Some(&[1; 16]))
+            .unwrap();
+        let mut ct = Vec::with_capacity(plaintext.len() + 16);
+        ctx.cipher_update_vec(plaintext, &mut ct).unwrap();
+        ctx.cipher_final_vec(&mut ct).unwrap();
+        let mut s = openssl::sign::Signer::new(MessageDigest::sha512(), &mac_key).unwrap();
+        s.update(&ct).unwrap();
+        s.sign_to_vec().unwrap()
+    };
+    g.bench_function("aes256cbc_hmacsha512_small", |b| {
+        b.iter(|| cbc_hmac(black_box(&signed_small)))
+    });
+
+    let mib = vec![0x5a_u8; 1 << 20];
     g.throughput(Throughput::Bytes(mib.len() as u64));
     g.bench_function("aes256gcm_1MiB", |b| {
         b.iter(|| {
@@ -210,18 +264,7 @@ fn primitives<M: Measurement>(c: &mut Criterion<M>, keys: &Keys, suffix: &str) {
         })
     });
     g.bench_function("aes256cbc_hmacsha512_1MiB", |b| {
-        b.iter(|| {
-            let ct = openssl::symm::encrypt(
-                Cipher::aes_256_cbc(),
-                &key,
-                Some(&[1; 16]),
-                black_box(&mib),
-            )
-            .unwrap();
-            let mut s = openssl::sign::Signer::new(MessageDigest::sha512(), &mac_key).unwrap();
-            s.update(&ct).unwrap();
-            s.sign_to_vec().unwrap()
-        })
+        b.iter(|| cbc_hmac(black_box(&mib)))
     });
     let large_input = signing_input(&large());
     g.throughput(Throughput::Bytes(large_input.len() as u64));

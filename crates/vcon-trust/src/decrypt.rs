@@ -83,11 +83,11 @@ pub fn decrypt(
     // gives up, for its error): the base64 members are decoded from the input.
     let (json, _) = json_text(encrypted, &options.limits)?;
     let depth = options.limits.max_depth;
-    let parsed = match vcon_core::tree::parse(&json, depth) {
+    let mut parsed = match vcon_core::tree::parse(&json, depth) {
         Ok(object) => envelope(&object)?,
         Err(_) => envelope(&parse_object(&json, depth)?)?,
     };
-    let mut warnings = parsed.warnings.clone();
+    let mut warnings = std::mem::take(&mut parsed.warnings);
     let enc = content_enc(&parsed.recipients)?;
     let first = &parsed.recipients[0];
     if let Some(crit) = first.union.get("crit") {
@@ -340,7 +340,8 @@ fn check_uuid<O: JsonObj>(
     unprotected: Option<String>,
     limits: &ReadLimits,
 ) -> Result<Option<String>, DecryptError> {
-    let parsed = jws::parse(signed).map_err(|e| DecryptError::PlaintextNotSigned {
+    // The envelope checked as `jws::parse` checks it, without building it.
+    let headers = jws::header_uuids(signed).map_err(|e| DecryptError::PlaintextNotSigned {
         reason: e.to_string(),
     })?;
     let payload_uuid = jws::innermost_uuid(signed, limits, 8).ok();
@@ -352,11 +353,11 @@ fn check_uuid<O: JsonObj>(
         found: found.to_owned(),
         location,
     };
-    for s in &parsed.signatures {
-        if let Some(h) = s.str_member("uuid").ok().flatten()
-            && h != expected
+    for (index, header) in headers.iter().enumerate() {
+        if let Ok(Some(h)) = header
+            && *h != expected
         {
-            return Err(mismatch(h, format!("{}/header/uuid", s.pointer())));
+            return Err(mismatch(h, format!("/signatures/{index}/header/uuid")));
         }
     }
     if let Some(p) = &payload_uuid

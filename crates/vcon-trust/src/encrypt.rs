@@ -131,17 +131,18 @@ fn signed_uuid<O: JsonObj>(object: &O, limits: &ReadLimits) -> Result<String, En
     if form != Some(Form::Signed) {
         return Err(EncryptError::NotSigned { found: form });
     }
-    let parsed = jws::parse(object)?;
+    // The envelope checked as `jws::parse` checks it, without building it.
+    let headers = jws::header_uuids(object)?;
     let uuid = jws::innermost_uuid(object, limits, 8)
         .map_err(|reason| EncryptError::MissingUuid { reason })?;
     // The uuid goes to the unprotected header, which [`crate::decrypt`] checks
     // against every signature's: refuse what could not be decrypted back.
-    for sig in &parsed.signatures {
-        if let Some(h) = sig.str_member("uuid")?
+    for (index, header) in headers.into_iter().enumerate() {
+        if let Some(h) = header?
             && h != uuid
         {
             return Err(EnvelopeError {
-                pointer: format!("{}/header/uuid", sig.pointer()),
+                pointer: format!("/signatures/{index}/header/uuid"),
                 reason: format!("`{h}` differs from the payload vCon's uuid `{uuid}`"),
                 rule: "R-39",
             }

@@ -15,7 +15,7 @@ use crate::SignAlg;
 use crate::error::{EnvelopeError, SignError};
 use crate::jose::json::{self, Style};
 use crate::jose::{b64, backend, jws};
-use crate::keys::{KeyError, PrivateKey};
+use crate::keys::{KeyError, PrivateKey, PublicKey};
 use crate::x509::{Certificate, load_certificates};
 
 /// How a verifier is told which key signed.
@@ -297,6 +297,18 @@ fn finish(
     })
 }
 
+/// Whether `public` is the public half of `key`: their RFC 7638 thumbprints
+/// (SHA-256 over the public parameters), each computed once per key and
+/// kept, are equal. `EVP_PKEY_eq` on every signature cost 13k instructions
+/// for a P-256 key (4 % of an ES256 signature: it compares the curves'
+/// parameters as numbers); it decides when a thumbprint is unavailable.
+fn same_key(public: &PublicKey, key: &PrivateKey) -> bool {
+    match (public.thumbprint_str(), key.public_thumbprint()) {
+        ("", _) | (_, "") => public.pkey().public_eq(key.pkey()),
+        (a, b) => a == b,
+    }
+}
+
 fn signature(
     payload_b64: &str,
     i: usize,
@@ -328,13 +340,7 @@ fn signature(
                     reason: "the x5c chain is empty".into(),
                 }));
             };
-            // Compared without exporting the private key's public half (slow in OpenSSL 3.0).
-            if !leaf
-                .public_key()
-                .map_err(key_err)?
-                .pkey()
-                .public_eq(signer.key.pkey())
-            {
+            if !same_key(&leaf.public_key().map_err(key_err)?, &signer.key) {
                 return Err(SignError::CertKeyMismatch {
                     signer: i,
                     subject: leaf.subject().to_owned(),

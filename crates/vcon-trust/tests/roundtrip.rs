@@ -89,20 +89,29 @@ fn a_key_that_does_not_fit_the_alg_is_refused_when_signing() {
     );
 }
 
+/// The leaf must certify the signing key, for every key type, also once
+/// both keys' thumbprints are kept (the comparison is made on them).
 #[test]
 fn a_chain_for_another_key_is_refused_when_signing() {
-    let pki = pki(KeyKind::P256);
-    let other = PrivateKey::generate(KeyKind::P256).unwrap();
-    let e = sign(
-        &unsigned(),
-        &[Signer::with_chain(other, pki.chain())],
-        &SignOptions::default(),
-    )
-    .unwrap_err();
-    assert!(
-        e.to_string().contains("does not certify the signing key"),
-        "{e}"
-    );
+    for kind in [
+        KeyKind::RSA2048,
+        KeyKind::P256,
+        KeyKind::P384,
+        KeyKind::Ed25519,
+    ] {
+        let pki = pki(kind);
+        let other = PrivateKey::generate(kind).unwrap();
+        let ours = [Signer::with_chain(pki.leaf_key.clone(), pki.chain())];
+        let theirs = [Signer::with_chain(other, pki.chain())];
+        for _ in 0..2 {
+            sign(&unsigned(), &ours, &SignOptions::default()).unwrap();
+            let e = sign(&unsigned(), &theirs, &SignOptions::default()).unwrap_err();
+            assert!(
+                e.to_string().contains("does not certify the signing key"),
+                "{kind}: {e}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -1,13 +1,11 @@
 //! Structure of a JWE General JSON Serialization (RFC 7516 §7.2.1) as the
 //! encrypted vCon form uses it (core-03 §Encrypted Form, rule R-41).
 
-use std::borrow::Cow;
-
 use serde_json::{Map, Value};
 use vcon_core::tree::{Json, JsonObj, View};
 
-use super::normalize::{self, Part, Union};
-use super::{owned_map, unb64};
+use super::normalize::{Conflict, Union};
+use super::unb64;
 use crate::error::{EnvelopeError, Warning};
 
 fn fault(pointer: impl Into<String>, reason: impl Into<String>) -> EnvelopeError {
@@ -96,14 +94,16 @@ fn b64_member<O: JsonObj>(
     }
 }
 
-fn header_object<O: JsonObj>(
-    object: &O,
+/// Member `name` of `object`, which must be an object if present; read in
+/// place (the header union copies what it keeps).
+fn header_object<'o, O: JsonObj>(
+    object: &'o O,
     name: &str,
     pointer: &str,
-) -> Result<Option<Map<String, Value>>, EnvelopeError> {
+) -> Result<Option<&'o O>, EnvelopeError> {
     match object.get(name).map(Json::view) {
         None => Ok(None),
-        Some(View::Object(m)) => Ok(Some(owned_map(m))),
+        Some(View::Object(m)) => Ok(Some(m)),
         Some(_) => Err(fault(pointer, "must be an object")),
     }
 }
@@ -128,7 +128,7 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
         Some(_) => return Err(fault("/protected", "must be a string")),
         None => (String::new(), Map::new()),
     };
-    let mut unprotected = header_object(object, "unprotected", "/unprotected")?.unwrap_or_default();
+    let unprotected = header_object(object, "unprotected", "/unprotected")?;
     let aad_b64 = match object.get("aad").map(Json::view) {
         Some(View::String(s)) => Some(s.to_owned()),
         Some(_) => return Err(fault("/aad", "must be a string")),
@@ -142,15 +142,6 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
     };
     let mut recipients = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
-        // The shared headers are copied into each recipient's union but the
-        // last, which takes them (most messages have one recipient).
-        let shared = |map: &mut Map<String, Value>| -> Cow<'static, Map<String, Value>> {
-            Cow::Owned(if index + 1 == entries.len() {
-                std::mem::take(map)
-            } else {
-                map.clone()
-            })
-        };
         let at = super::indexed("/recipients/", index);
         let Some(entry) = entry.as_object() else {
             return Err(fault(at, "must be an object"));
@@ -158,21 +149,16 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
         let header_at = [at.as_str(), "/header"].concat();
         let header = header_object(entry, "header", &header_at)?;
         let encrypted_key = b64_member(entry, "encrypted_key", &at)?;
-        let union = normalize::union([
-            Part {
-                pointer: "/protected".into(),
-                members: shared(&mut protected),
-            },
-            Part {
-                pointer: "/unprotected".into(),
-                members: shared(&mut unprotected),
-            },
-            Part {
-                pointer: header_at,
-                members: Cow::Owned(header.unwrap_or_default()),
-            },
-        ])
-        .map_err(|c| {
+        // The protected members as parsed (copied for each recipient but the
+        // last, which takes them: most messages have one), then the shared
+        // unprotected and the recipient's header, copied from the envelope.
+        let protected = if index + 1 == entries.len() {
+            std::mem::take(&mut protected)
+        } else {
+            protected.clone()
+        };
+        let mut union = Union::new("/protected".into(), protected);
+        let conflict = |c: Conflict| {
             fault(
                 c.pointer,
                 format!(
@@ -180,7 +166,15 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
                     c.first
                 ),
             )
-        })?;
+        };
+        if let Some(unprotected) = unprotected {
+            union
+                .add("/unprotected".into(), unprotected)
+                .map_err(conflict)?;
+        }
+        if let Some(header) = header {
+            union.add(header_at, header).map_err(conflict)?;
+        }
         for (repeat, first) in &union.repeats {
             if warnings.iter().any(|w: &Warning| &w.pointer == repeat) {
                 continue;

@@ -59,7 +59,8 @@ pub(crate) fn owned_map<O: JsonObj>(object: &O) -> Map<String, Value> {
         .collect()
 }
 
-fn owned<J: Json>(value: &J) -> Value {
+/// An owned copy of a value of either JSON tree.
+pub(crate) fn owned<J: Json>(value: &J) -> Value {
     match value.view() {
         View::Null => Value::Null,
         View::Bool(b) => Value::Bool(b),
@@ -67,6 +68,26 @@ fn owned<J: Json>(value: &J) -> Value {
         View::String(s) => Value::String(s.to_owned()),
         View::Array(a) => Value::Array(a.iter().map(owned).collect()),
         View::Object(o) => Value::Object(owned_map(o)),
+    }
+}
+
+/// Whether two JSON values of either tree are equal as `serde_json` values
+/// are (`Value`'s `==`: numbers as `Number`, objects regardless of order).
+pub(crate) fn same_json<A: Json, B: Json>(a: &A, b: &B) -> bool {
+    match (a.view(), b.view()) {
+        (View::Null, View::Null) => true,
+        (View::Bool(x), View::Bool(y)) => x == y,
+        (View::Number(x), View::Number(y)) => x == y,
+        (View::String(x), View::String(y)) => x == y,
+        (View::Array(x), View::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+        }
+        (View::Object(x), View::Object(y)) => {
+            x.len() == y.len()
+                && x.members()
+                    .all(|(name, v)| y.get(name).is_some_and(|w| same_json(v, w)))
+        }
+        _ => false,
     }
 }
 

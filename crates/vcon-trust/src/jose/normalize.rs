@@ -8,18 +8,10 @@
 //! value), so it is dropped with a warning; a member repeated with a
 //! *different* value is ambiguous and refused.
 
-use std::borrow::Cow;
-
 use serde_json::{Map, Value};
+use vcon_core::tree::JsonObj;
 
-/// One header part: where it sits and its members.
-pub(crate) struct Part<'a> {
-    /// JSON pointer of the part, such as `/signatures/0/header`.
-    pub pointer: String,
-    /// The members: owned ones move into the union, borrowed ones (a header
-    /// shared by several recipients) are copied.
-    pub members: Cow<'a, Map<String, Value>>,
-}
+use super::{owned, same_json};
 
 /// The union of header parts.
 #[derive(Debug, Default)]
@@ -65,52 +57,42 @@ pub(crate) struct Conflict {
     pub first: String,
 }
 
-/// Builds the union of `parts`, earlier parts first (protected first).
-pub(crate) fn union<const N: usize>(parts: [Part<'_>; N]) -> Result<Union, Conflict> {
-    const { assert!(N <= u8::MAX as usize) };
-    let mut u = Union {
-        parts: Vec::with_capacity(N),
-        ..Union::default()
-    };
-    for (index, part) in parts.into_iter().enumerate() {
-        // At most N (≤ 255, checked above) parts.
-        let index = u8::try_from(index).unwrap_or(u8::MAX);
-        u.parts.push(part.pointer);
-        match part.members {
-            Cow::Borrowed(members) => {
-                for (name, value) in members {
-                    u.add(index, Cow::Borrowed(name), Cow::Borrowed(value))?;
-                }
-            }
-            Cow::Owned(members) => {
-                for (name, value) in members {
-                    u.add(index, Cow::Owned(name), Cow::Owned(value))?;
-                }
-            }
+impl Union {
+    /// A union whose first part (the protected header, at `pointer`) is
+    /// `members`, taken as they are (a parsed object: names unique).
+    pub fn new(pointer: String, members: Map<String, Value>) -> Self {
+        Self {
+            origin: vec![0; members.len()],
+            members,
+            parts: vec![pointer],
+            repeats: Vec::new(),
         }
     }
-    Ok(u)
-}
 
-impl Union {
-    /// Adds member `name` of part `part` (the last one pushed).
-    fn add(&mut self, part: u8, name: Cow<'_, str>, value: Cow<'_, Value>) -> Result<(), Conflict> {
-        let Some(first) = self.members.get(&*name) else {
-            self.members.insert(name.into_owned(), value.into_owned());
-            self.origin.push(part);
-            return Ok(());
-        };
-        let pointer = self.parts.get(usize::from(part)).map_or("", String::as_str);
-        let name = &*name;
-        let repeat = vcon_core::validate::pointer_join(pointer, name);
-        let first_pointer = vcon_core::validate::pointer_join(self.origin_of(name), name);
-        if *first != *value {
-            return Err(Conflict {
-                pointer: repeat,
-                first: first_pointer,
-            });
+    /// Adds the part at `pointer`, an object of either JSON tree (read in
+    /// place: only the members not already present are copied), after the
+    /// parts already added.
+    pub fn add<O: JsonObj>(&mut self, pointer: String, part: &O) -> Result<(), Conflict> {
+        // A JOSE object has at most three header parts; 255 would do.
+        let index = u8::try_from(self.parts.len()).unwrap_or(u8::MAX);
+        self.parts.push(pointer);
+        for (name, value) in part.members() {
+            let Some(first) = self.members.get(name) else {
+                self.members.insert(name.to_owned(), owned(value));
+                self.origin.push(index);
+                continue;
+            };
+            let pointer = self.parts.last().map_or("", String::as_str);
+            let repeat = vcon_core::validate::pointer_join(pointer, name);
+            let first_pointer = vcon_core::validate::pointer_join(self.origin_of(name), name);
+            if !same_json(first, value) {
+                return Err(Conflict {
+                    pointer: repeat,
+                    first: first_pointer,
+                });
+            }
+            self.repeats.push((repeat, first_pointer));
         }
-        self.repeats.push((repeat, first_pointer));
         Ok(())
     }
 }
@@ -129,20 +111,12 @@ mod tests {
     fn equal_repeats_are_dropped_and_reported() {
         let p = obj(json!({"alg": "RS256", "x5c": ["a"]}));
         let h = obj(json!({"x5c": ["a"], "alg": "RS256", "uuid": "u"}));
-        let u = union([
-            Part {
-                pointer: "/signatures/0/protected".into(),
-                members: Cow::Borrowed(&p),
-            },
-            Part {
-                pointer: "/signatures/0/header".into(),
-                members: Cow::Owned(h.clone()),
-            },
-        ])
-        .unwrap();
+        let mut u = Union::new("/signatures/0/protected".into(), p);
+        u.add("/signatures/0/header".into(), &h).unwrap();
         assert_eq!(u.members.len(), 3);
         assert_eq!(u.origin_of("uuid"), "/signatures/0/header");
         assert_eq!(u.origin_of("alg"), "/signatures/0/protected");
+        assert_eq!(u.origin_of("other"), "");
         assert_eq!(u.repeats.len(), 2);
         assert_eq!(
             u.repeats[0],
@@ -151,23 +125,25 @@ mod tests {
                 "/signatures/0/protected/x5c".into()
             )
         );
+        // A third part, read from the borrowed tree, repeats the second's member.
+        let text = br#"{"uuid":"u","kid":"k"}"#;
+        let tree = vcon_core::tree::parse(text, 8).unwrap();
+        u.add("/recipients/0/header".into(), &tree).unwrap();
+        assert_eq!(u.origin_of("kid"), "/recipients/0/header");
+        assert_eq!(
+            u.repeats[2],
+            (
+                "/recipients/0/header/uuid".into(),
+                "/signatures/0/header/uuid".into()
+            )
+        );
     }
 
     #[test]
     fn different_repeats_are_refused() {
         let p = obj(json!({"alg": "RS256"}));
         let h = obj(json!({"alg": "none"}));
-        let c = union([
-            Part {
-                pointer: "/p".into(),
-                members: Cow::Borrowed(&p),
-            },
-            Part {
-                pointer: "/h".into(),
-                members: Cow::Owned(h.clone()),
-            },
-        ])
-        .unwrap_err();
+        let c = Union::new("/p".into(), p).add("/h".into(), &h).unwrap_err();
         assert_eq!((c.pointer.as_str(), c.first.as_str()), ("/h/alg", "/p/alg"));
     }
 }

@@ -301,6 +301,16 @@ impl PrivateKey {
     pub(crate) fn ops(&self) -> &ops::Ops<Private> {
         &self.ops
     }
+
+    /// The RFC 7638 thumbprint of the public half, computed once per key
+    /// (shared by its clones); empty if the key cannot be exported.
+    pub(crate) fn public_thumbprint(&self) -> &str {
+        self.ops.thumbprint.get_or_init(|| {
+            self.public_key()
+                .map(|k| k.thumbprint_str().to_owned())
+                .unwrap_or_default()
+        })
+    }
 }
 
 /// A public key (RSA, EC P-256/P-384 or Ed25519), with an optional key id.
@@ -443,10 +453,14 @@ impl PublicKey {
     /// The RFC 7638 JWK thumbprint (SHA-256, base64url), or an empty string if
     /// the key cannot be exported. Computed once per key.
     pub fn thumbprint(&self) -> String {
+        self.thumbprint_str().to_owned()
+    }
+
+    /// [`PublicKey::thumbprint`] without the copy.
+    pub(crate) fn thumbprint_str(&self) -> &str {
         self.ops
             .thumbprint
             .get_or_init(|| jwk::thumbprint(&self.pkey, self.kind).unwrap_or_default())
-            .clone()
     }
 }
 

@@ -34,7 +34,8 @@ pub(crate) struct Ops<T> {
     pub oaep: Mutex<Option<PkeyCtx<T>>>,
     /// An initialised one-shot EdDSA context (Ed25519 keys).
     pub ed: Mutex<Option<MdCtx>>,
-    /// The RFC 7638 thumbprint, once computed (public keys).
+    /// The RFC 7638 thumbprint, once computed (of the public half, for a
+    /// private key).
     pub thumbprint: OnceLock<String>,
 }
 
