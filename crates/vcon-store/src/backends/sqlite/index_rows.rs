@@ -23,6 +23,7 @@
 //! are appended at the end of each term's range (ids grow).
 
 use std::collections::BTreeSet;
+use std::hash::{DefaultHasher, Hasher};
 
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -93,6 +94,25 @@ pub(super) fn term_id(kind: TermKind, normalized: &str) -> i64 {
     i64::from_be_bytes(term_hash(kind, normalized))
 }
 
+/// The hash of an FTS5 row's content (`text`, `keys`), kept in
+/// `vcon_index_state` only to tell whether a rewrite changes the row.
+///
+/// SipHash-1-3 (`std`'s `DefaultHasher` with its fixed keys), not SHA-256:
+/// it reads the whole text of every vCon indexed, and SHA-256 was a fifth
+/// of the indexer's instructions where the CPU has no SHA extensions (an
+/// older x86 server, or valgrind). `std` does not promise the same
+/// algorithm in every release; if a toolchain upgrade changes it, each
+/// vCon's next rewrite finds the hash changed and rewrites its FTS5 row
+/// once, which is correct, only not spared. A collision (about 2⁻⁶⁴ per
+/// rewrite) would leave a changed row's old content in the index.
+fn content_hash(text: &str, keys: &str) -> i64 {
+    let mut h = DefaultHasher::new();
+    h.write(text.as_bytes());
+    h.write_u8(0);
+    h.write(keys.as_bytes());
+    i64::from_ne_bytes(h.finish().to_ne_bytes())
+}
+
 /// What one vCon's search rows hold.
 struct SearchRows {
     /// The FTS5 row's columns and the hash of both; `None` when both are empty (no row).
@@ -116,11 +136,7 @@ impl SearchRows {
             }
         }
         let fts = (!keys.is_empty() || !fields.text.is_empty()).then(|| {
-            let mut h = Sha256::new();
-            h.update(fields.text.as_bytes());
-            h.update([0]);
-            h.update(keys.as_bytes());
-            let hash = i64::from_be_bytes(first_8(&h.finalize()));
+            let hash = content_hash(&fields.text, &keys);
             (fields.text.clone(), keys, hash)
         });
         Self { fts, terms }
