@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, params};
 
 use super::config::SqliteConfig;
-use super::index_rows::{remove_index, write_index};
+use super::index_rows::RowWriter;
 use super::schema::sql_error;
 use crate::error::StoreError;
 use crate::ids::Etag;
@@ -196,10 +196,13 @@ pub(super) fn write_entries(
     let tx = index
         .transaction()
         .map_err(|e| sql_error("begin an index transaction", e))?;
-    for (id, e) in entries {
-        match &e.fields {
-            Some(fields) => write_index(&tx, *id, fields, e.new_row)?,
-            None => remove_index(&tx, *id)?,
+    {
+        let mut rows = RowWriter::new(&tx)?;
+        for (id, e) in entries {
+            match &e.fields {
+                Some(fields) => rows.write(*id, fields, e.new_row)?,
+                None => rows.remove(*id)?,
+            }
         }
     }
     tx.commit().map_err(|e| sql_error("commit the index", e))

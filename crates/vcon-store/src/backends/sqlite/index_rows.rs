@@ -23,8 +23,9 @@
 //! are appended at the end of each term's range (ids grow).
 
 use std::collections::BTreeSet;
+use std::hash::{DefaultHasher, Hasher};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use super::expiry;
@@ -93,6 +94,25 @@ pub(super) fn term_id(kind: TermKind, normalized: &str) -> i64 {
     i64::from_be_bytes(term_hash(kind, normalized))
 }
 
+/// The hash of an FTS5 row's content (`text`, `keys`), kept in
+/// `vcon_index_state` only to tell whether a rewrite changes the row.
+///
+/// SipHash-1-3 (`std`'s `DefaultHasher` with its fixed keys), not SHA-256:
+/// it reads the whole text of every vCon indexed, and SHA-256 was a fifth
+/// of the indexer's instructions where the CPU has no SHA extensions (an
+/// older x86 server, or valgrind). `std` does not promise the same
+/// algorithm in every release; if a toolchain upgrade changes it, each
+/// vCon's next rewrite finds the hash changed and rewrites its FTS5 row
+/// once, which is correct, only not spared. A collision (about 2⁻⁶⁴ per
+/// rewrite) would leave a changed row's old content in the index.
+fn content_hash(text: &str, keys: &str) -> i64 {
+    let mut h = DefaultHasher::new();
+    h.write(text.as_bytes());
+    h.write_u8(0);
+    h.write(keys.as_bytes());
+    i64::from_ne_bytes(h.finish().to_ne_bytes())
+}
+
 /// What one vCon's search rows hold.
 struct SearchRows {
     /// The FTS5 row's columns and the hash of both; `None` when both are empty (no row).
@@ -116,11 +136,7 @@ impl SearchRows {
             }
         }
         let fts = (!keys.is_empty() || !fields.text.is_empty()).then(|| {
-            let mut h = Sha256::new();
-            h.update(fields.text.as_bytes());
-            h.update([0]);
-            h.update(keys.as_bytes());
-            let hash = i64::from_be_bytes(first_8(&h.finalize()));
+            let hash = content_hash(&fields.text, &keys);
             (fields.text.clone(), keys, hash)
         });
         Self { fts, terms }
@@ -139,11 +155,48 @@ impl SearchRows {
 /// no FTS5 row) and its `vcon_terms` terms.
 type StoredState = (Option<i64>, Vec<i64>);
 
-/// The [`StoredState`] of row `id`; `None` when it has no search rows.
-fn stored_state(conn: &Connection, id: i64) -> Result<Option<StoredState>, StoreError> {
-    conn.prepare_cached("SELECT text_hash, terms FROM vcon_index_state WHERE id = ?1")
-        .and_then(|mut s| {
-            s.query_row([id], |r| {
+/// Writes and removes vCons' search rows, with its statements prepared once
+/// for a whole index transaction (not looked up again for every row).
+pub(super) struct RowWriter<'c> {
+    conn: &'c Connection,
+    read_state: CachedStatement<'c>,
+    insert_fts: CachedStatement<'c>,
+    delete_fts: CachedStatement<'c>,
+    insert_term: CachedStatement<'c>,
+    delete_term: CachedStatement<'c>,
+    insert_state: CachedStatement<'c>,
+    update_state: CachedStatement<'c>,
+    delete_state: CachedStatement<'c>,
+}
+
+impl<'c> RowWriter<'c> {
+    /// The statements, on `conn` (the index transaction's connection).
+    pub fn new(conn: &'c Connection) -> Result<Self, StoreError> {
+        let prepare = |sql: &str| {
+            conn.prepare_cached(sql)
+                .map_err(|e| sql_error("prepare the search index's statements", e))
+        };
+        Ok(Self {
+            conn,
+            read_state: prepare("SELECT text_hash, terms FROM vcon_index_state WHERE id = ?1")?,
+            insert_fts: prepare("INSERT INTO vcon_index (rowid, text, keys) VALUES (?1, ?2, ?3)")?,
+            delete_fts: prepare("DELETE FROM vcon_index WHERE rowid = ?1")?,
+            insert_term: prepare("INSERT OR IGNORE INTO vcon_terms (term, id) VALUES (?1, ?2)")?,
+            delete_term: prepare("DELETE FROM vcon_terms WHERE term = ?1 AND id = ?2")?,
+            insert_state: prepare(
+                "INSERT INTO vcon_index_state (id, text_hash, terms) VALUES (?1, ?2, ?3)",
+            )?,
+            update_state: prepare(
+                "UPDATE vcon_index_state SET text_hash = ?2, terms = ?3 WHERE id = ?1",
+            )?,
+            delete_state: prepare("DELETE FROM vcon_index_state WHERE id = ?1")?,
+        })
+    }
+
+    /// The [`StoredState`] of row `id`; `None` when it has no search rows.
+    fn stored_state(&mut self, id: i64) -> Result<Option<StoredState>, StoreError> {
+        self.read_state
+            .query_row([id], |r| {
                 let hash: Option<i64> = r.get(0)?;
                 let blob: Vec<u8> = r.get(1)?;
                 let terms = blob
@@ -153,113 +206,93 @@ fn stored_state(conn: &Connection, id: i64) -> Result<Option<StoredState>, Store
                 Ok((hash, terms))
             })
             .optional()
-        })
-        .map_err(|e| sql_error(format!("read the search state of vCon row {id}"), e))
+            .map_err(|e| sql_error(format!("read the search state of vCon row {id}"), e))
+    }
+
+    /// Makes the search rows of vCon row `id` say `fields`, writing only
+    /// what differs from what they say now: the FTS5 row only when its
+    /// content hash changed, `vcon_terms` rows only for terms added or
+    /// dropped. `new_row`: the row was inserted since its last indexing and
+    /// has no search rows (a created vCon), so there is no state to read.
+    pub fn write(
+        &mut self,
+        id: i64,
+        fields: &IndexFields,
+        new_row: bool,
+    ) -> Result<(), StoreError> {
+        let new = SearchRows::of(fields);
+        let stored = if new_row {
+            None
+        } else {
+            self.stored_state(id)?
+        };
+        let Some((old_hash, old_terms)) = stored else {
+            if let Some((text, keys, _)) = &new.fts {
+                exec(&mut self.insert_fts, id, params![id, text, keys])?;
+            }
+            for term in &new.terms {
+                exec(&mut self.insert_term, id, params![term, id])?;
+            }
+            if fields.expires_ms.is_some() {
+                expiry::set(self.conn, id, fields.expires_ms)?;
+            }
+            return exec(
+                &mut self.insert_state,
+                id,
+                params![id, new.text_hash(), new.terms_blob()],
+            );
+        };
+        let text_changed = old_hash != new.text_hash();
+        if text_changed {
+            if old_hash.is_some() {
+                exec(&mut self.delete_fts, id, [id])?;
+            }
+            if let Some((text, keys, _)) = &new.fts {
+                exec(&mut self.insert_fts, id, params![id, text, keys])?;
+            }
+        }
+        let old_terms: BTreeSet<i64> = old_terms.into_iter().collect();
+        for gone in old_terms.difference(&new.terms) {
+            exec(&mut self.delete_term, id, params![gone, id])?;
+        }
+        for added in new.terms.difference(&old_terms) {
+            exec(&mut self.insert_term, id, params![added, id])?;
+        }
+        expiry::set(self.conn, id, fields.expires_ms)?;
+        if text_changed || old_terms != new.terms {
+            exec(
+                &mut self.update_state,
+                id,
+                params![id, new.text_hash(), new.terms_blob()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Removes every search row of vCon row `id` (and its expiry).
+    pub fn remove(&mut self, id: i64) -> Result<(), StoreError> {
+        expiry::set(self.conn, id, None)?;
+        let Some((hash, terms)) = self.stored_state(id)? else {
+            return Ok(());
+        };
+        if hash.is_some() {
+            exec(&mut self.delete_fts, id, [id])?;
+        }
+        for term in terms {
+            exec(&mut self.delete_term, id, params![term, id])?;
+        }
+        exec(&mut self.delete_state, id, [id])
+    }
 }
 
 fn exec(
-    conn: &Connection,
+    stmt: &mut CachedStatement<'_>,
     id: i64,
-    sql: &str,
     params: impl rusqlite::Params,
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(sql)
-        .and_then(|mut s| s.execute(params))
+    stmt.execute(params)
         .map(|_| ())
         .map_err(|e| sql_error(format!("index vCon row {id}"), e))
-}
-
-fn insert_fts(conn: &Connection, id: i64, text: &str, keys: &str) -> Result<(), StoreError> {
-    exec(
-        conn,
-        id,
-        "INSERT INTO vcon_index (rowid, text, keys) VALUES (?1, ?2, ?3)",
-        params![id, text, keys],
-    )
-}
-
-fn delete_fts(conn: &Connection, id: i64) -> Result<(), StoreError> {
-    exec(conn, id, "DELETE FROM vcon_index WHERE rowid = ?1", [id])
-}
-
-const INSERT_TERM: &str = "INSERT OR IGNORE INTO vcon_terms (term, id) VALUES (?1, ?2)";
-const DELETE_TERM: &str = "DELETE FROM vcon_terms WHERE term = ?1 AND id = ?2";
-
-/// Makes the search rows of vCon row `id` say `fields`, writing only what
-/// differs from what they say now: the FTS5 row only when its content hash
-/// changed, `vcon_terms` rows only for terms added or dropped. `new_row`:
-/// the row was inserted since its last indexing and has no search rows
-/// (a created vCon), so there is no state to read.
-pub(super) fn write_index(
-    conn: &Connection,
-    id: i64,
-    fields: &IndexFields,
-    new_row: bool,
-) -> Result<(), StoreError> {
-    let new = SearchRows::of(fields);
-    let stored = if new_row {
-        None
-    } else {
-        stored_state(conn, id)?
-    };
-    let Some((old_hash, old_terms)) = stored else {
-        if let Some((text, keys, _)) = &new.fts {
-            insert_fts(conn, id, text, keys)?;
-        }
-        for term in &new.terms {
-            exec(conn, id, INSERT_TERM, params![term, id])?;
-        }
-        if fields.expires_ms.is_some() {
-            expiry::set(conn, id, fields.expires_ms)?;
-        }
-        return exec(
-            conn,
-            id,
-            "INSERT INTO vcon_index_state (id, text_hash, terms) VALUES (?1, ?2, ?3)",
-            params![id, new.text_hash(), new.terms_blob()],
-        );
-    };
-    let text_changed = old_hash != new.text_hash();
-    if text_changed {
-        if old_hash.is_some() {
-            delete_fts(conn, id)?;
-        }
-        if let Some((text, keys, _)) = &new.fts {
-            insert_fts(conn, id, text, keys)?;
-        }
-    }
-    let old_terms: BTreeSet<i64> = old_terms.into_iter().collect();
-    for gone in old_terms.difference(&new.terms) {
-        exec(conn, id, DELETE_TERM, params![gone, id])?;
-    }
-    for added in new.terms.difference(&old_terms) {
-        exec(conn, id, INSERT_TERM, params![added, id])?;
-    }
-    expiry::set(conn, id, fields.expires_ms)?;
-    if text_changed || old_terms != new.terms {
-        exec(
-            conn,
-            id,
-            "UPDATE vcon_index_state SET text_hash = ?2, terms = ?3 WHERE id = ?1",
-            params![id, new.text_hash(), new.terms_blob()],
-        )?;
-    }
-    Ok(())
-}
-
-/// Removes every search row of vCon row `id` (and its expiry).
-pub(super) fn remove_index(conn: &Connection, id: i64) -> Result<(), StoreError> {
-    expiry::set(conn, id, None)?;
-    let Some((hash, terms)) = stored_state(conn, id)? else {
-        return Ok(());
-    };
-    if hash.is_some() {
-        delete_fts(conn, id)?;
-    }
-    for term in terms {
-        exec(conn, id, DELETE_TERM, params![term, id])?;
-    }
-    exec(conn, id, "DELETE FROM vcon_index_state WHERE id = ?1", [id])
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -49,9 +49,16 @@ const FLUSH_AT: usize = 512;
 /// Indexing also starts when the waiting text passes this many bytes.
 const MAX_PENDING_TEXT: usize = 8 * 1024 * 1024;
 /// With rows waiting, indexing starts after this long without a message.
-const IDLE: Duration = Duration::from_millis(10);
+/// Not shorter: FTS5 pays per transaction (a segment, merge work), and a
+/// short pause between puts would cut the batch (10 ms gave transactions of
+/// ~13 rows under a slow, steady ingest: see docs/BENCHMARKS.md, Indexer
+/// round 2). Searches do not wait for it: they ask ([`IndexProgress::wanted`]).
+const IDLE: Duration = Duration::from_millis(100);
 /// Or when the oldest waiting row has waited this long.
-const MAX_AGE: Duration = Duration::from_millis(200);
+const MAX_AGE: Duration = Duration::from_secs(1);
+/// With rows waiting, how often the indexer takes new work and looks for a
+/// search that waits.
+const POLL: Duration = Duration::from_millis(5);
 /// Commits that may wait in the indexer's queue before the writer blocks.
 const QUEUE: usize = 1024;
 /// After a failed index transaction, the wait before the next try.
@@ -189,6 +196,7 @@ impl Indexer {
                     entries: BTreeMap::new(),
                     text_bytes: 0,
                     oldest: None,
+                    last_message: Instant::now(),
                     received: 0,
                     marks: Vec::new(),
                 };
@@ -222,6 +230,8 @@ struct State {
     text_bytes: usize,
     /// When the oldest waiting row arrived.
     oldest: Option<Instant>,
+    /// When the last message arrived.
+    last_message: Instant,
     /// The last commit received.
     received: u64,
     /// Marks indexed, still to be cleared by the writer.
@@ -231,30 +241,43 @@ struct State {
 impl State {
     fn run(&mut self, rx: &Receiver<IndexWork>) {
         loop {
-            let first = if self.entries.is_empty() {
-                rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
-            } else {
-                rx.recv_timeout(IDLE)
-            };
-            let idle = match first {
-                Ok(work) => {
-                    self.add(work);
-                    false
-                }
-                Err(RecvTimeoutError::Timeout) => true,
-                Err(RecvTimeoutError::Disconnected) => break,
-            };
-            while self.entries.len() < FLUSH_AT * 4 {
-                match rx.try_recv() {
-                    Ok(work) => self.add(work),
+            if self.entries.is_empty() {
+                // Nothing waits: sleep until work comes.
+                match rx.recv() {
+                    Ok(work) => {
+                        self.add(work);
+                        self.last_message = Instant::now();
+                    }
                     Err(_) => break,
                 }
+            } else {
+                // Rows wait: take what came in the meantime every POLL,
+                // not one wake-up per commit (those were ~15 % of this
+                // thread's CPU at 8 clients; the senders' wake-ups too).
+                std::thread::sleep(POLL);
             }
-            let due = idle
-                || self.entries.len() >= FLUSH_AT
+            let mut gone = false;
+            while self.entries.len() < FLUSH_AT * 4 {
+                match rx.try_recv() {
+                    Ok(work) => {
+                        self.add(work);
+                        self.last_message = Instant::now();
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        gone = true;
+                        break;
+                    }
+                }
+            }
+            if gone {
+                break;
+            }
+            let due = self.entries.len() >= FLUSH_AT
                 || self.text_bytes >= MAX_PENDING_TEXT
-                || self.oldest.is_some_and(|t| t.elapsed() >= MAX_AGE)
-                || self.progress.wanted.load(Ordering::Acquire);
+                || self.progress.wanted.load(Ordering::Acquire)
+                || self.last_message.elapsed() >= IDLE
+                || self.oldest.is_some_and(|t| t.elapsed() >= MAX_AGE);
             if due && !self.flush() {
                 std::thread::sleep(RETRY);
             }
