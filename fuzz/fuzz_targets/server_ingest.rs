@@ -8,7 +8,10 @@
 //! Properties checked (beyond "no panic, no hang, no OOM"):
 //! * building the record from the already-parsed document (the ingest path)
 //!   gives the same record as building it from the bytes;
-//! * a record's uuid is the one the document names (unsigned form).
+//! * a record's uuid is the one the document names (unsigned form);
+//! * when vcon-core's fast parser takes the bytes, the conserver's rules give
+//!   the same findings on its borrowed tree as on the reader's object, and
+//!   the record built from that tree is the record built from the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -19,7 +22,16 @@ fuzz_target!(|data: &[u8]| {
     let options = RecordOptions::default();
     let from_bytes = VconRecord::from_bytes(data.to_vec(), &options);
     if let Ok(doc) = vcon_core::read(data, &options.read_limits) {
-        let _ = conserver_rules::check(&doc.object);
+        let findings = conserver_rules::check(&doc.object);
+        if let Ok(root) = vcon_core::tree::parse(data, options.read_limits.max_depth) {
+            assert_eq!(conserver_rules::check(&root), findings, "tree = reader");
+            let from_tree = VconRecord::from_tree(data.to_vec(), &root, &options);
+            match (&from_bytes, &from_tree) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "from_tree = from_bytes"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                _ => panic!("from_bytes {from_bytes:?} but from_tree {from_tree:?}"),
+            }
+        }
         if let (Ok(record), Some(vcon_core::Form::Unsigned), Some(serde_json::Value::String(uuid))) =
             (&from_bytes, doc.form, doc.object.get("uuid"))
             && let Ok(u) = uuid::Uuid::parse_str(uuid)

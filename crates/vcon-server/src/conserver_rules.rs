@@ -15,7 +15,8 @@
 //! assert_eq!(check(bad.as_object().unwrap()).len(), 3); // vcon, uuid, created_at missing
 //! ```
 
-use serde_json::{Map, Value};
+use serde_json::Number;
+use vcon_core::tree::{Json, JsonObj, View};
 
 use crate::problem::FindingDoc;
 
@@ -26,25 +27,27 @@ const ALGS: &[&str] = &[
 ];
 
 /// Every rule the conserver's request model enforces; empty when it would
-/// accept the object.
-pub fn check(vcon: &Map<String, Value>) -> Vec<FindingDoc> {
+/// accept the object. Works on any of vcon-core's JSON trees: the reader's
+/// [`serde_json::Map`] or the borrowed [`vcon_core::tree::Obj`], with the
+/// same findings for the same text.
+pub fn check<O: JsonObj>(vcon: &O) -> Vec<FindingDoc> {
     let mut out = Findings(Vec::new());
-    match vcon.get("vcon") {
+    match vcon.get("vcon").map(Json::view) {
         None => out.push("/vcon", "Field required: `vcon`"),
-        Some(Value::String(_)) => {}
+        Some(View::String(_)) => {}
         Some(_) => out.push("/vcon", "`vcon` must be a string"),
     }
-    match vcon.get("uuid") {
+    match vcon.get("uuid").map(Json::view) {
         None => out.push("/uuid", "Field required: `uuid`"),
-        Some(Value::String(s)) if uuid::Uuid::parse_str(s).is_ok() => {}
+        Some(View::String(s)) if uuid::Uuid::parse_str(s).is_ok() => {}
         Some(_) => out.push("/uuid", "`uuid` must be a UUID"),
     }
-    match vcon.get("created_at") {
+    match vcon.get("created_at").map(Json::view) {
         None => out.push("/created_at", "Field required: `created_at`"),
         Some(v) if is_datetime(v) => {}
         Some(_) => out.push("/created_at", "`created_at` must be an ISO 8601 date-time"),
     }
-    optional_string(vcon, "subject", "", &mut out);
+    optional_string(vcon, "subject", None, &mut out);
     if let Some(v) = vcon.get("redacted")
         && !v.is_object()
     {
@@ -60,12 +63,12 @@ pub fn check(vcon: &Map<String, Value>) -> Vec<FindingDoc> {
     }
     let parties = objects(vcon, "parties", &mut out);
     for (i, party) in parties.iter().enumerate() {
-        if let Some(p) = party {
+        if let Some(p) = party.as_object() {
             check_party(p, i, &mut out);
         }
     }
     for (i, dialog) in objects(vcon, "dialog", &mut out).iter().enumerate() {
-        if let Some(d) = dialog {
+        if let Some(d) = dialog.as_object() {
             check_dialog(d, i, parties.len(), &mut out);
         }
     }
@@ -85,48 +88,52 @@ impl Findings {
     }
 }
 
-/// The elements of the array `key` (absent: none), `None` for elements
-/// that are not objects (reported).
-fn objects<'a>(
-    vcon: &'a Map<String, Value>,
-    key: &str,
-    out: &mut Findings,
-) -> Vec<Option<&'a Map<String, Value>>> {
-    match vcon.get(key) {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let o = v.as_object();
-                if o.is_none() {
+/// Where a member is: the top level (`None`) or an entry of an array.
+type Base = Option<(&'static str, usize)>;
+
+/// The JSON pointer of member `key` under `base`.
+fn pointer(base: Base, key: &str) -> String {
+    match base {
+        None => format!("/{key}"),
+        Some((array, i)) => format!("/{array}/{i}/{key}"),
+    }
+}
+
+/// The elements of the array `key` (absent or not an array: none); the
+/// ones that are not objects are reported.
+fn objects<'a, O: JsonObj>(vcon: &'a O, key: &str, out: &mut Findings) -> &'a [O::Val] {
+    match vcon.get(key).map(Json::view) {
+        None => &[],
+        Some(View::Array(items)) => {
+            for (i, v) in items.iter().enumerate() {
+                if !v.is_object() {
                     out.push(
                         format!("/{key}/{i}"),
                         format!("`{key}` entries must be objects"),
                     );
                 }
-                o
-            })
-            .collect(),
+            }
+            items
+        }
         Some(_) => {
             out.push(format!("/{key}"), format!("`{key}` must be an array"));
-            Vec::new()
+            &[]
         }
     }
 }
 
-fn optional_string<'a>(
-    o: &'a Map<String, Value>,
+fn optional_string<'a, O: JsonObj>(
+    o: &'a O,
     key: &str,
-    base: &str,
+    base: Base,
     out: &mut Findings,
 ) -> Option<&'a str> {
-    match o.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
+    match o.get(key).map(Json::view) {
+        None | Some(View::Null) => None,
+        Some(View::String(s)) => Some(s),
         Some(_) => {
             out.push(
-                format!("{base}/{key}"),
+                pointer(base, key),
                 format!("`{key}` must be a string or null"),
             );
             None
@@ -134,62 +141,62 @@ fn optional_string<'a>(
     }
 }
 
-fn check_party(p: &Map<String, Value>, i: usize, out: &mut Findings) {
-    let base = format!("/parties/{i}");
-    if let Some(tel) = optional_string(p, "tel", &base, out)
+fn check_party<O: JsonObj>(p: &O, i: usize, out: &mut Findings) {
+    let base = Some(("parties", i));
+    if let Some(tel) = optional_string(p, "tel", base, out)
         && !is_tel(tel)
     {
         out.push(
-            format!("{base}/tel"),
+            pointer(base, "tel"),
             format!("tel has invalid format: {tel:?}"),
         );
     }
 }
 
-fn check_dialog(d: &Map<String, Value>, i: usize, parties: usize, out: &mut Findings) {
-    let base = format!("/dialog/{i}");
-    match d.get("duration") {
-        None | Some(Value::Null) => {}
+fn check_dialog<O: JsonObj>(d: &O, i: usize, parties: usize, out: &mut Findings) {
+    let base = Some(("dialog", i));
+    match d.get("duration").map(Json::view) {
+        None | Some(View::Null) => {}
         Some(v) => match as_float(v) {
             Some(x) if x >= 0.0 => {}
-            Some(_) => out.push(format!("{base}/duration"), "duration must be >= 0"),
-            None => out.push(format!("{base}/duration"), "duration must be a number"),
+            Some(_) => out.push(pointer(base, "duration"), "duration must be >= 0"),
+            None => out.push(pointer(base, "duration"), "duration must be a number"),
         },
     }
-    optional_string(d, "start", &base, out);
-    if let Some(url) = optional_string(d, "url", &base, out)
+    optional_string(d, "start", base, out);
+    if let Some(url) = optional_string(d, "url", base, out)
         && !is_url(url)
     {
         out.push(
-            format!("{base}/url"),
+            pointer(base, "url"),
             format!("url does not look like a valid URL: {url:?}"),
         );
     }
-    if let Some(m) = optional_string(d, "mimetype", &base, out)
+    if let Some(m) = optional_string(d, "mimetype", base, out)
         && !is_mimetype(m)
     {
         out.push(
-            format!("{base}/mimetype"),
+            pointer(base, "mimetype"),
             format!("mimetype has invalid format: {m:?}"),
         );
     }
-    if let Some(alg) = optional_string(d, "alg", &base, out)
+    if let Some(alg) = optional_string(d, "alg", base, out)
         && !ALGS.contains(&alg)
     {
         out.push(
-            format!("{base}/alg"),
+            pointer(base, "alg"),
             format!("alg {alg:?} is not a recognised algorithm"),
         );
     }
-    match d.get("parties") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(refs)) => {
+    match d.get("parties").map(Json::view) {
+        None | Some(View::Null) => {}
+        Some(View::Array(refs)) => {
             for (j, r) in refs.iter().enumerate() {
-                let at = format!("{base}/parties/{j}");
-                match as_int(r) {
-                    None => out.push(at, "dialog parties must be integers"),
+                let at = || format!("/dialog/{i}/parties/{j}");
+                match as_int(r.view()) {
+                    None => out.push(at(), "dialog parties must be integers"),
                     Some(n) if n < 0 || n >= parties as i64 => out.push(
-                        at,
+                        at(),
                         format!(
                             "dialog[{i}].parties contains index {n} which is out of range \
                              (parties has {parties} entries)"
@@ -200,30 +207,30 @@ fn check_dialog(d: &Map<String, Value>, i: usize, parties: usize, out: &mut Find
             }
         }
         Some(_) => out.push(
-            format!("{base}/parties"),
+            pointer(base, "parties"),
             "dialog parties must be a list of integers",
         ),
     }
 }
 
 /// A number, or a string holding one (the conserver's lax parsing).
-fn as_float(v: &Value) -> Option<f64> {
+fn as_float<J: Json>(v: View<'_, J>) -> Option<f64> {
     match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
+        View::Number(n) => n.as_f64(),
+        View::String(s) => s.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
         _ => None,
     }
 }
 
 /// An integer, an integral float, or a string holding an integer.
-fn as_int(v: &Value) -> Option<i64> {
+fn as_int<J: Json>(v: View<'_, J>) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64()
+        View::Number(n) => n.as_i64().or_else(|| {
+            Number::as_f64(n)
                 .filter(|x| x.fract() == 0.0 && x.abs() < 9.0e15)
                 .map(|x| x as i64)
         }),
-        Value::String(s) => s.trim().parse().ok(),
+        View::String(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
@@ -269,10 +276,10 @@ fn is_mimetype(s: &str) -> bool {
 
 /// An ISO 8601 date-time (with or without offset, `T` or space), a date, or
 /// a Unix timestamp.
-fn is_datetime(v: &Value) -> bool {
+fn is_datetime<J: Json>(v: View<'_, J>) -> bool {
     match v {
-        Value::Number(_) => true,
-        Value::String(s) => parse_datetime(s).is_some(),
+        View::Number(_) => true,
+        View::String(s) => parse_datetime(s).is_some(),
         _ => false,
     }
 }
@@ -320,10 +327,17 @@ pub fn parse_datetime(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
+    /// The findings on `v`, the same on the reader's map and on the
+    /// borrowed tree of its text.
     fn findings(v: Value) -> Vec<String> {
-        check(v.as_object().unwrap())
+        let text = serde_json::to_vec(&v).unwrap();
+        let root = vcon_core::tree::parse(&text, 64).unwrap();
+        let from_tree = check(&root);
+        let from_map = check(v.as_object().unwrap());
+        assert_eq!(from_tree, from_map, "{v}");
+        from_map
             .into_iter()
             .map(|f| format!("{} {}", f.pointer, f.message))
             .collect()
@@ -391,8 +405,8 @@ mod tests {
             "2024-01-01",
             "2024-01-01 10:00:00",
         ] {
-            assert!(is_datetime(&json!(ok)), "{ok}");
+            assert!(is_datetime(json!(ok).view()), "{ok}");
         }
-        assert!(is_datetime(&json!(1700000000)) && !is_datetime(&json!(null)));
+        assert!(is_datetime(json!(1700000000).view()) && !is_datetime(json!(null).view()));
     }
 }

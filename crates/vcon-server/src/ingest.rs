@@ -1,10 +1,11 @@
 //! From request bytes to a storable, validated [`VconRecord`]: media type,
 //! bounded gzip inflation, one parse, validation, record.
 //!
-//! The hot path is: check the media type, parse once with vcon-core's
-//! bounded reader, validate the parsed object, build the record from that
-//! same parse (no second parse, no copy of the bytes: [`Bytes`] is
-//! reference-counted). Large bodies are handled on the blocking pool so a
+//! The hot path is: check the media type, parse once into vcon-core's
+//! borrowed tree, validate it (vcon-core's validator or the conserver's
+//! rules), build the record from that same parse (no second parse, no copy
+//! of the bytes: [`Bytes`] is reference-counted); what that parser does not
+//! take goes through the bounded reader, whose errors are the answers. Large bodies are handled on the blocking pool so a
 //! 64 MiB vCon never stalls the runtime. [`store_accepted`] is the one write
 //! path of both APIs' create routes.
 
@@ -86,11 +87,20 @@ impl Ingestor {
         } else {
             body
         };
-        if let Validation::Core(options) = validation
-            && let Some(accepted) = self.accept_tree(&bytes, options, expected.clone())
-        {
+        if let Some(accepted) = self.accept_tree(&bytes, validation, expected.clone()) {
             return accepted;
         }
+        self.accept_read(bytes, validation, expected)
+    }
+
+    /// The bounded reader's path of [`Ingestor::accept`]: every form, and
+    /// the errors of the reader as the answers.
+    fn accept_read(
+        &self,
+        bytes: Bytes,
+        validation: &Validation,
+        expected: Option<VconUuid>,
+    ) -> Result<Accepted, ApiError> {
         let doc = vcon_core::read(&bytes, &self.limits).map_err(read_error)?;
         let warnings = match validation {
             Validation::Core(options) => {
@@ -113,32 +123,47 @@ impl Ingestor {
         Ok(Accepted { record, warnings })
     }
 
-    /// The fast path of [`Ingestor::accept`] for an unsigned vCon: one
-    /// parse into vcon-core's borrowed tree (strings not copied, members not
-    /// hashed), validated and indexed in place. `None` when the bytes are
-    /// not for it (over the size limit, not taken by the fast parser, or not
-    /// unsigned): the bounded reader then decides, with its own errors. For
-    /// the bytes it takes, the tree and so the findings and the record are
-    /// the reader's (vcon-core holds its two parsers to that).
+    /// The fast path of [`Ingestor::accept`]: one parse into vcon-core's
+    /// borrowed tree (strings not copied, members not hashed), validated
+    /// and indexed in place. vcon-core's validator takes unsigned vCons
+    /// only; the conserver's rules take any object, as on the reader's
+    /// path. `None` when the bytes are not for it (over the size limit, not
+    /// taken by the fast parser, or not unsigned for vcon-core): the bounded
+    /// reader then decides, with its own errors. For the bytes it takes,
+    /// the tree and so the findings and the record are the reader's
+    /// (vcon-core holds its two parsers to that).
     fn accept_tree(
         &self,
         bytes: &Bytes,
-        options: &vcon_core::Options,
+        validation: &Validation,
         expected: Option<VconUuid>,
     ) -> Option<Result<Accepted, ApiError>> {
         if bytes.len() > self.limits.max_bytes {
             return None;
         }
         let root = vcon_core::tree::parse(bytes, self.limits.max_depth).ok()?;
-        let report = vcon_core::validate_tree(&root, options)?;
-        if !report.is_valid() {
-            return Some(Err(ApiError::invalid(&report.findings)));
-        }
+        let warnings = match validation {
+            Validation::Core(options) => {
+                let report = vcon_core::validate_tree(&root, options)?;
+                if !report.is_valid() {
+                    return Some(Err(ApiError::invalid(&report.findings)));
+                }
+                report.findings.len()
+            }
+            Validation::Conserver => {
+                let findings = conserver_rules::check(&root);
+                if !findings.is_empty() {
+                    return Some(Err(conserver_invalid(findings)));
+                }
+                0
+            }
+        };
         let record = VconRecord::from_tree(bytes.clone(), &root, &self.record_options(expected));
-        Some(record.map_err(ApiError::from).map(|record| Accepted {
-            record,
-            warnings: report.findings.len(),
-        }))
+        Some(
+            record
+                .map_err(ApiError::from)
+                .map(|record| Accepted { record, warnings }),
+        )
     }
 
     /// How records are made from bodies this ingestor accepted.
@@ -289,5 +314,108 @@ mod tests {
         assert!(media_type(&with_type("application/vcon+gzip")).unwrap());
         let e = media_type(&with_type("text/plain")).unwrap_err();
         assert_eq!(e.status().as_u16(), 415);
+    }
+
+    /// The tree path (with its fall-back) and the reader's path give the
+    /// same record, or the same error, for both kinds of validation.
+    #[test]
+    fn the_tree_and_the_reader_answer_alike() {
+        let ingestor = Ingestor {
+            limits: ReadLimits::default(),
+            max_text_bytes: 4096,
+        };
+        // The conserver API tests' base vCon (common/tests/test_api.py).
+        let base = r#"{"uuid": "11111111-1111-1111-1111-111111111111", "vcon": "0.0.1",
+            "created_at": "2024-01-01T00:00:00", "subject": null, "redacted": {}, "appended": null,
+            "group": [], "parties": [{"name": "Agent", "tel": "+15550001111"},
+                                     {"name": "Customer", "tel": "+15550002222", "jcard": null}],
+            "dialog": [{"type": "recording", "start": "2024-01-01T00:00:00", "duration": 120,
+                        "parties": [0, 1], "mimetype": "audio/x-wav",
+                        "url": "s3://bucket/recording.wav", "alg": "SHA-512", "signature": "abc123",
+                        "encoding": null}],
+            "analysis": [{"dialog": 7, "type": "summary", "vendor": "v", "body": "text"}],
+            "attachments": [], "meta": {"foo": "bar"}}"#;
+        let mut inputs: Vec<String> = vec![base.to_owned()];
+        for (from, to) in [
+            (r#""parties": [0, 1]"#, r#""parties": [0, 99]"#),
+            (r#""duration": 120"#, r#""duration": -30"#),
+            (r#""duration": 120"#, r#""duration": " 12.5 ""#),
+            (r#""duration": 120"#, r#""duration": "soon""#),
+            (
+                r#""parties": [0, 1]"#,
+                r#""parties": ["1", 1.0, 0.5, null, -1]"#,
+            ),
+            (r#""parties": [0, 1]"#, r#""parties": "0""#),
+            (
+                r#""url": "s3://bucket/recording.wav""#,
+                r#""url": "not-a-url""#,
+            ),
+            (
+                r#""mimetype": "audio/x-wav""#,
+                r#""mimetype": "not a valid mimetype!""#,
+            ),
+            (r#""alg": "SHA-512""#, r#""alg": "MD5""#),
+            (
+                r#""tel": "+15550001111""#,
+                r#""tel": "\u002b1555\u00300001111""#,
+            ),
+            (r#""tel": "+15550001111""#, r#""tel": "12""#),
+            (r#""redacted": {}"#, r#""redacted": null"#),
+            (r#""appended": null"#, r#""appended": []"#),
+            (r#""group": []"#, r#""group": [1, {}]"#),
+            (r#""attachments": []"#, r#""attachments": {}"#),
+            (
+                r#""created_at": "2024-01-01T00:00:00""#,
+                r#""created_at": 1700000000"#,
+            ),
+            (
+                r#""created_at": "2024-01-01T00:00:00""#,
+                r#""created_at": "yesterday""#,
+            ),
+            (
+                r#""uuid": "11111111-1111-1111-1111-111111111111""#,
+                r#""uuid": "nope""#,
+            ),
+            (r#""vcon": "0.0.1""#, r#""vcon": 1"#),
+            (r#""subject": null"#, r#""subject": 7"#),
+            (
+                r#""meta": {"foo": "bar"}"#,
+                r#""payload": "e30", "signatures": []"#,
+            ),
+            (
+                r#""meta": {"foo": "bar"}"#,
+                r#""meta": {"foo": "bar"}, "meta": 1"#,
+            ),
+        ] {
+            assert!(base.contains(from), "{from}");
+            inputs.push(base.replacen(from, to, 1));
+        }
+        inputs.extend(
+            [
+                r#"{"invalid": "data"}"#,
+                r#"{"vcon": "0.4.0", "uuid": "019f15a6-a752-826f-b9a2-279e0d16bc46",
+                   "created_at": "2024-01-01T00:00:00Z", "parties": [{"name": "A"}]}"#,
+                r#"[1, 2]"#,
+                r#"{"vcon": "0.0.1""#,
+                "\u{feff}{}",
+            ]
+            .map(str::to_owned),
+        );
+        let validations = [Validation::Conserver, Validation::Core(Box::default())];
+        for input in &inputs {
+            for validation in &validations {
+                let bytes = Bytes::from(input.clone());
+                let tree = ingestor.accept_now(bytes.clone(), false, validation, None);
+                let reader = ingestor.accept_read(bytes, validation, None);
+                match (tree, reader) {
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!(a.record, b.record, "{input}");
+                        assert_eq!(a.warnings, b.warnings, "{input}");
+                    }
+                    (Err(a), Err(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{input}"),
+                    (a, b) => panic!("{input}: tree {a:?}, reader {b:?}"),
+                }
+            }
+        }
     }
 }
