@@ -134,12 +134,7 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jwe, EnvelopeError> {
         Some(_) => return Err(fault("/aad", "must be a string")),
         None => None,
     };
-    let entries = match object.get("recipients").map(Json::view) {
-        Some(View::Array(a)) if !a.is_empty() => a,
-        Some(View::Array(_)) => return Err(fault("/recipients", "must not be empty")),
-        Some(_) => return Err(fault("/recipients", "must be an array")),
-        None => return Err(fault("/recipients", "is missing")),
-    };
+    let entries = super::entries(object, "recipients", "R-41")?;
     let mut recipients = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
         let at = super::indexed("/recipients/", index);

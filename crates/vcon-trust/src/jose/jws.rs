@@ -83,12 +83,7 @@ pub(crate) fn parse<O: JsonObj>(object: &O) -> Result<Jws, EnvelopeError> {
         Some(_) => return Err(fault("/payload", "must be a string")),
         None => return Err(fault("/payload", "is missing")),
     };
-    let entries = match object.get("signatures").map(Json::view) {
-        Some(View::Array(a)) if !a.is_empty() => a,
-        Some(View::Array(_)) => return Err(fault("/signatures", "must not be empty")),
-        Some(_) => return Err(fault("/signatures", "must be an array")),
-        None => return Err(fault("/signatures", "is missing")),
-    };
+    let entries = super::entries(object, "signatures", "R-39")?;
     let extra: Vec<&str> = object
         .members()
         .map(|(k, _)| k)
@@ -207,12 +202,7 @@ pub(crate) fn header_uuids<O: JsonObj>(object: &O) -> Result<Vec<HeaderUuid>, En
         Some(_) => return Err(fault("/payload", "must be a string")),
         None => return Err(fault("/payload", "is missing")),
     }
-    let entries = match object.get("signatures").map(Json::view) {
-        Some(View::Array(a)) if !a.is_empty() => a,
-        Some(View::Array(_)) => return Err(fault("/signatures", "must not be empty")),
-        Some(_) => return Err(fault("/signatures", "must be an array")),
-        None => return Err(fault("/signatures", "is missing")),
-    };
+    let entries = super::entries(object, "signatures", "R-39")?;
     let mut uuids = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
         // Pointers are built only for an error.

@@ -38,6 +38,27 @@ pub(crate) fn unb64(s: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("not unpadded base64url: {e}"))
 }
 
+/// The entries of the envelope's array member `name` (`signatures`,
+/// `recipients`), which must be present, an array and not empty; else the
+/// error at `/name` under digest rule `rule`.
+pub(crate) fn entries<'o, O: JsonObj>(
+    object: &'o O,
+    name: &str,
+    rule: &'static str,
+) -> Result<&'o [O::Val], crate::error::EnvelopeError> {
+    let fault = |reason: &str| crate::error::EnvelopeError {
+        pointer: ["/", name].concat(),
+        reason: reason.to_owned(),
+        rule,
+    };
+    match object.get(name).map(Json::view) {
+        Some(View::Array(a)) if !a.is_empty() => Ok(a),
+        Some(View::Array(_)) => Err(fault("must not be empty")),
+        Some(_) => Err(fault("must be an array")),
+        None => Err(fault("is missing")),
+    }
+}
+
 /// `prefix` followed by `index` in decimal (`/signatures/0`), without
 /// `format!`'s machinery: these pointers are built for every signature and
 /// recipient read, and the formatter costs more than the rest of the string.
