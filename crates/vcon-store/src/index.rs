@@ -125,6 +125,15 @@ pub(crate) fn extract(bytes: &[u8], options: &RecordOptions) -> Result<Extracted
     {
         return extract_unsigned(&root, options);
     }
+    extract_read(bytes, options)
+}
+
+/// [`extract`] with the bounded reader alone: for bytes that the borrowed
+/// tree has already seen and left to it (any form but unsigned).
+pub(crate) fn extract_read(
+    bytes: &[u8],
+    options: &RecordOptions,
+) -> Result<Extracted, RecordError> {
     let doc = vcon_core::read(bytes, &options.read_limits).map_err(|source| RecordError::Read {
         context: "vCon",
         source,

@@ -8,7 +8,9 @@ use vcon_core::{Form, ReadLimits};
 
 use crate::error::RecordError;
 use crate::ids::{Etag, VconUuid};
-use crate::index::{Extracted, IndexFields, extract, extract_document, extract_unsigned};
+use crate::index::{
+    Extracted, IndexFields, extract, extract_document, extract_read, extract_unsigned,
+};
 
 /// Default largest vCon a store accepts: 64 MiB.
 pub const DEFAULT_MAX_VCON_BYTES: usize = 64 * 1024 * 1024;
@@ -116,7 +118,8 @@ impl VconRecord {
     /// to validate them with [`vcon_core::validate_tree`], say): `root` must
     /// be that parse of these exact bytes. An unsigned vCon is extracted
     /// from the tree (no second parse, no copy of the object); any other
-    /// form is read again from the bytes, as [`VconRecord::from_bytes`] does.
+    /// form is read again from the bytes by the bounded reader, as
+    /// [`VconRecord::from_bytes`] reads it.
     ///
     /// ```
     /// use vcon_store::{RecordOptions, VconRecord};
@@ -135,7 +138,7 @@ impl VconRecord {
             if Form::detect(root) == Some(Form::Unsigned) {
                 extract_unsigned(root, options)
             } else {
-                extract(b, options)
+                extract_read(b, options)
             }
         })
     }

@@ -137,12 +137,7 @@ pub fn if_match(headers: &HeaderMap) -> Result<IfMatch, ApiError> {
 
 /// The quoted form of an etag, for `ETag` headers.
 pub fn quoted(etag: &Etag) -> String {
-    let etag = etag.as_str();
-    let mut text = String::with_capacity(etag.len() + 2);
-    text.push('"');
-    text.push_str(etag);
-    text.push('"');
-    text
+    ["\"", etag.as_str(), "\""].concat()
 }
 
 #[cfg(test)]

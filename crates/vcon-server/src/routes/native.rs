@@ -61,9 +61,7 @@ impl VconInfo {
     /// The listing form of stored metadata.
     pub fn from_meta(meta: &VconMeta) -> Self {
         let uuid = meta.uuid.as_str();
-        let mut href = String::with_capacity(VCONS_PATH.len() + uuid.len());
-        href.push_str(VCONS_PATH);
-        href.push_str(uuid);
+        let href = [VCONS_PATH, uuid].concat();
         Self {
             uuid: uuid.to_owned(),
             etag: meta.etag.as_str().to_owned(),
