@@ -25,6 +25,7 @@ mod rows;
 mod schema;
 mod syncer;
 mod vcon_writes;
+mod wal_bound;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -43,6 +44,7 @@ use self::indexer::{IndexProgress, Indexer};
 use self::readers::Readers;
 use self::syncer::Syncer;
 use self::vcon_writes::PutMode;
+use self::wal_bound::WalBound;
 use self::writer::{Msg, Op, Reply, Writer};
 use crate::clock::{Clock, duration_ms};
 use crate::error::{RecordError, StoreError};
@@ -131,6 +133,7 @@ impl SqliteStore {
         let lock = dir_lock::lock_dir(&config.dir, LOCK_FILE)?;
         let path = config.dir.join(DB_FILE);
         let mut conn = schema::open_writer(&path, &config)?;
+        let wal = WalBound::install(&mut conn)?;
         queue_writes::release_all_leases(&conn, config.clock.now_ms())?;
         let index_path = index_db::index_path(&path);
         let (mut index_conn, fresh) = index_db::open(&index_path, &config)?;
@@ -169,8 +172,7 @@ impl SqliteStore {
             indexer: Some(indexer),
             seq: u64::try_from(seq).unwrap_or(0),
             syncer,
-            wal_path: syncer::wal_path(&path),
-            batches_since_wal_check: 0,
+            wal,
             queue_seq,
             _lock: lock,
         };

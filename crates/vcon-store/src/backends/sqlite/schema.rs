@@ -179,9 +179,10 @@ pub(super) fn open_writer(path: &Path, config: &SqliteConfig) -> Result<Connecti
          PRAGMA foreign_keys = OFF;
          PRAGMA cache_size = -{};
          PRAGMA temp_store = MEMORY;
-         PRAGMA journal_size_limit = 67108864;
+         PRAGMA journal_size_limit = {};
          PRAGMA wal_autocheckpoint = 0;",
-        config.cache_kib
+        config.cache_kib,
+        super::wal_bound::WAL_RESTART_BYTES,
     ))
     .map_err(|e| open_error(path, e))?;
     migrate(&conn, path)?;

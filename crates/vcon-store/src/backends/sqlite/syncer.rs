@@ -152,7 +152,7 @@ pub(super) fn queue_seq(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 /// `<db>-wal`, SQLite's name for the WAL file of `db`.
-pub(super) fn wal_path(db: &Path) -> PathBuf {
+fn wal_path(db: &Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push("-wal");
     PathBuf::from(name)

@@ -17,20 +17,13 @@ use super::queue_writes as qw;
 use super::schema::sql_error;
 use super::syncer::{self, Committed, Syncer};
 use super::vcon_writes::{self as vw, PutMode};
+use super::wal_bound::WalBound;
 use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::ids::{Etag, ListName, VconUuid};
 use crate::index::IndexFields;
 use crate::queue::{AckReport, Completion, Lease, LeaseId};
 use crate::record::{PutOutcome, PutStatus, VconRecord};
-
-/// Past this size the writer restarts the WAL (see [`Writer::bound_wal`]);
-/// equal to the schema's `journal_size_limit`, so a restarted WAL keeps
-/// its blocks.
-const WAL_RESTART_BYTES: u64 = 64 * 1024 * 1024;
-
-/// Batches between two checks of the WAL's size.
-const WAL_CHECK_EVERY: u32 = 64;
 
 /// One write.
 #[derive(Debug)]
@@ -153,10 +146,8 @@ pub(super) struct Writer {
     /// connection then runs with `synchronous = OFF`). `None`: the writer
     /// answers after each commit.
     pub syncer: Option<Syncer>,
-    /// The WAL file (`vcon.db-wal`), whose size [`Writer::bound_wal`] watches.
-    pub wal_path: std::path::PathBuf,
-    /// Batches committed since the WAL's size was last checked.
-    pub batches_since_wal_check: u32,
+    /// Restarts the WAL when it is full (see `wal_bound`).
+    pub wal: WalBound,
     /// The largest queue item id created so far (read after each commit
     /// that must be synced and may have created items; with the syncer only).
     pub queue_seq: i64,
@@ -270,46 +261,10 @@ impl Writer {
             .map_err(|e| sql_error("commit cleared index marks", e))
     }
 
-    /// Restarts the WAL from its beginning when it has grown past
-    /// [`WAL_RESTART_BYTES`] (checked every [`WAL_CHECK_EVERY`] batches).
-    ///
-    /// The checkpointer's passive checkpoints copy the WAL into the database
-    /// file but cannot make SQLite reuse it: that needs a moment with every
-    /// frame copied and no writer, which a busy writer never leaves. The WAL
-    /// then grows without bound, and appending costs more than overwriting
-    /// (block allocation on every write, a journal commit for the new file
-    /// size in every fsync). So the writer itself, between batches, runs a
-    /// RESTART checkpoint (with `synchronous = FULL`, so the database file
-    /// is synced before the WAL may be overwritten): it copies what the
-    /// checkpointer has not yet copied, and the next commit writes from the
-    /// start of the WAL again, over blocks already allocated.
+    /// Restarts the WAL when it has grown full (see `wal_bound`).
     fn bound_wal(&mut self) {
-        self.batches_since_wal_check += 1;
-        if self.batches_since_wal_check < WAL_CHECK_EVERY {
-            return;
-        }
-        self.batches_since_wal_check = 0;
-        let len = std::fs::metadata(&self.wal_path).map_or(0, |m| m.len());
-        if len < WAL_RESTART_BYTES {
-            return;
-        }
-        // With the syncer the connection runs unsynced; a checkpoint must
-        // not, or the WAL could be reused before the database file is on
-        // disk. A failed checkpoint is retried at the next check; the WAL
-        // only grows meanwhile, no data is at risk.
         let unsynced = self.syncer.is_some();
-        if unsynced
-            && self
-                .conn
-                .execute_batch("PRAGMA synchronous = FULL")
-                .is_err()
-        {
-            return;
-        }
-        let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(RESTART)");
-        if unsynced {
-            let _ = self.conn.execute_batch("PRAGMA synchronous = OFF");
-        }
+        self.wal.restart_if_full(&self.conn, unsynced);
     }
 
     /// Sends the answers of a committed batch: through the syncer (after
