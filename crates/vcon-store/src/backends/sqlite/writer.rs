@@ -1,7 +1,7 @@
 //! The writer: one thread owns the read-write connection and commits every
 //! write pending at the time in one transaction (group commit), so one
-//! fsync serves many writers. Each operation runs in its own savepoint: one
-//! that fails is rolled back alone and the others commit. Callers get their
+//! fsync serves many writers. An operation that fails is undone alone and
+//! the others commit (see `Writer::commit`: bare first, savepoints when needed). Callers get their
 //! answers only after the commit has returned.
 
 use std::fs::File;
@@ -330,36 +330,45 @@ impl Writer {
         let seq = self.seq + 1;
         self.seq = seq;
         let generation = i64::try_from(seq).unwrap_or(i64::MAX);
-        let tx = match self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-        {
-            Ok(tx) => tx,
-            Err(e) => return (fail_all(batch.len(), "begin a write transaction", &e), None),
-        };
-        // A batch of one needs no savepoint: if its operation fails, the
-        // whole transaction is rolled back instead (same outcome, without
-        // the two savepoint statements and the copies of every page it
-        // touches into the statement journal). At a few concurrent
-        // writers most batches hold one operation.
-        let single = batch.len() == 1;
-        let mut results = Vec::with_capacity(batch.len());
-        let mut to_index = Vec::new();
-        for (op, _) in batch.iter_mut() {
-            let result = if single {
-                execute(&tx, op, now, generation)
-            } else {
-                savepointed(&tx, op, now, generation)
+        // Operations first run bare, without savepoints: most succeed, and
+        // most that fail (a conflict, a failed If-Match) fail before writing
+        // anything, so the others can still commit. A savepoint per
+        // operation would cost two statements and a copy of every page the
+        // operation touches into the statement journal. Only when an
+        // operation of a larger batch fails after writing (or SQLite rolled
+        // the transaction back) is the batch rolled back and run again with
+        // a savepoint each, so that the failure is undone alone.
+        let mut isolate = false;
+        let (tx, ran) = loop {
+            let tx = match self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+            {
+                Ok(tx) => tx,
+                Err(e) => return (fail_all(batch.len(), "begin a write transaction", &e), None),
             };
-            let result = result.map(|(reply, touched)| {
-                take_index(op, &reply, touched, &mut to_index);
-                reply
-            });
-            results.push(result);
-        }
-        if single && results.iter().any(Result::is_err) {
+            match run_ops(&tx, batch, now, generation, isolate) {
+                Some(ran) => break (tx, ran),
+                None => isolate = true, // dropping `tx` rolls it back
+            }
+        };
+        // A batch of one that failed is rolled back whole (the same outcome
+        // as rolling back its savepoint).
+        if batch.len() == 1 && ran.iter().any(Result::is_err) {
+            let results = ran.into_iter().map(|r| r.map(|(reply, _)| reply)).collect();
             return (results, None); // dropping `tx` rolls it back
         }
+        let mut to_index = Vec::new();
+        let results: Vec<_> = batch
+            .iter_mut()
+            .zip(ran)
+            .map(|((op, _), result)| {
+                result.map(|(reply, touched)| {
+                    take_index(op, &reply, touched, &mut to_index);
+                    reply
+                })
+            })
+            .collect();
         match tx.commit() {
             Ok(()) => {
                 let work = (!to_index.is_empty()).then_some(IndexWork {
@@ -371,6 +380,37 @@ impl Writer {
             Err(e) => (fail_all(batch.len(), "commit", &e), None),
         }
     }
+}
+
+/// Runs the operations of a batch in `conn`'s open transaction: each in its
+/// own savepoint with `isolate`, else bare. A bare run gives up (`None`)
+/// when an operation of a batch of several fails after it wrote (or SQLite
+/// rolled the transaction back): the caller must roll back and run the
+/// batch again isolated.
+fn run_ops(
+    conn: &Connection,
+    batch: &[(Op, oneshot::Sender<Result<Reply, StoreError>>)],
+    now: i64,
+    generation: i64,
+    isolate: bool,
+) -> Option<Vec<Result<(Reply, Touched), StoreError>>> {
+    let mut ran = Vec::with_capacity(batch.len());
+    for (op, _) in batch {
+        if isolate {
+            ran.push(savepointed(conn, op, now, generation));
+            continue;
+        }
+        let before = conn.total_changes();
+        let result = execute(conn, op, now, generation);
+        if result.is_err()
+            && batch.len() > 1
+            && (conn.total_changes() != before || conn.is_autocommit())
+        {
+            return None;
+        }
+        ran.push(result);
+    }
+    Some(ran)
 }
 
 /// Runs one operation of a larger batch in its own savepoint, so that a
@@ -531,5 +571,103 @@ fn execute_other(conn: &Connection, op: &Op, now: i64) -> Result<Reply, StoreErr
         }
         Op::ClearMarks { marks } => index_db::clear_marks(conn, marks).map(|()| Reply::Unit),
         Op::Ping => Ok(Reply::Unit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use crate::record::RecordOptions;
+
+    fn put(n: u64) -> Op {
+        let uuid = format!("019f15a6-a752-8000-b9a2-{n:012x}");
+        let bytes = format!(r#"{{"uuid":"{uuid}","parties":[{{"name":"P{n}"}}]}}"#);
+        Op::Put {
+            record: Box::new(VconRecord::from_bytes(bytes, &RecordOptions::default()).unwrap()),
+            lists: Vec::new(),
+            mode: PutMode::Create,
+        }
+    }
+
+    fn stored(conn: &Connection) -> Vec<String> {
+        let mut s = conn.prepare("SELECT uuid FROM vcons ORDER BY id").unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// The second put of three fails after writing its row (a trigger
+    /// refuses its index mark): the bare run gives up, the isolated run
+    /// undoes that put alone.
+    #[test]
+    fn an_operation_failing_after_it_wrote_is_undone_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = super::super::config::SqliteConfig::in_dir(dir.path());
+        let mut conn =
+            super::super::schema::open_writer(&dir.path().join("t.db"), &config).unwrap();
+        conn.execute_batch(
+            "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.index_pending
+             WHEN (SELECT uuid FROM main.vcons WHERE id = NEW.id) LIKE '%000000000002'
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+        )
+        .unwrap();
+        let (reply, _) = oneshot::channel();
+        let (r2, _) = oneshot::channel();
+        let (r3, _) = oneshot::channel();
+        let batch = vec![(put(1), reply), (put(2), r2), (put(3), r3)];
+        let tx = conn.transaction().unwrap();
+        assert!(run_ops(&tx, &batch, 0, 1, false).is_none());
+        drop(tx);
+        let tx = conn.transaction().unwrap();
+        let ran = run_ops(&tx, &batch, 0, 1, true).unwrap();
+        tx.commit().unwrap();
+        assert!(ran[0].is_ok() && ran[2].is_ok());
+        let err = ran[1].as_ref().unwrap_err().to_string();
+        assert!(err.contains("refused"), "{err}");
+        assert_eq!(stored(&conn).len(), 2);
+        assert!(stored(&conn).iter().all(|u| !u.ends_with("000000000002")));
+    }
+
+    /// A put refused before it writes anything (a conflict) does not cost
+    /// the bare run: the others go on in it.
+    #[test]
+    fn an_operation_refused_before_writing_keeps_the_bare_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = super::super::config::SqliteConfig::in_dir(dir.path());
+        let mut conn =
+            super::super::schema::open_writer(&dir.path().join("t.db"), &config).unwrap();
+        let tx = conn.transaction().unwrap();
+        let (r, _) = oneshot::channel();
+        run_ops(&tx, &[(put(2), r)], 0, 1, false).unwrap();
+        tx.commit().unwrap();
+        let conflicting = {
+            let Op::Put {
+                mut record,
+                lists,
+                mode,
+            } = put(2)
+            else {
+                unreachable!()
+            };
+            let bytes = r#"{"uuid":"019f15a6-a752-8000-b9a2-000000000002","parties":[]}"#;
+            *record = VconRecord::from_bytes(bytes, &RecordOptions::default()).unwrap();
+            Op::Put {
+                record,
+                lists,
+                mode,
+            }
+        };
+        let (r1, _) = oneshot::channel();
+        let (r2, _) = oneshot::channel();
+        let (r3, _) = oneshot::channel();
+        let batch = vec![(put(1), r1), (conflicting, r2), (put(3), r3)];
+        let tx = conn.transaction().unwrap();
+        let ran = run_ops(&tx, &batch, 0, 2, false).expect("no retry for a conflict");
+        tx.commit().unwrap();
+        assert!(matches!(ran[1], Err(StoreError::Conflict { .. })));
+        assert_eq!(stored(&conn).len(), 3);
     }
 }
