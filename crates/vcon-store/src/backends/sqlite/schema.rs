@@ -150,6 +150,9 @@ fn open_error(path: &Path, e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// Prepared statements the writer's connection keeps.
+const WRITER_STATEMENTS: usize = 64;
+
 /// Opens the writer connection, sets WAL mode and migrates the schema.
 pub(super) fn open_writer(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
@@ -186,6 +189,10 @@ pub(super) fn open_writer(path: &Path, config: &SqliteConfig) -> Result<Connecti
     ))
     .map_err(|e| open_error(path, e))?;
     migrate(&conn, path)?;
+    // Every statement of the writer is prepared once and kept: about 30
+    // distinct ones (puts, queue operations, savepoints, transaction
+    // control), more than rusqlite's default cache of 16 holds.
+    conn.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);
     Ok(conn)
 }
 

@@ -7,7 +7,7 @@
 use std::fs::File;
 use std::sync::Arc;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::batch_writes::{self as bw, BatchReport};
@@ -340,14 +340,11 @@ impl Writer {
         // a savepoint each, so that the failure is undone alone.
         let mut isolate = false;
         let (tx, ran) = loop {
-            let tx = match self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-            {
+            let tx = match WriteTx::begin(&self.conn) {
                 Ok(tx) => tx,
                 Err(e) => return (fail_all(batch.len(), "begin a write transaction", &e), None),
             };
-            match run_ops(&tx, batch, now, generation, isolate) {
+            match run_ops(tx.conn, batch, now, generation, isolate) {
                 Some(ran) => break (tx, ran),
                 None => isolate = true, // dropping `tx` rolls it back
             }
@@ -378,6 +375,34 @@ impl Writer {
                 (results, work)
             }
             Err(e) => (fail_all(batch.len(), "commit", &e), None),
+        }
+    }
+}
+
+/// A write transaction (`BEGIN IMMEDIATE` … `COMMIT`), rolled back when
+/// dropped uncommitted. Unlike rusqlite's `Transaction`, which prepares its
+/// `BEGIN` and `COMMIT` anew each time, the statements are prepared once
+/// per connection: a commit per batch makes that worth having.
+struct WriteTx<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> WriteTx<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<Self> {
+        run_sql(conn, "BEGIN IMMEDIATE")?;
+        Ok(Self { conn })
+    }
+
+    fn commit(self) -> rusqlite::Result<()> {
+        // On an error the transaction may still be open: `drop` rolls it back.
+        run_sql(self.conn, "COMMIT")
+    }
+}
+
+impl Drop for WriteTx<'_> {
+    fn drop(&mut self) {
+        if !self.conn.is_autocommit() {
+            let _ = run_sql(self.conn, "ROLLBACK");
         }
     }
 }
