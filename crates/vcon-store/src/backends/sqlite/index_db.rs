@@ -75,8 +75,8 @@ CREATE TABLE vcon_expiry (id INTEGER PRIMARY KEY, expires_ms INTEGER NOT NULL);
 CREATE INDEX vcon_expiry_by_time ON vcon_expiry (expires_ms);
 ";
 
-/// FTS5's persistent settings (kept in `vcon_index_config`), set at
-/// creation and by the migration from version 1.
+/// FTS5's persistent settings (kept in `vcon_index_config`; setting one
+/// again replaces it), set at creation and by the migration from version 1.
 fn fts5_settings() -> String {
     format!("INSERT INTO vcon_index (vcon_index, rank) VALUES ('automerge', {FTS5_AUTOMERGE});")
 }
@@ -169,12 +169,11 @@ pub(super) fn open(path: &Path, config: &SqliteConfig) -> Result<(Connection, bo
                 });
             }
             if ours == 0 {
-                conn.execute_batch(&format!(
-                    "BEGIN IMMEDIATE; {INDEX_SCHEMA}; {} COMMIT;",
-                    fts5_settings()
-                ))
-                .map_err(err)?;
+                conn.execute_batch(&format!("BEGIN IMMEDIATE; {INDEX_SCHEMA}; COMMIT;"))
+                    .map_err(err)?;
             }
+            // Also for tables a version 1 program created (no settings).
+            conn.execute_batch(&fts5_settings()).map_err(err)?;
             Ok((conn, true))
         }
         other => Err(StoreError::Corrupt {
@@ -369,6 +368,20 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, INDEX_SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn tables_a_version_1_creation_left_unsealed_get_the_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(INDEX_FILE);
+        let config = SqliteConfig::default();
+        let (conn, _) = open(&path, &config).unwrap();
+        conn.execute_batch("DELETE FROM vcon_index_config WHERE k = 'automerge'")
+            .unwrap();
+        drop(conn);
+        let (conn, fresh) = open(&path, &config).unwrap();
+        assert!(fresh, "never sealed: indexed again from the marks");
+        assert_eq!(automerge(&conn), Some(i64::from(FTS5_AUTOMERGE)));
     }
 
     #[test]
