@@ -28,8 +28,23 @@ use crate::record::RecordOptions;
 /// The index file's name inside the data directory.
 pub(super) const INDEX_FILE: &str = "vcon-index.db";
 
-/// The index file's schema version.
-const INDEX_SCHEMA_VERSION: i64 = 1;
+/// The index file's schema version. 2: FTS5 `automerge` is
+/// [`FTS5_AUTOMERGE`] (version 1 had FTS5's default, 4; [`open`] migrates
+/// it in place, the rows stay as they are).
+const INDEX_SCHEMA_VERSION: i64 = 2;
+
+/// How many FTS5 segments of one level wait before they are merged into
+/// one of the next level (FTS5's `automerge`; its default is 4).
+///
+/// The indexer writes a segment per transaction (up to 512 rows), and
+/// every merge rewrites the rows of the segments it takes: with 4, each row
+/// is rewritten about log4(n / 512) times over the life of a store of n
+/// vCons, with 16 half as often. Merges were a quarter of the indexer's
+/// instructions at 20,000 vCons (docs/BENCHMARKS.md, "Indexer round 3").
+/// The price is more segments per level (up to 15 instead of 3) for a
+/// search to look a term up in; at 60,000 vCons the searches measured
+/// the same.
+const FTS5_AUTOMERGE: u32 = 16;
 
 /// How many marked rows one recovery transaction indexes.
 const RECOVER_BATCH: usize = 1024;
@@ -59,6 +74,12 @@ CREATE TABLE vcon_index_state (
 CREATE TABLE vcon_expiry (id INTEGER PRIMARY KEY, expires_ms INTEGER NOT NULL);
 CREATE INDEX vcon_expiry_by_time ON vcon_expiry (expires_ms);
 ";
+
+/// FTS5's persistent settings (kept in `vcon_index_config`; setting one
+/// again replaces it), set at creation and by the migration from version 1.
+fn fts5_settings() -> String {
+    format!("INSERT INTO vcon_index (vcon_index, rank) VALUES ('automerge', {FTS5_AUTOMERGE});")
+}
 
 /// The index file of the store whose main database is `db`.
 pub(super) fn index_path(db: &Path) -> PathBuf {
@@ -119,6 +140,15 @@ pub(super) fn open(path: &Path, config: &SqliteConfig) -> Result<(Connection, bo
         .map_err(err)?;
     match version {
         INDEX_SCHEMA_VERSION => Ok((conn, false)),
+        1 => {
+            // Same tables and rows; only FTS5's merge setting is new.
+            conn.execute_batch(&format!(
+                "BEGIN IMMEDIATE; {} PRAGMA user_version = {INDEX_SCHEMA_VERSION}; COMMIT;",
+                fts5_settings()
+            ))
+            .map_err(err)?;
+            Ok((conn, false))
+        }
         0 => {
             // Tables of ours without a version: a creation cut short before
             // `seal`, so nothing was indexed in them yet.
@@ -142,6 +172,8 @@ pub(super) fn open(path: &Path, config: &SqliteConfig) -> Result<(Connection, bo
                 conn.execute_batch(&format!("BEGIN IMMEDIATE; {INDEX_SCHEMA}; COMMIT;"))
                     .map_err(err)?;
             }
+            // Also for tables a version 1 program created (no settings).
+            conn.execute_batch(&fts5_settings()).map_err(err)?;
             Ok((conn, true))
         }
         other => Err(StoreError::Corrupt {
@@ -300,7 +332,57 @@ pub(super) fn reindex_fields(chunk: Vec<(i64, String, Vec<u8>)>) -> Vec<(i64, Et
 
 #[cfg(test)]
 mod tests {
+    use rusqlite::OptionalExtension;
+
     use super::*;
+
+    fn automerge(conn: &Connection) -> Option<i64> {
+        conn.query_row(
+            "SELECT v FROM vcon_index_config WHERE k = 'automerge'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_new_index_merges_sixteen_segments_and_a_version_1_file_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(INDEX_FILE);
+        let config = SqliteConfig::default();
+        let (conn, fresh) = open(&path, &config).unwrap();
+        assert!(fresh);
+        seal(&conn).unwrap();
+        assert_eq!(automerge(&conn), Some(i64::from(FTS5_AUTOMERGE)));
+        // What version 1 left: FTS5's default, no setting stored.
+        conn.execute_batch(
+            "DELETE FROM vcon_index_config WHERE k = 'automerge'; PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        drop(conn);
+        let (conn, fresh) = open(&path, &config).unwrap();
+        assert!(!fresh, "a version 1 index keeps its rows");
+        assert_eq!(automerge(&conn), Some(i64::from(FTS5_AUTOMERGE)));
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, INDEX_SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn tables_a_version_1_creation_left_unsealed_get_the_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(INDEX_FILE);
+        let config = SqliteConfig::default();
+        let (conn, _) = open(&path, &config).unwrap();
+        conn.execute_batch("DELETE FROM vcon_index_config WHERE k = 'automerge'")
+            .unwrap();
+        drop(conn);
+        let (conn, fresh) = open(&path, &config).unwrap();
+        assert!(fresh, "never sealed: indexed again from the marks");
+        assert_eq!(automerge(&conn), Some(i64::from(FTS5_AUTOMERGE)));
+    }
 
     #[test]
     fn clearing_a_mark_spares_a_newer_generation_of_it() {

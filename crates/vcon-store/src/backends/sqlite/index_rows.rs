@@ -114,15 +114,16 @@ fn content_hash(text: &str, keys: &str) -> i64 {
 }
 
 /// What one vCon's search rows hold.
-struct SearchRows {
-    /// The FTS5 row's columns and the hash of both; `None` when both are empty (no row).
-    fts: Option<(String, String, i64)>,
+struct SearchRows<'f> {
+    /// The FTS5 row's columns (the text borrowed from the fields, not
+    /// copied) and the hash of both; `None` when both are empty (no row).
+    fts: Option<(&'f str, String, i64)>,
     /// The `vcon_terms` rows' terms.
     terms: BTreeSet<i64>,
 }
 
-impl SearchRows {
-    fn of(fields: &IndexFields) -> Self {
+impl<'f> SearchRows<'f> {
+    fn of(fields: &'f IndexFields) -> Self {
         let mut keys = String::new();
         let mut terms = BTreeSet::new();
         for t in &fields.terms {
@@ -137,7 +138,7 @@ impl SearchRows {
         }
         let fts = (!keys.is_empty() || !fields.text.is_empty()).then(|| {
             let hash = content_hash(&fields.text, &keys);
-            (fields.text.clone(), keys, hash)
+            (fields.text.as_str(), keys, hash)
         });
         Self { fts, terms }
     }
