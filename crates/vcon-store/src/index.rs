@@ -65,10 +65,20 @@ impl TermKind {
                 .chars()
                 .filter(|c| !matches!(c, '-' | '.' | '(' | ')' | ' '))
                 .collect(),
-            Self::Mailto => strip_prefix_ci(v, "mailto:").to_lowercase(),
-            Self::Name | Self::PartyUuid => v.to_lowercase(),
+            Self::Mailto => lowercase(strip_prefix_ci(v, "mailto:")),
+            Self::Name | Self::PartyUuid => lowercase(v),
             Self::Tag | Self::TagName | Self::DialogType => v.to_owned(),
         }
+    }
+}
+
+/// `v.to_lowercase()`, a byte at a time when `v` is ASCII (the same
+/// result; Unicode's case mapping only for the rest).
+fn lowercase(v: &str) -> String {
+    if v.is_ascii() {
+        v.to_ascii_lowercase()
+    } else {
+        v.to_lowercase()
     }
 }
 
@@ -577,5 +587,24 @@ mod tests {
         );
         assert_eq!(at(json!("yesterday")), None);
         assert_eq!(at(json!(17)), None);
+    }
+
+    #[test]
+    fn lowercase_is_unicode_lowercase() {
+        for v in [
+            "",
+            "Chen Nakamura",
+            "AGENT@HOOLI.EXAMPLE",
+            "Émeka ΣΟΦΙΑ",
+            "İstanbul",
+            "ǅ x",
+        ] {
+            assert_eq!(lowercase(v), v.to_lowercase(), "{v}");
+        }
+        assert_eq!(
+            TermKind::Mailto.normalize(" MAILTO:Agent@Hooli.Example "),
+            "agent@hooli.example"
+        );
+        assert_eq!(TermKind::Name.normalize(" Émeka ΣΟΦΙΑ "), "émeka σοφια");
     }
 }
