@@ -59,7 +59,19 @@ impl Ingestor {
         validation: &Validation,
         expected: Option<VconUuid>,
     ) -> Result<Accepted, ApiError> {
-        let gzip_declared = media_type(headers)?;
+        self.accept_posted(media_type(headers)?, body, validation, expected)
+            .await
+    }
+
+    /// [`Ingestor::accept`] for a body whose media type is already judged:
+    /// `gzip_declared` is what [`media_type`] said of its headers.
+    pub async fn accept_posted(
+        &self,
+        gzip_declared: bool,
+        body: Bytes,
+        validation: &Validation,
+        expected: Option<VconUuid>,
+    ) -> Result<Accepted, ApiError> {
         if body.len() <= INLINE_LIMIT {
             return self.accept_now(body, gzip_declared, validation, expected);
         }

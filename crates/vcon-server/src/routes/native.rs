@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vcon_store::{Cursor, Order, PutOutcome, PutStatus, SearchQuery, TagFilter, VconMeta};
 
-use super::extract::{Body, IfMatch, QueryPairs, if_match, list_names, path_uuid, quoted};
+use super::extract::{Body, IfMatch, Posted, QueryPairs, if_match, list_names, path_uuid, quoted};
 use crate::ingest::{OnExisting, Origin, store_accepted};
 use crate::metrics;
 use crate::problem::{ApiError, Problem};
@@ -191,13 +191,12 @@ pub(crate) fn write_response(outcome: &PutOutcome, changed: StatusCode) -> Respo
 pub async fn create_vcon(
     State(state): State<AppState>,
     query: QueryPairs,
-    headers: HeaderMap,
-    Body(body): Body,
+    posted: Posted,
 ) -> Result<Response, ApiError> {
     let lists = list_names(query.all("ingress"))?;
     let accepted = state
         .ingestor
-        .accept(&headers, body, &state.native_validation, None)
+        .accept_posted(posted.gzip?, posted.body, &state.native_validation, None)
         .await?;
     let origin = Origin {
         api: "native",
