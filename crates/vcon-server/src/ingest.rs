@@ -59,7 +59,19 @@ impl Ingestor {
         validation: &Validation,
         expected: Option<VconUuid>,
     ) -> Result<Accepted, ApiError> {
-        let gzip_declared = media_type(headers)?;
+        self.accept_posted(media_type(headers)?, body, validation, expected)
+            .await
+    }
+
+    /// [`Ingestor::accept`] for a body whose media type is already judged:
+    /// `gzip_declared` is what [`media_type`] said of its headers.
+    pub async fn accept_posted(
+        &self,
+        gzip_declared: bool,
+        body: Bytes,
+        validation: &Validation,
+        expected: Option<VconUuid>,
+    ) -> Result<Accepted, ApiError> {
         if body.len() <= INLINE_LIMIT {
             return self.accept_now(body, gzip_declared, validation, expected);
         }
@@ -283,15 +295,19 @@ pub fn media_type(headers: &HeaderMap) -> Result<bool, ApiError> {
         .to_str()
         .ok()
         .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    match essence.as_str() {
-        "application/vcon" | "application/vcon+json" | "application/json" => Ok(encoding_gzip),
-        "application/vcon+gzip" | "application/gzip" => Ok(true),
-        other => Err(ApiError::UnsupportedMediaType(format!(
-            "Content-Type `{other}` is not accepted; send application/vcon, application/vcon+json, \
-             application/json or application/vcon+gzip"
-        ))),
+        .map_or("", str::trim);
+    // Compared without a lowercased copy; the copy only for the refusal.
+    let is = |name: &str| essence.eq_ignore_ascii_case(name);
+    if is("application/vcon") || is("application/vcon+json") || is("application/json") {
+        Ok(encoding_gzip)
+    } else if is("application/vcon+gzip") || is("application/gzip") {
+        Ok(true)
+    } else {
+        Err(ApiError::UnsupportedMediaType(format!(
+            "Content-Type `{}` is not accepted; send application/vcon, application/vcon+json, \
+             application/json or application/vcon+gzip",
+            essence.to_ascii_lowercase()
+        )))
     }
 }
 
@@ -312,8 +328,15 @@ mod tests {
         assert!(!media_type(&with_type("application/vcon")).unwrap());
         assert!(!media_type(&with_type("application/json; charset=utf-8")).unwrap());
         assert!(media_type(&with_type("application/vcon+gzip")).unwrap());
+        assert!(!media_type(&with_type(" Application/VCON+Json ;q=1")).unwrap());
+        assert!(media_type(&with_type("APPLICATION/GZIP")).unwrap());
         let e = media_type(&with_type("text/plain")).unwrap_err();
         assert_eq!(e.status().as_u16(), 415);
+        let e = media_type(&with_type("Text/Plain; charset=utf-8")).unwrap_err();
+        assert!(
+            format!("{e:?}").contains("`text/plain` is not accepted"),
+            "{e:?}"
+        );
     }
 
     /// The tree path (with its fall-back) and the reader's path give the

@@ -123,6 +123,13 @@ async fn invalid_vcon_is_422_with_findings_and_nothing_is_stored() {
 
     // Wrong media type: 415.
     send(&app, post("{}", "text/plain")).await.problem(415);
+    // A bad ingress list name is answered before the media type.
+    let bad_list = native(Method::POST, "/v1/vcons?ingress=%01")
+        .header("content-type", "text/plain")
+        .body(Body::from("{}"))
+        .unwrap();
+    let status = send(&app, bad_list).await.status;
+    assert!(status == 400 || status == 422, "{status}");
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

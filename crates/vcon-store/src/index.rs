@@ -61,14 +61,30 @@ impl TermKind {
     pub fn normalize(self, value: &str) -> String {
         let v = value.trim();
         match self {
-            Self::Tel => strip_prefix_ci(v, "tel:")
-                .chars()
-                .filter(|c| !matches!(c, '-' | '.' | '(' | ')' | ' '))
-                .collect(),
-            Self::Mailto => strip_prefix_ci(v, "mailto:").to_lowercase(),
-            Self::Name | Self::PartyUuid => v.to_lowercase(),
+            Self::Tel => {
+                let v = strip_prefix_ci(v, "tel:");
+                // Sized once: the digits are never longer than the text.
+                let mut tel = String::with_capacity(v.len());
+                tel.extend(
+                    v.chars()
+                        .filter(|c| !matches!(c, '-' | '.' | '(' | ')' | ' ')),
+                );
+                tel
+            }
+            Self::Mailto => lowercase(strip_prefix_ci(v, "mailto:")),
+            Self::Name | Self::PartyUuid => lowercase(v),
             Self::Tag | Self::TagName | Self::DialogType => v.to_owned(),
         }
+    }
+}
+
+/// `v.to_lowercase()`, a byte at a time when `v` is ASCII (the same
+/// result; Unicode's case mapping only for the rest).
+fn lowercase(v: &str) -> String {
+    if v.is_ascii() {
+        v.to_ascii_lowercase()
+    } else {
+        v.to_lowercase()
     }
 }
 
@@ -245,7 +261,8 @@ impl Quote for tree::Node<'_> {
 
 /// A uuid member: where it was found, and its text or what it was instead.
 struct FoundUuid<'a> {
-    pointer: String,
+    /// Static for the common pointers; written only on the error path.
+    pointer: Cow<'static, str>,
     value: Result<&'a str, NotText>,
 }
 
@@ -256,23 +273,24 @@ struct NotText {
 }
 
 impl<'a> FoundUuid<'a> {
-    fn new<J: Quote>(pointer: String, value: &'a J) -> Self {
+    fn new<J: Quote>(pointer: impl Into<Cow<'static, str>>, value: &'a J) -> Self {
         let value = value.as_str().ok_or_else(|| NotText {
             json: value.quote(),
             found: value.type_name(),
         });
-        Self { pointer, value }
+        Self {
+            pointer: pointer.into(),
+            value,
+        }
     }
 }
 
-fn member_uuid<'a, O>(object: &'a O, pointer: &str) -> Option<FoundUuid<'a>>
+fn member_uuid<'a, O>(object: &'a O, pointer: &'static str) -> Option<FoundUuid<'a>>
 where
     O: JsonObj,
     O::Val: Quote,
 {
-    object
-        .get("uuid")
-        .map(|v| FoundUuid::new(pointer.to_owned(), v))
+    object.get("uuid").map(|v| FoundUuid::new(pointer, v))
 }
 
 fn signature_header_uuid(object: &Map<String, Value>) -> Option<FoundUuid<'_>> {
@@ -285,7 +303,7 @@ fn signature_header_uuid(object: &Map<String, Value>) -> Option<FoundUuid<'_>> {
 
 fn encrypted_uuid(object: &Map<String, Value>) -> Option<FoundUuid<'_>> {
     if let Some(v) = object.get("unprotected").and_then(|u| u.get("uuid")) {
-        return Some(FoundUuid::new("/unprotected/uuid".to_owned(), v));
+        return Some(FoundUuid::new("/unprotected/uuid", v));
     }
     let recipients = object.get("recipients")?.as_array()?;
     recipients.iter().enumerate().find_map(|(i, r)| {
@@ -313,7 +331,7 @@ fn resolve_uuid(
         Ok(text) => text,
         Err(NotText { json, found }) => {
             return Err(RecordError::BadUuid {
-                pointer,
+                pointer: pointer.into_owned(),
                 source: crate::error::NameError::Uuid {
                     value: json.chars().take(80).collect(),
                     reason: format!("expected a string, found {found}"),
@@ -322,12 +340,12 @@ fn resolve_uuid(
         }
     };
     let uuid = VconUuid::parse(text).map_err(|source| RecordError::BadUuid {
-        pointer: pointer.clone(),
+        pointer: pointer.to_string(),
         source,
     })?;
     match expected {
         Some(e) if *e != uuid => Err(RecordError::UuidMismatch {
-            pointer,
+            pointer: pointer.into_owned(),
             found: uuid,
             expected: e.clone(),
         }),
@@ -577,5 +595,24 @@ mod tests {
         );
         assert_eq!(at(json!("yesterday")), None);
         assert_eq!(at(json!(17)), None);
+    }
+
+    #[test]
+    fn lowercase_is_unicode_lowercase() {
+        for v in [
+            "",
+            "Chen Nakamura",
+            "AGENT@HOOLI.EXAMPLE",
+            "Émeka ΣΟΦΙΑ",
+            "İstanbul",
+            "ǅ x",
+        ] {
+            assert_eq!(lowercase(v), v.to_lowercase(), "{v}");
+        }
+        assert_eq!(
+            TermKind::Mailto.normalize(" MAILTO:Agent@Hooli.Example "),
+            "agent@hooli.example"
+        );
+        assert_eq!(TermKind::Name.normalize(" Émeka ΣΟΦΙΑ "), "émeka σοφια");
     }
 }

@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vcon_store::{Order, SearchQuery, VconUuid};
 
-use super::extract::{Body, QueryPairs, list_names, path_uuid};
+use super::extract::{Body, Posted, QueryPairs, list_names, path_uuid};
 use crate::conserver_rules::parse_datetime;
 use crate::ingest::{OnExisting, Origin, store_accepted};
 use crate::problem::{ApiError, Problem};
@@ -182,13 +182,12 @@ fn json_bytes(state: &AppState, bytes: Bytes, gzipped: bool) -> Result<Bytes, Ap
 pub async fn post_vcon(
     State(state): State<AppState>,
     query: QueryPairs,
-    headers: HeaderMap,
-    Body(body): Body,
+    posted: Posted,
 ) -> Result<Response, ApiError> {
     let lists = list_names(query.all("ingress_lists"))?;
     let accepted = state
         .ingestor
-        .accept(&headers, body, &state.conserver_validation, None)
+        .accept_posted(posted.gzip?, posted.body, &state.conserver_validation, None)
         .await?;
     let bytes = accepted.record.bytes().clone();
     store_accepted(&state, accepted.record, &lists, OnExisting::Overwrite, NEW).await?;

@@ -30,6 +30,29 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     }
 }
 
+/// A posted vCon, read without a copy of the request's headers (axum's
+/// `HeaderMap` extractor clones them all): the body, as [`Body`] reads it,
+/// and what [`crate::ingest::media_type`] makes of its `Content-Type` and
+/// `Content-Encoding`, kept to be answered where the handler checks it
+/// (after its query parameters, as when it read the headers itself).
+#[derive(Debug)]
+pub struct Posted {
+    /// Whether the body is declared gzip, or the refusal of its media type.
+    pub gzip: Result<bool, ApiError>,
+    /// The request body.
+    pub body: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Posted {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let gzip = crate::ingest::media_type(req.headers());
+        let Body(body) = Body::from_request(req, state).await?;
+        Ok(Self { gzip, body })
+    }
+}
+
 /// The query string as (key, value) pairs, repeated keys kept in order
 /// (`?tag=a&tag=b`, the conserver's `?ingress_lists=a&ingress_lists=b`).
 #[derive(Debug, Default, Clone)]

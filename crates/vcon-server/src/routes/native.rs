@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vcon_store::{Cursor, Order, PutOutcome, PutStatus, SearchQuery, TagFilter, VconMeta};
 
-use super::extract::{Body, IfMatch, QueryPairs, if_match, list_names, path_uuid, quoted};
+use super::extract::{Body, IfMatch, Posted, QueryPairs, if_match, list_names, path_uuid, quoted};
 use crate::ingest::{OnExisting, Origin, store_accepted};
 use crate::metrics;
 use crate::problem::{ApiError, Problem};
@@ -75,16 +75,43 @@ impl VconInfo {
             href,
         }
     }
+}
 
-    fn from_outcome(outcome: &PutOutcome) -> Self {
-        let status = match outcome.status {
-            PutStatus::Created => "created",
-            PutStatus::AlreadyStored => "already_stored",
-            PutStatus::Replaced => "replaced",
-        };
+/// A write's [`VconInfo`], borrowed from its outcome: the same members in
+/// the same order, serialised without copying the uuid, etag and form
+/// (the one answer of the write routes, built on every ingest).
+#[derive(Serialize)]
+struct WriteInfo<'a> {
+    uuid: &'a str,
+    etag: &'a str,
+    form: &'a str,
+    revision: u64,
+    created_at: Option<String>,
+    stored_at: String,
+    updated_at: String,
+    size: u64,
+    status: &'static str,
+    href: &'a str,
+}
+
+impl<'a> WriteInfo<'a> {
+    fn of(outcome: &'a PutOutcome, href: &'a str) -> Self {
+        let meta = &outcome.meta;
         Self {
-            status: Some(status.to_owned()),
-            ..Self::from_meta(&outcome.meta)
+            uuid: meta.uuid.as_str(),
+            etag: meta.etag.as_str(),
+            form: meta.form.as_str(),
+            revision: meta.revision,
+            created_at: meta.created_at.map(rfc3339),
+            stored_at: rfc3339(meta.stored_at),
+            updated_at: rfc3339(meta.updated_at),
+            size: meta.size,
+            status: match outcome.status {
+                PutStatus::Created => "created",
+                PutStatus::AlreadyStored => "already_stored",
+                PutStatus::Replaced => "replaced",
+            },
+            href,
         }
     }
 }
@@ -116,11 +143,11 @@ pub(crate) fn write_response(outcome: &PutOutcome, changed: StatusCode) -> Respo
         PutStatus::Created | PutStatus::Replaced => changed,
         PutStatus::AlreadyStored => StatusCode::OK,
     };
-    let info = VconInfo::from_outcome(outcome);
+    let href = [VCONS_PATH, outcome.meta.uuid.as_str()].concat();
     // Serialised into a buffer of its size (axum's `Json` starts at 128
     // bytes and grows twice), as `Json` answers it.
     let mut body = Vec::with_capacity(INFO_BYTES);
-    if let Err(e) = serde_json::to_writer(&mut body, &info) {
+    if let Err(e) = serde_json::to_writer(&mut body, &WriteInfo::of(outcome, &href)) {
         return ApiError::Internal(format!("serialising the answer: {e}")).into_response();
     }
     let json = HeaderValue::from_static("application/json");
@@ -130,7 +157,7 @@ pub(crate) fn write_response(outcome: &PutOutcome, changed: StatusCode) -> Respo
     if let Ok(v) = HeaderValue::try_from(quoted(&outcome.meta.etag)) {
         headers.insert(header::ETAG, v);
     }
-    if let Ok(v) = HeaderValue::try_from(info.href) {
+    if let Ok(v) = HeaderValue::try_from(href) {
         headers.insert(header::LOCATION, v);
     }
     response
@@ -164,13 +191,12 @@ pub(crate) fn write_response(outcome: &PutOutcome, changed: StatusCode) -> Respo
 pub async fn create_vcon(
     State(state): State<AppState>,
     query: QueryPairs,
-    headers: HeaderMap,
-    Body(body): Body,
+    posted: Posted,
 ) -> Result<Response, ApiError> {
     let lists = list_names(query.all("ingress"))?;
     let accepted = state
         .ingestor
-        .accept(&headers, body, &state.native_validation, None)
+        .accept_posted(posted.gzip?, posted.body, &state.native_validation, None)
         .await?;
     let origin = Origin {
         api: "native",
@@ -435,4 +461,54 @@ pub async fn search_vcons(
     };
     let page = state.store.search(&search).await?;
     Ok(page_response(page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vcon_store::{Etag, VconUuid};
+
+    fn meta(created_at: Option<DateTime<Utc>>) -> VconMeta {
+        let at = |ms| DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
+        VconMeta {
+            uuid: VconUuid::parse("01a24fa8-b9e0-8024-bd86-fd16c095b680").unwrap(),
+            form: vcon_core::Form::Unsigned,
+            etag: Etag::of(b"{}"),
+            revision: 3,
+            created_at,
+            stored_at: at(1_765_000_000_123),
+            updated_at: at(1_765_000_001_000),
+            size: 2175,
+            gzipped: false,
+            tenant: None,
+        }
+    }
+
+    /// The write answer is the [`VconInfo`] of the outcome, member for
+    /// member and byte for byte.
+    #[test]
+    fn the_write_answer_is_the_info_of_the_outcome() {
+        let created = DateTime::<Utc>::from_timestamp_millis(1_750_000_000_559);
+        for (status, name) in [
+            (PutStatus::Created, "created"),
+            (PutStatus::AlreadyStored, "already_stored"),
+            (PutStatus::Replaced, "replaced"),
+        ] {
+            for created_at in [created, None] {
+                let outcome = PutOutcome {
+                    status,
+                    meta: meta(created_at),
+                };
+                let href = [VCONS_PATH, outcome.meta.uuid.as_str()].concat();
+                let info = VconInfo {
+                    status: Some(name.to_owned()),
+                    ..VconInfo::from_meta(&outcome.meta)
+                };
+                assert_eq!(
+                    serde_json::to_string(&WriteInfo::of(&outcome, &href)).unwrap(),
+                    serde_json::to_string(&info).unwrap()
+                );
+            }
+        }
+    }
 }
