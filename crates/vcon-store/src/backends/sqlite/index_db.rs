@@ -346,11 +346,17 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn a_new_index_merges_sixteen_segments_and_a_version_1_file_is_migrated() {
+    /// Where a new index file goes (in a temporary directory), and the
+    /// default configuration.
+    fn index_file() -> (tempfile::TempDir, PathBuf, SqliteConfig) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(INDEX_FILE);
-        let config = SqliteConfig::default();
+        (dir, path, SqliteConfig::default())
+    }
+
+    #[test]
+    fn a_new_index_merges_sixteen_segments_and_a_version_1_file_is_migrated() {
+        let (_dir, path, config) = index_file();
         let (conn, fresh) = open(&path, &config).unwrap();
         assert!(fresh);
         seal(&conn).unwrap();
@@ -372,9 +378,7 @@ mod tests {
 
     #[test]
     fn tables_a_version_1_creation_left_unsealed_get_the_settings() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(INDEX_FILE);
-        let config = SqliteConfig::default();
+        let (_dir, path, config) = index_file();
         let (conn, _) = open(&path, &config).unwrap();
         conn.execute_batch("DELETE FROM vcon_index_config WHERE k = 'automerge'")
             .unwrap();

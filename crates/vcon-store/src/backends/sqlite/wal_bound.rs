@@ -104,14 +104,24 @@ impl WalBound {
 mod tests {
     use super::*;
 
-    fn wal_db(dir: &tempfile::TempDir) -> Connection {
-        let conn = Connection::open(dir.path().join("t.db")).unwrap();
+    /// A WAL database in a temporary directory, with its bound installed
+    /// at `limit` frames.
+    fn wal_db(limit: u32) -> (tempfile::TempDir, Connection, WalBound) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;
              CREATE TABLE t (x BLOB);",
         )
         .unwrap();
-        conn
+        let mut bound = WalBound::install(&mut conn).unwrap();
+        bound.limit = limit;
+        (dir, conn, bound)
+    }
+
+    fn insert(conn: &Connection) {
+        conn.execute("INSERT INTO t VALUES (zeroblob(3000))", [])
+            .unwrap();
     }
 
     fn frames_in_wal(conn: &Connection) -> i64 {
@@ -121,49 +131,38 @@ mod tests {
 
     #[test]
     fn the_hook_counts_frames_and_a_full_wal_starts_over() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = wal_db(&dir);
-        let mut bound = WalBound::install(&mut conn).unwrap();
-        bound.limit = 50;
+        let (_dir, conn, mut bound) = wal_db(50);
         for _ in 0..20 {
-            conn.execute("INSERT INTO t VALUES (zeroblob(3000))", [])
-                .unwrap();
+            insert(&conn);
         }
         assert!(bound.frames.load(Ordering::Relaxed) >= 20);
         bound.restart_if_full(&conn, false);
         // Under the limit: no checkpoint ran.
         assert!(frames_in_wal(&conn) >= 20);
         for _ in 0..40 {
-            conn.execute("INSERT INTO t VALUES (zeroblob(3000))", [])
-                .unwrap();
+            insert(&conn);
         }
         bound.restart_if_full(&conn, false);
         assert_eq!(bound.frames.load(Ordering::Relaxed), 0);
         // The next commit writes from the start of the WAL again.
-        conn.execute("INSERT INTO t VALUES (zeroblob(3000))", [])
-            .unwrap();
+        insert(&conn);
         let after = bound.frames.load(Ordering::Relaxed);
         assert!((1..10).contains(&after), "{after} frames after a restart");
     }
 
     #[test]
     fn a_wal_held_by_a_reader_is_tried_again_later() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = wal_db(&dir);
-        let mut bound = WalBound::install(&mut conn).unwrap();
-        bound.limit = 5;
+        let (dir, conn, mut bound) = wal_db(5);
         conn.busy_timeout(std::time::Duration::from_millis(10))
             .unwrap();
-        conn.execute("INSERT INTO t VALUES (zeroblob(3000))", [])
-            .unwrap();
+        insert(&conn);
         let reader = Connection::open(dir.path().join("t.db")).unwrap();
         reader.execute_batch("BEGIN").unwrap();
         let _: i64 = reader
             .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
             .unwrap();
         for _ in 0..10 {
-            conn.execute("INSERT INTO t VALUES (zeroblob(3000))", [])
-                .unwrap();
+            insert(&conn);
         }
         bound.restart_if_full(&conn, false);
         assert_eq!(bound.backoff, RETRY_AFTER_BATCHES);

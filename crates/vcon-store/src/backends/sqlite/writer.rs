@@ -616,6 +616,21 @@ mod tests {
         }
     }
 
+    /// A writer connection on a new store in a temporary directory.
+    fn writer_db() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = super::super::config::SqliteConfig::in_dir(dir.path());
+        let conn = super::super::schema::open_writer(&dir.path().join("t.db"), &config).unwrap();
+        (dir, conn)
+    }
+
+    /// A batch of operations, each with a reply channel nobody listens to.
+    fn batch_of(ops: Vec<Op>) -> Vec<(Op, oneshot::Sender<Result<Reply, StoreError>>)> {
+        ops.into_iter()
+            .map(|op| (op, oneshot::channel().0))
+            .collect()
+    }
+
     fn stored(conn: &Connection) -> Vec<String> {
         let mut s = conn.prepare("SELECT uuid FROM vcons ORDER BY id").unwrap();
         s.query_map([], |r| r.get(0))
@@ -629,20 +644,14 @@ mod tests {
     /// undoes that put alone.
     #[test]
     fn an_operation_failing_after_it_wrote_is_undone_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let config = super::super::config::SqliteConfig::in_dir(dir.path());
-        let mut conn =
-            super::super::schema::open_writer(&dir.path().join("t.db"), &config).unwrap();
+        let (_dir, mut conn) = writer_db();
         conn.execute_batch(
             "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.index_pending
              WHEN (SELECT uuid FROM main.vcons WHERE id = NEW.id) LIKE '%000000000002'
              BEGIN SELECT RAISE(ABORT, 'refused'); END;",
         )
         .unwrap();
-        let (reply, _) = oneshot::channel();
-        let (r2, _) = oneshot::channel();
-        let (r3, _) = oneshot::channel();
-        let batch = vec![(put(1), reply), (put(2), r2), (put(3), r3)];
+        let batch = batch_of(vec![put(1), put(2), put(3)]);
         let tx = conn.transaction().unwrap();
         assert!(run_ops(&tx, &batch, 0, 1, false).is_none());
         drop(tx);
@@ -660,13 +669,9 @@ mod tests {
     /// the bare run: the others go on in it.
     #[test]
     fn an_operation_refused_before_writing_keeps_the_bare_run() {
-        let dir = tempfile::tempdir().unwrap();
-        let config = super::super::config::SqliteConfig::in_dir(dir.path());
-        let mut conn =
-            super::super::schema::open_writer(&dir.path().join("t.db"), &config).unwrap();
+        let (_dir, mut conn) = writer_db();
         let tx = conn.transaction().unwrap();
-        let (r, _) = oneshot::channel();
-        run_ops(&tx, &[(put(2), r)], 0, 1, false).unwrap();
+        run_ops(&tx, &batch_of(vec![put(2)]), 0, 1, false).unwrap();
         tx.commit().unwrap();
         let conflicting = {
             let Op::Put {
@@ -685,10 +690,7 @@ mod tests {
                 mode,
             }
         };
-        let (r1, _) = oneshot::channel();
-        let (r2, _) = oneshot::channel();
-        let (r3, _) = oneshot::channel();
-        let batch = vec![(put(1), r1), (conflicting, r2), (put(3), r3)];
+        let batch = batch_of(vec![put(1), conflicting, put(3)]);
         let tx = conn.transaction().unwrap();
         let ran = run_ops(&tx, &batch, 0, 2, false).expect("no retry for a conflict");
         tx.commit().unwrap();
