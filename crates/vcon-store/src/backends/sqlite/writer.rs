@@ -1,8 +1,9 @@
 //! The writer: one thread owns the read-write connection and commits every
 //! write pending at the time in one transaction (group commit), so one
 //! fsync serves many writers. An operation that fails is undone alone and
-//! the others commit (see `Writer::commit`: bare first, savepoints when needed). Callers get their
-//! answers only after the commit has returned.
+//! the others commit (see `Writer::commit`: operations run bare first, in
+//! savepoints only when needed). Callers get their answers only after the
+//! commit has returned.
 
 use std::fs::File;
 use std::sync::Arc;
