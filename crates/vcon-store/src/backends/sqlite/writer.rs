@@ -423,7 +423,20 @@ fn run_ops(
     let mut ran = Vec::with_capacity(batch.len());
     for (op, _) in batch {
         if isolate {
-            ran.push(savepointed(conn, op, now, generation));
+            // SQLite may roll the whole transaction back on some errors (a
+            // full disk, an I/O error): the operations after must then not
+            // run, or each would commit on its own, outside the batch.
+            ran.push(if conn.is_autocommit() {
+                Err(StoreError::Backend {
+                    backend: "sqlite",
+                    op: "write".to_owned(),
+                    message: "not run: SQLite rolled the batch's transaction back after an \
+                              earlier operation failed"
+                        .to_owned(),
+                })
+            } else {
+                savepointed(conn, op, now, generation)
+            });
             continue;
         }
         let before = conn.total_changes();
@@ -664,6 +677,31 @@ mod tests {
         assert!(err.contains("refused"), "{err}");
         assert_eq!(stored(&conn).len(), 2);
         assert!(stored(&conn).iter().all(|u| !u.ends_with("000000000002")));
+    }
+
+    /// An operation whose failure makes SQLite roll the whole transaction
+    /// back (here a trigger's `RAISE(ROLLBACK)`): the operations after it
+    /// do not run outside the batch, and nothing of the batch stays.
+    #[test]
+    fn operations_after_a_rolled_back_transaction_do_not_run() {
+        let (_dir, mut conn) = writer_db();
+        conn.execute_batch(
+            "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.index_pending
+             WHEN (SELECT uuid FROM main.vcons WHERE id = NEW.id) LIKE '%000000000002'
+             BEGIN SELECT RAISE(ROLLBACK, 'gone'); END;",
+        )
+        .unwrap();
+        let batch = batch_of(vec![put(1), put(2), put(3)]);
+        let tx = conn.transaction().unwrap();
+        assert!(run_ops(&tx, &batch, 0, 1, false).is_none());
+        drop(tx);
+        let tx = conn.transaction().unwrap();
+        let ran = run_ops(&tx, &batch, 0, 1, true).unwrap();
+        assert!(ran[1].is_err());
+        let err = ran[2].as_ref().unwrap_err().to_string();
+        assert!(err.contains("not run"), "{err}");
+        assert!(tx.commit().is_err(), "the transaction is gone");
+        assert!(stored(&conn).is_empty());
     }
 
     /// A put refused before it writes anything (a conflict) does not cost
