@@ -638,8 +638,11 @@ mod tests {
         (dir, conn)
     }
 
+    /// Operations as the writer batches them, each with its reply channel.
+    type Batch = Vec<(Op, oneshot::Sender<Result<Reply, StoreError>>)>;
+
     /// A batch of operations, each with a reply channel nobody listens to.
-    fn batch_of(ops: Vec<Op>) -> Vec<(Op, oneshot::Sender<Result<Reply, StoreError>>)> {
+    fn batch_of(ops: Vec<Op>) -> Batch {
         ops.into_iter()
             .map(|op| (op, oneshot::channel().0))
             .collect()
@@ -653,22 +656,30 @@ mod tests {
             .unwrap()
     }
 
+    /// A store whose index mark for the second of three puts is refused by
+    /// a trigger's `RAISE(raise)`, after the put wrote its row; the batch of
+    /// those puts, whose bare run has already given up.
+    fn second_put_refused(raise: &str) -> (tempfile::TempDir, Connection, Batch) {
+        let (dir, conn) = writer_db();
+        conn.execute_batch(&format!(
+            "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.index_pending
+             WHEN (SELECT uuid FROM main.vcons WHERE id = NEW.id) LIKE '%000000000002'
+             BEGIN SELECT RAISE({raise}); END;"
+        ))
+        .unwrap();
+        let batch = batch_of(vec![put(1), put(2), put(3)]);
+        let tx = conn.unchecked_transaction().unwrap();
+        assert!(run_ops(&tx, &batch, 0, 1, false).is_none());
+        drop(tx);
+        (dir, conn, batch)
+    }
+
     /// The second put of three fails after writing its row (a trigger
     /// refuses its index mark): the bare run gives up, the isolated run
     /// undoes that put alone.
     #[test]
     fn an_operation_failing_after_it_wrote_is_undone_alone() {
-        let (_dir, mut conn) = writer_db();
-        conn.execute_batch(
-            "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.index_pending
-             WHEN (SELECT uuid FROM main.vcons WHERE id = NEW.id) LIKE '%000000000002'
-             BEGIN SELECT RAISE(ABORT, 'refused'); END;",
-        )
-        .unwrap();
-        let batch = batch_of(vec![put(1), put(2), put(3)]);
-        let tx = conn.transaction().unwrap();
-        assert!(run_ops(&tx, &batch, 0, 1, false).is_none());
-        drop(tx);
+        let (_dir, mut conn, batch) = second_put_refused("ABORT, 'refused'");
         let tx = conn.transaction().unwrap();
         let ran = run_ops(&tx, &batch, 0, 1, true).unwrap();
         tx.commit().unwrap();
@@ -684,17 +695,7 @@ mod tests {
     /// do not run outside the batch, and nothing of the batch stays.
     #[test]
     fn operations_after_a_rolled_back_transaction_do_not_run() {
-        let (_dir, mut conn) = writer_db();
-        conn.execute_batch(
-            "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.index_pending
-             WHEN (SELECT uuid FROM main.vcons WHERE id = NEW.id) LIKE '%000000000002'
-             BEGIN SELECT RAISE(ROLLBACK, 'gone'); END;",
-        )
-        .unwrap();
-        let batch = batch_of(vec![put(1), put(2), put(3)]);
-        let tx = conn.transaction().unwrap();
-        assert!(run_ops(&tx, &batch, 0, 1, false).is_none());
-        drop(tx);
+        let (_dir, mut conn, batch) = second_put_refused("ROLLBACK, 'gone'");
         let tx = conn.transaction().unwrap();
         let ran = run_ops(&tx, &batch, 0, 1, true).unwrap();
         assert!(ran[1].is_err());
