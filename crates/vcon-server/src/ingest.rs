@@ -5,9 +5,10 @@
 //! borrowed tree, validate it (vcon-core's validator or the conserver's
 //! rules), build the record from that same parse (no second parse, no copy
 //! of the bytes: [`Bytes`] is reference-counted); what that parser does not
-//! take goes through the bounded reader, whose errors are the answers. Large bodies are handled on the blocking pool so a
-//! 64 MiB vCon never stalls the runtime. [`store_accepted`] is the one write
-//! path of both APIs' create routes.
+//! take goes through the bounded reader, whose errors are the answers.
+//! Large bodies are handled on the blocking pool so a 64 MiB vCon never
+//! stalls the runtime. [`store_accepted`] is the one write path of both
+//! APIs' create routes.
 
 use axum::http::{HeaderMap, header};
 use bytes::Bytes;

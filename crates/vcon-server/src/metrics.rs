@@ -192,11 +192,9 @@ where
 
 /// The `api` labels of [`INGESTED`] whose handles are kept.
 const INGEST_APIS: [&str; 2] = ["native", "conserver"];
-/// The `outcome` labels of [`INGESTED`], by [`vcon_store::PutStatus`].
-const INGEST_OUTCOMES: [&str; 3] = ["created", "already_stored", "replaced"];
 
 /// The [`INGESTED`] handles for the (api, outcome) pairs of [`INGEST_APIS`]
-/// × [`INGEST_OUTCOMES`], each asked of the recorder at its first vCon (a
+/// × the three [`vcon_store::PutStatus`] values, each asked of the recorder at its first vCon (a
 /// series appears in `/metrics` once counted, as before).
 static INGESTED_KEPT: [OnceLock<Counter>; 6] = [const { OnceLock::new() }; 6];
 
@@ -213,12 +211,12 @@ pub fn ingested(api: &'static str, outcome: vcon_store::PutStatus) {
     if installed && let Some(a) = INGEST_APIS.iter().position(|k| *k == api) {
         INGESTED_KEPT[a * 3 + o]
             .get_or_init(|| {
-                metrics::counter!(INGESTED, "api" => INGEST_APIS[a], "outcome" => INGEST_OUTCOMES[o])
+                metrics::counter!(INGESTED, "api" => INGEST_APIS[a], "outcome" => outcome.as_str())
             })
             .increment(1);
         return;
     }
-    metrics::counter!(INGESTED, "api" => api, "outcome" => INGEST_OUTCOMES[o]).increment(1);
+    metrics::counter!(INGESTED, "api" => api, "outcome" => outcome.as_str()).increment(1);
 }
 
 /// Counts uuids pushed onto an ingress list by the API.

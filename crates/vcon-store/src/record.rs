@@ -282,6 +282,17 @@ pub enum PutStatus {
     Replaced,
 }
 
+impl PutStatus {
+    /// Its name, as serialised: `created`, `already_stored` or `replaced`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::AlreadyStored => "already_stored",
+            Self::Replaced => "replaced",
+        }
+    }
+}
+
 /// The result of a successful write.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PutOutcome {
@@ -289,4 +300,24 @@ pub struct PutOutcome {
     pub status: PutStatus,
     /// The metadata now stored.
     pub meta: VconMeta,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::PutStatus;
+
+    /// `as_str` names each status as serde serialises it.
+    #[test]
+    fn a_status_name_is_its_serialised_form() {
+        for status in [
+            PutStatus::Created,
+            PutStatus::AlreadyStored,
+            PutStatus::Replaced,
+        ] {
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+        }
+    }
 }

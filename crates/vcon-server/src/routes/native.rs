@@ -106,11 +106,7 @@ impl<'a> WriteInfo<'a> {
             stored_at: rfc3339(meta.stored_at),
             updated_at: rfc3339(meta.updated_at),
             size: meta.size,
-            status: match outcome.status {
-                PutStatus::Created => "created",
-                PutStatus::AlreadyStored => "already_stored",
-                PutStatus::Replaced => "replaced",
-            },
+            status: outcome.status.as_str(),
             href,
         }
     }
