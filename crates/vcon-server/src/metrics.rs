@@ -194,8 +194,9 @@ where
 const INGEST_APIS: [&str; 2] = ["native", "conserver"];
 
 /// The [`INGESTED`] handles for the (api, outcome) pairs of [`INGEST_APIS`]
-/// × the three [`vcon_store::PutStatus`] values, each asked of the recorder at its first vCon (a
-/// series appears in `/metrics` once counted, as before).
+/// × the three [`vcon_store::PutStatus`] values, each asked of the recorder
+/// at its first vCon (a series appears in `/metrics` once counted, as
+/// before).
 static INGESTED_KEPT: [OnceLock<Counter>; 6] = [const { OnceLock::new() }; 6];
 
 /// Counts a vCon accepted by the store. Once this module's recorder is
