@@ -1,7 +1,8 @@
 //! The search index in its own file (`vcon-index.db`), written by the
 //! indexer thread: searches see every acknowledged write, replaces and
-//! deletes while indexing, the file rebuilt when deleted, the schema-5
-//! upgrade, and marks left by a crash indexed again on open.
+//! deletes while indexing, the file rebuilt when deleted, the created
+//! order, the schema-5 and schema-6 upgrades, and marks left by a crash
+//! indexed again on open.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers, not only #[test] fns
 
@@ -11,7 +12,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use support::*;
-use vcon_store::{SqliteStore, Store};
+use vcon_store::{Order, SqliteStore, Store, VconUuid};
 
 /// vCon `n` whose only dialog says `words`.
 fn saying(n: u64, words: &str) -> Value {
@@ -32,6 +33,19 @@ fn count(path: &Path, sql: &str) -> i64 {
         .unwrap()
         .query_row(sql, [], |r| r.get(0))
         .unwrap()
+}
+
+/// vCon `n` created at minute `minute` of a day.
+fn created(n: u64, minute: u64) -> Value {
+    let mut v = vcon(n);
+    v["created_at"] = format!("2026-01-02T{:02}:{:02}:00Z", minute / 60, minute % 60).into();
+    v
+}
+
+/// Every vCon in created order, oldest first (one page).
+async fn by_created(store: &dyn Store) -> Vec<VconUuid> {
+    let page = store.list(Order::CreatedAsc, None, 1000).await.unwrap();
+    page.items.into_iter().map(|m| m.uuid).collect()
 }
 
 fn remove_index_file(dir: &Path) {
@@ -132,7 +146,61 @@ async fn a_deleted_index_file_is_rebuilt_on_open() {
         assert_eq!(found(&*store, tel(n)).await, vec![uuid(n)]);
     }
     assert_eq!(found(&*store, text("hello")).await.len(), 40);
+    assert_eq!(by_created(&*store).await.len(), 40, "the created order too");
     store.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_created_order_follows_puts_replaces_and_deletes_at_once() {
+    let t = open();
+    // Created in the order 2, 0, 1 (minutes 20, 30, 10 reversed below).
+    for (n, minute) in [(0, 30), (1, 40), (2, 20)] {
+        t.store.put(record(&created(n, minute))).await.unwrap();
+    }
+    assert_eq!(by_created(&*t.store).await, vec![uuid(2), uuid(0), uuid(1)]);
+    // A replace that moves vCon 1 to the front; no wait between the write
+    // and the listing: the listing waits for the indexer.
+    t.store.replace(record(&created(1, 5)), None).await.unwrap();
+    assert_eq!(by_created(&*t.store).await, vec![uuid(1), uuid(2), uuid(0)]);
+    assert!(t.store.delete(&uuid(2), None).await.unwrap());
+    assert_eq!(by_created(&*t.store).await, vec![uuid(1), uuid(0)]);
+    let newest = t.store.list(Order::CreatedDesc, None, 1).await.unwrap();
+    assert_eq!(newest.items[0].uuid, uuid(0));
+    t.store.shutdown().await.unwrap();
+    let index = t.dir.path().join("vcon-index.db");
+    assert_eq!(count(&index, "SELECT count(*) FROM vcon_created"), 2);
+}
+
+#[tokio::test]
+async fn a_schema_6_store_moves_its_created_order_to_the_index_file() {
+    let t = open();
+    for n in 0..30 {
+        t.store.put(record(&created(n, 100 - n))).await.unwrap();
+    }
+    t.store.shutdown().await.unwrap();
+    // Schema 6: the order as an index of `vcons`; index file version 2,
+    // without `vcon_created`.
+    let main = t.dir.path().join("vcon.db");
+    let index = t.dir.path().join("vcon-index.db");
+    sql(&main, CREATED_ORDER_TO_SCHEMA_6);
+    sql(&index, "DROP TABLE vcon_created; PRAGMA user_version = 2;");
+
+    let store = SqliteStore::open(config(t.dir.path(), &t.clock)).unwrap();
+    let expected: Vec<VconUuid> = (0..30).rev().map(uuid).collect();
+    assert_eq!(by_created(&*store).await, expected);
+    assert_eq!(found(&*store, tel(12)).await, vec![uuid(12)]);
+    store.shutdown().await.unwrap();
+    assert_eq!(count(&main, "PRAGMA user_version"), 7);
+    assert_eq!(
+        count(
+            &main,
+            "SELECT count(*) FROM sqlite_master WHERE name = 'vcons_by_created'"
+        ),
+        0,
+        "the order index left the main file"
+    );
+    assert_eq!(count(&index, "PRAGMA user_version"), 3);
+    assert_eq!(count(&index, "SELECT count(*) FROM vcon_created"), 30);
 }
 
 #[tokio::test]
@@ -158,7 +226,7 @@ async fn a_schema_5_store_moves_its_index_to_the_index_file() {
     assert_eq!(found(&*store, text("hello")).await.len(), 30);
     assert!(found(&*store, text("stale")).await.is_empty());
     store.shutdown().await.unwrap();
-    assert_eq!(count(&main, "PRAGMA user_version"), 6);
+    assert_eq!(count(&main, "PRAGMA user_version"), 7);
     assert_eq!(
         count(
             &main,

@@ -219,6 +219,6 @@ async fn a_schema_3_data_directory_is_upgraded_and_indexed_again_on_open() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 6, "upgraded to the current schema");
+    assert_eq!(version, 7, "upgraded to the current schema");
     store.shutdown().await.unwrap();
 }

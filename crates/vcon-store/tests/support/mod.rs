@@ -81,9 +81,18 @@ pub fn list(name: &str) -> vcon_store::ListName {
 }
 
 /// SQL that turns the main file of the current schema back into schema
-/// 5's: the search index inside it (empty here) and marks without a
-/// generation. For upgrade tests, on a closed store's `vcon.db`.
+/// 6's: the created order as an index of `vcons`. For upgrade tests, on a
+/// closed store's `vcon.db`.
+pub const CREATED_ORDER_TO_SCHEMA_6: &str = "
+    CREATE INDEX vcons_by_created ON vcons (sort_ms, uuid);
+    PRAGMA user_version = 6;";
+
+/// SQL that turns the main file of the current schema back into schema
+/// 5's: the created order as an index of `vcons`, the search index inside
+/// it (empty here) and marks without a generation. For upgrade tests, on a
+/// closed store's `vcon.db`.
 pub const INDEX_TO_SCHEMA_5: &str = "
+    CREATE INDEX vcons_by_created ON vcons (sort_ms, uuid);
     CREATE VIRTUAL TABLE vcon_index USING fts5 (
         text, keys,
         content = '', contentless_delete = 1, detail = column,

@@ -14,6 +14,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
+use super::index_db::Indexed;
 use super::queue_writes as qw;
 use super::schema::sql_error;
 use super::vcon_writes::{self as vw, PutMode};
@@ -22,15 +23,25 @@ use super::{MAX_FORWARD, MAX_LEASE, SqliteStore, check_max, unexpected};
 use crate::clock::duration_ms;
 use crate::error::StoreError;
 use crate::ids::{Etag, VconUuid};
-use crate::index::IndexFields;
 use crate::queue::{Completed, Completion, WriteBack};
 
 /// The answer of a complete operation: one result per item, and the vCon
-/// rows written back (index of the item, row id), to be indexed.
+/// rows written back, to be indexed.
 #[derive(Debug)]
 pub(super) struct BatchReport {
     pub results: Vec<Completed>,
-    pub written: Vec<(usize, i64)>,
+    pub written: Vec<WrittenBack>,
+}
+
+/// A row a complete operation wrote back.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WrittenBack {
+    /// The index of its item in the batch.
+    item: usize,
+    /// The row id.
+    id: i64,
+    /// Its place in the created order.
+    at_ms: i64,
 }
 
 impl SqliteStore {
@@ -91,8 +102,8 @@ pub(super) fn complete(
                     match written {
                         Err(e) => Completed::Failed(e),
                         Ok(row) => {
-                            if let Some(id) = row {
-                                report.written.push((i, id));
+                            if let Some((id, at_ms)) = row {
+                                report.written.push(WrittenBack { item: i, id, at_ms });
                             }
                             qw::ack_held(conn, lease.item, &uuid, forward, now)?;
                             Completed::Done
@@ -126,15 +137,16 @@ fn lost_or(result: Result<(), StoreError>) -> Result<Completed, StoreError> {
 
 /// Replaces the stored vCon `uuid` with the write-back when it still has
 /// the etag the worker read. Outer error: SQL (fails the batch); inner
-/// error: refused (fails the item). `Ok(Some(id))`: row `id` was rewritten
-/// and waits for its index; `Ok(None)`: the bytes were already stored.
+/// error: refused (fails the item). `Ok(Some((id, at_ms)))`: row `id` was
+/// rewritten and waits for its index (its place in the created order is
+/// `at_ms`); `Ok(None)`: the bytes were already stored.
 fn write_back_one(
     conn: &Connection,
     uuid: &VconUuid,
     w: &WriteBack,
     now: i64,
     generation: i64,
-) -> Result<Result<Option<i64>, StoreError>, StoreError> {
+) -> Result<Result<Option<(i64, i64)>, StoreError>, StoreError> {
     if w.record.uuid != *uuid {
         return Ok(Err(StoreError::Invalid {
             what: "write-back",
@@ -152,8 +164,8 @@ fn write_back_one(
         Some(c) if c == w.record.etag.as_str() => Ok(Ok(None)),
         Some(c) if c == w.if_match.as_str() => {
             let mode = PutMode::Replace { if_match: None };
-            let (_, row) = vw::put(conn, &w.record, &[], &mode, now, generation)?;
-            Ok(Ok(row))
+            let (outcome, row) = vw::put(conn, &w.record, &[], &mode, now, generation)?;
+            Ok(Ok(row.map(|id| (id, vw::created_order_ms(&outcome.meta)))))
         }
         current => Ok(Err(StoreError::PreconditionFailed {
             uuid: uuid.clone(),
@@ -163,20 +175,27 @@ fn write_back_one(
     }
 }
 
-/// After the commit of a complete operation: the search fields of the rows
-/// it wrote back, for the indexer (taken out of the operation).
-pub(super) fn take_index(op: &mut Op, reply: &Reply) -> Vec<(i64, IndexFields)> {
+/// After the commit of a complete operation: what to index of the rows it
+/// wrote back, for the indexer (the search fields taken out of the operation).
+pub(super) fn take_index(op: &mut Op, reply: &Reply) -> Vec<(i64, Indexed)> {
     let (Op::Complete { items }, Reply::Completed(report)) = (op, reply) else {
         return Vec::new();
     };
     report
         .written
         .iter()
-        .filter_map(|&(i, id)| match items.get_mut(i) {
+        .filter_map(|w| match items.get_mut(w.item) {
             Some(Completion::Ack {
-                write_back: Some(w),
+                write_back: Some(back),
                 ..
-            }) => Some((id, std::mem::take(&mut w.record.index))),
+            }) => Some((
+                w.id,
+                Indexed {
+                    fields: std::mem::take(&mut back.record.index),
+                    at_ms: w.at_ms,
+                    uuid: back.record.uuid.clone(),
+                },
+            )),
             _ => None,
         })
         .collect()

@@ -1,6 +1,7 @@
 //! The search index's own database file, `vcon-index.db` beside `vcon.db`
 //! (WAL mode, its own `PRAGMA user_version`): the FTS5 `vcon_index`,
-//! `vcon_terms`, `vcon_index_state` and `vcon_expiry` (see `index_rows`).
+//! `vcon_terms`, `vcon_index_state`, `vcon_expiry` and the created order
+//! `vcon_created` (see `index_rows`).
 //!
 //! It is derived data. The main database keeps the durable truth of what is
 //! not indexed yet (`index_pending`, one mark per row, written by the put's
@@ -19,9 +20,10 @@ use rusqlite::{Connection, OpenFlags, params};
 
 use super::config::SqliteConfig;
 use super::index_rows::RowWriter;
+use super::rows::uuid_at;
 use super::schema::sql_error;
 use crate::error::StoreError;
-use crate::ids::Etag;
+use crate::ids::{Etag, VconUuid};
 use crate::index::{IndexFields, extract};
 use crate::record::RecordOptions;
 
@@ -29,9 +31,10 @@ use crate::record::RecordOptions;
 pub(super) const INDEX_FILE: &str = "vcon-index.db";
 
 /// The index file's schema version. 2: FTS5 `automerge` is
-/// [`FTS5_AUTOMERGE`] (version 1 had FTS5's default, 4; [`open`] migrates
-/// it in place, the rows stay as they are).
-const INDEX_SCHEMA_VERSION: i64 = 2;
+/// [`FTS5_AUTOMERGE`] (version 1 had FTS5's default, 4). 3: the created
+/// order `vcon_created` is here (it was the main file's `vcons_by_created`
+/// index). [`open`] migrates older versions in place; the rows stay.
+const INDEX_SCHEMA_VERSION: i64 = 3;
 
 /// How many FTS5 segments of one level wait before they are merged into
 /// one of the next level (FTS5's `automerge`; its default is 4).
@@ -75,6 +78,20 @@ CREATE TABLE vcon_expiry (id INTEGER PRIMARY KEY, expires_ms INTEGER NOT NULL);
 CREATE INDEX vcon_expiry_by_time ON vcon_expiry (expires_ms);
 ";
 
+/// The created order (index schema 3; see `index_rows`). Its column names
+/// differ from every column of `vcons`, so the queries that join the two
+/// (reads.rs) name `vcons`' columns unqualified.
+const CREATED_ORDER_SCHEMA: &str = r"
+-- vcon_row = vcons.id; at_ms = vcons.sort_ms (created_at, else when stored);
+-- vcon = vcons.uuid, the tie-break of the order.
+CREATE TABLE IF NOT EXISTS vcon_created (
+    vcon_row INTEGER PRIMARY KEY,
+    at_ms    INTEGER NOT NULL,
+    vcon     TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS vcon_created_order ON vcon_created (at_ms, vcon);
+";
+
 /// FTS5's persistent settings (kept in `vcon_index_config`; setting one
 /// again replaces it), set at creation and by the migration from version 1.
 fn fts5_settings() -> String {
@@ -86,23 +103,40 @@ pub(super) fn index_path(db: &Path) -> PathBuf {
     db.with_file_name(INDEX_FILE)
 }
 
-/// The search fields (`None`: remove the vCon's search rows) of one row,
-/// as the indexer holds them until they are written.
+/// What the index holds of one stored vCon: its search fields and its
+/// place in the created order.
+#[derive(Debug)]
+pub(super) struct Indexed {
+    /// The search fields.
+    pub fields: IndexFields,
+    /// Its `vcons.sort_ms`: `created_at`, else when it was stored (Unix ms).
+    pub at_ms: i64,
+    /// Its uuid, which breaks ties of `at_ms`.
+    pub uuid: VconUuid,
+}
+
+/// What the index is to hold of one row (`None`: remove the vCon's rows),
+/// as the indexer holds it until it is written.
 #[derive(Debug)]
 pub(super) struct Entry {
-    /// The generation of the row's `index_pending` mark these fields clear.
+    /// The generation of the row's `index_pending` mark this clears.
     pub generation: i64,
-    /// The fields to index; `None` when the vCon was deleted.
-    pub fields: Option<IndexFields>,
+    /// What to index; `None` when the vCon was deleted.
+    pub indexed: Option<Indexed>,
     /// The row has no search rows (a vCon created since it was last indexed).
     pub new_row: bool,
 }
 
-/// Opens (creating if needed) the index file `path` for writing.
-/// Returns the connection and whether the file is new (or its creation was
-/// cut short), in which case the caller marks every vCon ([`mark_all`]),
-/// then calls [`seal`], then [`recover`].
-pub(super) fn open(path: &Path, config: &SqliteConfig) -> Result<(Connection, bool), StoreError> {
+/// Opens (creating if needed) the index file `path` for writing, of the
+/// store whose main database is `main` (open, and migrated to its current
+/// schema). Returns the connection and whether the file is new (or its
+/// creation was cut short), in which case the caller marks every vCon
+/// ([`mark_all`]), then calls [`seal`], then [`recover`].
+pub(super) fn open(
+    path: &Path,
+    main: &Path,
+    config: &SqliteConfig,
+) -> Result<(Connection, bool), StoreError> {
     let err = |e: rusqlite::Error| StoreError::Backend {
         backend: "sqlite",
         op: format!("open the search index {}", path.display()),
@@ -140,13 +174,27 @@ pub(super) fn open(path: &Path, config: &SqliteConfig) -> Result<(Connection, bo
         .map_err(err)?;
     match version {
         INDEX_SCHEMA_VERSION => Ok((conn, false)),
-        1 => {
-            // Same tables and rows; only FTS5's merge setting is new.
-            conn.execute_batch(&format!(
-                "BEGIN IMMEDIATE; {} PRAGMA user_version = {INDEX_SCHEMA_VERSION}; COMMIT;",
+        1 | 2 => {
+            // Same tables and rows, plus FTS5's merge setting (new in 2)
+            // and the created order (new in 3), read from the main file.
+            let settings = if version == 1 {
                 fts5_settings()
-            ))
-            .map_err(err)?;
+            } else {
+                String::new()
+            };
+            // Attached as `store` to read its rows.
+            attach_as(&conn, main, "store", "the main database")?;
+            let migrated = conn.execute_batch(&format!(
+                "BEGIN IMMEDIATE; {settings} {CREATED_ORDER_SCHEMA}
+                 INSERT INTO vcon_created (vcon_row, at_ms, vcon)
+                     SELECT id, sort_ms, uuid FROM store.vcons;
+                 PRAGMA user_version = {INDEX_SCHEMA_VERSION}; COMMIT;"
+            ));
+            if migrated.is_err() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            let detached = conn.execute_batch("DETACH DATABASE store");
+            migrated.and(detached).map_err(err)?;
             Ok((conn, false))
         }
         0 => {
@@ -168,10 +216,11 @@ pub(super) fn open(path: &Path, config: &SqliteConfig) -> Result<(Connection, bo
                         .to_owned(),
                 });
             }
-            if ours == 0 {
-                conn.execute_batch(&format!("BEGIN IMMEDIATE; {INDEX_SCHEMA}; COMMIT;"))
-                    .map_err(err)?;
-            }
+            let tables = if ours == 0 { INDEX_SCHEMA } else { "" };
+            conn.execute_batch(&format!(
+                "BEGIN IMMEDIATE; {tables} {CREATED_ORDER_SCHEMA} COMMIT;"
+            ))
+            .map_err(err)?;
             // Also for tables a version 1 program created (no settings).
             conn.execute_batch(&fts5_settings()).map_err(err)?;
             Ok((conn, true))
@@ -197,13 +246,24 @@ pub(super) fn seal(index: &Connection) -> Result<(), StoreError> {
 
 /// Attaches the index file to a read connection as `idx`.
 pub(super) fn attach(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    attach_as(conn, path, "idx", "the search index")
+}
+
+/// Attaches the database file `path` to `conn` as schema `schema`; `what`
+/// names the file in errors.
+fn attach_as(
+    conn: &Connection,
+    path: &Path,
+    schema: &'static str,
+    what: &str,
+) -> Result<(), StoreError> {
     let name = path.to_str().ok_or_else(|| StoreError::Backend {
         backend: "sqlite",
-        op: "attach the search index".to_owned(),
+        op: format!("attach {what}"),
         message: format!("the path {} is not UTF-8", path.display()),
     })?;
-    conn.execute("ATTACH DATABASE ?1 AS idx", [name])
-        .map_err(|e| sql_error(format!("attach the search index {}", path.display()), e))?;
+    conn.execute(&format!("ATTACH DATABASE ?1 AS {schema}"), [name])
+        .map_err(|e| sql_error(format!("attach {what} {}", path.display()), e))?;
     Ok(())
 }
 
@@ -231,8 +291,8 @@ pub(super) fn write_entries(
     {
         let mut rows = RowWriter::new(&tx)?;
         for (id, e) in entries {
-            match &e.fields {
-                Some(fields) => rows.write(*id, fields, e.new_row)?,
+            match &e.indexed {
+                Some(indexed) => rows.write(*id, indexed, e.new_row)?,
                 None => rows.remove(*id)?,
             }
         }
@@ -271,15 +331,21 @@ pub(super) fn recover(
     let mut after = i64::MIN;
     let mut total = 0;
     loop {
-        type Marked = (i64, i64, Option<Vec<u8>>);
+        type Marked = (i64, i64, Option<(Vec<u8>, i64, VconUuid)>);
         let rows: Vec<Marked> = main
             .prepare_cached(
-                "SELECT p.id, p.gen, v.body FROM index_pending p LEFT JOIN vcons v ON v.id = p.id
+                "SELECT p.id, p.gen, v.body, v.sort_ms, v.uuid
+                 FROM index_pending p LEFT JOIN vcons v ON v.id = p.id
                  WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
             )
             .and_then(|mut s| {
                 s.query_map(params![after, RECOVER_BATCH as i64], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    let body: Option<Vec<u8>> = r.get(2)?;
+                    let row = match body {
+                        Some(body) => Some((body, r.get(3)?, uuid_at(r, 4)?)),
+                        None => None,
+                    };
+                    Ok((r.get(0)?, r.get(1)?, row))
                 })
                 .and_then(|rows| rows.collect())
             })
@@ -289,14 +355,20 @@ pub(super) fn recover(
         };
         after = last;
         let mut entries = BTreeMap::new();
-        for (id, generation, body) in rows {
-            let fields = body.map(|b| extract(&b, &options).map(|x| x.index).unwrap_or_default());
-            let new_row = fresh && fields.is_some();
+        for (id, generation, row) in rows {
+            let indexed = row.map(|(body, at_ms, uuid)| Indexed {
+                fields: extract(&body, &options)
+                    .map(|x| x.index)
+                    .unwrap_or_default(),
+                at_ms,
+                uuid,
+            });
+            let new_row = fresh && indexed.is_some();
             entries.insert(
                 id,
                 Entry {
                     generation,
-                    fields,
+                    indexed,
                     new_row,
                 },
             );
@@ -313,21 +385,40 @@ pub(super) fn recover(
     }
 }
 
-/// Re-extracts the search fields of stored bytes (CPU work, off the writer).
-pub(super) fn reindex_fields(chunk: Vec<(i64, String, Vec<u8>)>) -> Vec<(i64, Etag, IndexFields)> {
+/// Re-extracts the search fields of stored rows (CPU work, off the writer).
+pub(super) fn reindex_fields(chunk: Vec<ReindexRow>) -> Vec<(i64, Etag, Indexed)> {
     let options = RecordOptions {
         max_bytes: usize::MAX,
         ..RecordOptions::default()
     };
     chunk
         .into_iter()
-        .map(|(id, etag, body)| {
-            let fields = extract(&body, &options)
+        .map(|row| {
+            let fields = extract(&row.body, &options)
                 .map(|x| x.index)
                 .unwrap_or_default();
-            (id, Etag::from_stored(etag), fields)
+            let indexed = Indexed {
+                fields,
+                at_ms: row.at_ms,
+                uuid: row.uuid,
+            };
+            (row.id, Etag::from_stored(row.etag), indexed)
         })
         .collect()
+}
+
+/// A stored row to index again (`reads::reindex_chunk`).
+pub(super) struct ReindexRow {
+    /// The row id.
+    pub id: i64,
+    /// Its etag, which must still hold when the row is marked.
+    pub etag: String,
+    /// Its `sort_ms`.
+    pub at_ms: i64,
+    /// Its uuid.
+    pub uuid: VconUuid,
+    /// Its stored bytes.
+    pub body: Vec<u8>,
 }
 
 #[cfg(test)]
@@ -346,46 +437,105 @@ mod tests {
         .unwrap()
     }
 
-    /// Where a new index file goes (in a temporary directory), and the
-    /// default configuration.
-    fn index_file() -> (tempfile::TempDir, PathBuf, SqliteConfig) {
+    /// A new index file's path and its main file's, in a temporary
+    /// directory, and the default configuration. The main file holds two
+    /// vCon rows (only the columns the index reads).
+    struct Files {
+        _dir: tempfile::TempDir,
+        index: PathBuf,
+        main: PathBuf,
+        config: SqliteConfig,
+    }
+
+    fn files() -> Files {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(INDEX_FILE);
-        (dir, path, SqliteConfig::default())
+        let main = dir.path().join("vcon.db");
+        Connection::open(&main)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE vcons (id INTEGER PRIMARY KEY, uuid TEXT, sort_ms INTEGER);
+                 INSERT INTO vcons VALUES (1, 'b', 20), (2, 'a', 10);",
+            )
+            .unwrap();
+        Files {
+            index: dir.path().join(INDEX_FILE),
+            main,
+            config: SqliteConfig::default(),
+            _dir: dir,
+        }
+    }
+
+    impl Files {
+        fn open(&self) -> (Connection, bool) {
+            open(&self.index, &self.main, &self.config).unwrap()
+        }
+    }
+
+    /// The created order's rows, in that order.
+    fn created_order(conn: &Connection) -> Vec<(i64, i64, String)> {
+        conn.prepare("SELECT vcon_row, at_ms, vcon FROM vcon_created ORDER BY at_ms, vcon")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
     }
 
     #[test]
-    fn a_new_index_merges_sixteen_segments_and_a_version_1_file_is_migrated() {
-        let (_dir, path, config) = index_file();
-        let (conn, fresh) = open(&path, &config).unwrap();
-        assert!(fresh);
-        seal(&conn).unwrap();
-        assert_eq!(automerge(&conn), Some(i64::from(FTS5_AUTOMERGE)));
-        // What version 1 left: FTS5's default, no setting stored.
-        conn.execute_batch(
-            "DELETE FROM vcon_index_config WHERE k = 'automerge'; PRAGMA user_version = 1;",
-        )
-        .unwrap();
-        drop(conn);
-        let (conn, fresh) = open(&path, &config).unwrap();
-        assert!(!fresh, "a version 1 index keeps its rows");
-        assert_eq!(automerge(&conn), Some(i64::from(FTS5_AUTOMERGE)));
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
+    fn a_new_index_merges_sixteen_segments_and_older_files_are_migrated() {
+        for old in [1, 2] {
+            let files = files();
+            let (conn, fresh) = files.open();
+            assert!(fresh);
+            seal(&conn).unwrap();
+            assert_eq!(automerge(&conn), Some(i64::from(FTS5_AUTOMERGE)));
+            assert!(created_order(&conn).is_empty(), "filled by recovery");
+            // What version 1 left: FTS5's default, no setting stored; both
+            // versions had no created order.
+            let settings = if old == 1 {
+                "DELETE FROM vcon_index_config WHERE k = 'automerge';"
+            } else {
+                ""
+            };
+            conn.execute_batch(&format!(
+                "{settings} DROP TABLE vcon_created; PRAGMA user_version = {old};"
+            ))
             .unwrap();
-        assert_eq!(version, INDEX_SCHEMA_VERSION);
+            drop(conn);
+            let (conn, fresh) = files.open();
+            assert!(!fresh, "a version {old} index keeps its rows");
+            assert_eq!(automerge(&conn), Some(i64::from(FTS5_AUTOMERGE)));
+            assert_eq!(
+                created_order(&conn),
+                vec![(2, 10, "a".to_owned()), (1, 20, "b".to_owned())],
+                "the created order is read from the main file"
+            );
+            let version: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(version, INDEX_SCHEMA_VERSION);
+            let attached: i64 = conn
+                .query_row("SELECT count(*) FROM pragma_database_list", [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(attached, 1, "the main file is detached again");
+        }
     }
 
     #[test]
     fn tables_a_version_1_creation_left_unsealed_get_the_settings() {
-        let (_dir, path, config) = index_file();
-        let (conn, _) = open(&path, &config).unwrap();
-        conn.execute_batch("DELETE FROM vcon_index_config WHERE k = 'automerge'")
-            .unwrap();
+        let files = files();
+        let (conn, _) = files.open();
+        conn.execute_batch(
+            "DELETE FROM vcon_index_config WHERE k = 'automerge'; DROP TABLE vcon_created;",
+        )
+        .unwrap();
         drop(conn);
-        let (conn, fresh) = open(&path, &config).unwrap();
+        let (conn, fresh) = files.open();
         assert!(fresh, "never sealed: indexed again from the marks");
         assert_eq!(automerge(&conn), Some(i64::from(FTS5_AUTOMERGE)));
+        assert!(created_order(&conn).is_empty(), "the table is made again");
     }
 
     #[test]

@@ -8,7 +8,17 @@
 //!   name, party uuid);
 //! * `vcon_terms (term, id)`: one row per tag, tag name and dialog type;
 //! * `vcon_index_state (id, text_hash, terms)`: what the two above hold for
-//!   the vCon, so a rewrite changes only what changed.
+//!   the vCon, so a rewrite changes only what changed;
+//! * `vcon_created (vcon_row, at_ms, vcon)`, indexed on `(at_ms, vcon)`:
+//!   its place in the created order, for listings in that order and date
+//!   filters.
+//!
+//! Why the created order is here and not an index of `vcons`: `created_at`
+//! values arrive in any order (a backfill, calls stored when they end),
+//! so each put landed on a leaf of its own in the middle of that index:
+//! 35 % of the pages every commit of the writer wrote to the WAL
+//! (docs/BENCHMARKS.md, "Writer round 5"). The indexer writes 512 rows per
+//! transaction, off the acknowledgement's path.
 //!
 //! Why the split: a chain's write-back (a `tag` link, an `expire` link) adds
 //! tags and leaves the text and parties alone. With tags in the FTS5 row,
@@ -29,6 +39,7 @@ use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use super::expiry;
+use super::index_db::Indexed;
 use super::schema::sql_error;
 use crate::error::StoreError;
 use crate::index::{IndexFields, TermKind};
@@ -168,6 +179,8 @@ pub(super) struct RowWriter<'c> {
     insert_state: CachedStatement<'c>,
     update_state: CachedStatement<'c>,
     delete_state: CachedStatement<'c>,
+    set_created: CachedStatement<'c>,
+    delete_created: CachedStatement<'c>,
 }
 
 impl<'c> RowWriter<'c> {
@@ -191,6 +204,12 @@ impl<'c> RowWriter<'c> {
                 "UPDATE vcon_index_state SET text_hash = ?2, terms = ?3 WHERE id = ?1",
             )?,
             delete_state: prepare("DELETE FROM vcon_index_state WHERE id = ?1")?,
+            set_created: prepare(
+                "INSERT INTO vcon_created (vcon_row, at_ms, vcon) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (vcon_row) DO UPDATE SET at_ms = excluded.at_ms, vcon = excluded.vcon
+                 WHERE at_ms <> excluded.at_ms OR vcon <> excluded.vcon",
+            )?,
+            delete_created: prepare("DELETE FROM vcon_created WHERE vcon_row = ?1")?,
         })
     }
 
@@ -210,17 +229,19 @@ impl<'c> RowWriter<'c> {
             .map_err(|e| sql_error(format!("read the search state of vCon row {id}"), e))
     }
 
-    /// Makes the search rows of vCon row `id` say `fields`, writing only
-    /// what differs from what they say now: the FTS5 row only when its
-    /// content hash changed, `vcon_terms` rows only for terms added or
-    /// dropped. `new_row`: the row was inserted since its last indexing and
-    /// has no search rows (a created vCon), so there is no state to read.
-    pub fn write(
-        &mut self,
-        id: i64,
-        fields: &IndexFields,
-        new_row: bool,
-    ) -> Result<(), StoreError> {
+    /// Makes the rows of vCon row `id` say `indexed`, writing only what
+    /// differs from what they say now: the FTS5 row only when its content
+    /// hash changed, `vcon_terms` rows only for terms added or dropped, the
+    /// created order only when the place changed. `new_row`: the row was
+    /// inserted since its last indexing and has no search rows (a created
+    /// vCon), so there is no state to read.
+    pub fn write(&mut self, id: i64, indexed: &Indexed, new_row: bool) -> Result<(), StoreError> {
+        exec(
+            &mut self.set_created,
+            id,
+            params![id, indexed.at_ms, indexed.uuid.as_str()],
+        )?;
+        let fields = &indexed.fields;
         let new = SearchRows::of(fields);
         let stored = if new_row {
             None
@@ -270,9 +291,11 @@ impl<'c> RowWriter<'c> {
         Ok(())
     }
 
-    /// Removes every search row of vCon row `id` (and its expiry).
+    /// Removes every row of vCon row `id`: search rows, expiry, place in
+    /// the created order.
     pub fn remove(&mut self, id: i64) -> Result<(), StoreError> {
         expiry::set(self.conn, id, None)?;
+        exec(&mut self.delete_created, id, [id])?;
         let Some((hash, terms)) = self.stored_state(id)? else {
             return Ok(());
         };

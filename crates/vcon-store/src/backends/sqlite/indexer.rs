@@ -39,10 +39,9 @@ use rusqlite::Connection;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::index_db::{Entry, write_entries};
+use super::index_db::{Entry, Indexed, write_entries};
 use super::writer::{Msg, Op};
 use crate::error::StoreError;
-use crate::index::IndexFields;
 
 /// Rows waiting that start an index transaction.
 const FLUSH_AT: usize = 512;
@@ -69,8 +68,8 @@ const RETRY: Duration = Duration::from_millis(200);
 pub(super) struct Item {
     /// The vCon row id.
     pub id: i64,
-    /// Its fields; `None`: the vCon was deleted.
-    pub fields: Option<IndexFields>,
+    /// What to index; `None`: the vCon was deleted.
+    pub indexed: Option<Indexed>,
     /// The commit inserted the row (a created vCon): it has no search rows.
     pub new_row: bool,
 }
@@ -150,6 +149,17 @@ pub(super) struct IndexSink {
 }
 
 impl IndexSink {
+    /// A sink whose indexer is gone (work sent to it stays marked), for
+    /// tests of what sends to it.
+    #[cfg(test)]
+    pub fn detached() -> Self {
+        let (tx, _) = sync_channel(1);
+        Self {
+            tx,
+            progress: IndexProgress::new(),
+        }
+    }
+
     /// Sends the index work of a commit; blocks while the queue is full.
     /// If the indexer is gone the rows stay marked, for the next open.
     pub fn send(&self, work: IndexWork) {
@@ -292,14 +302,14 @@ impl State {
 
     fn add(&mut self, work: IndexWork) {
         for item in work.items {
-            self.text_bytes += item.fields.as_ref().map_or(0, |f| f.text.len());
+            self.text_bytes += text_len(item.indexed.as_ref());
             let entry = Entry {
                 generation: i64::try_from(work.seq).unwrap_or(i64::MAX),
-                fields: item.fields,
+                indexed: item.indexed,
                 new_row: item.new_row,
             };
             if let Some(old) = self.entries.insert(item.id, entry) {
-                let old_len = old.fields.as_ref().map_or(0, |f| f.text.len());
+                let old_len = text_len(old.indexed.as_ref());
                 self.text_bytes = self.text_bytes.saturating_sub(old_len);
                 // The earlier work was not written: the rows it would have
                 // written (or removed) are unknown, so read the state first.
@@ -367,4 +377,9 @@ impl State {
             }
         }
     }
+}
+
+/// The bytes of text a row brings to the index (0 for a removal).
+fn text_len(indexed: Option<&Indexed>) -> usize {
+    indexed.map_or(0, |i| i.fields.text.len())
 }

@@ -136,7 +136,7 @@ impl SqliteStore {
         let wal = WalBound::install(&mut conn)?;
         queue_writes::release_all_leases(&conn, config.clock.now_ms())?;
         let index_path = index_db::index_path(&path);
-        let (mut index_conn, fresh) = index_db::open(&index_path, &config)?;
+        let (mut index_conn, fresh) = index_db::open(&index_path, &path, &config)?;
         if fresh {
             index_db::mark_all(&conn)?;
             index_db::seal(&index_conn)?;
@@ -216,18 +216,11 @@ impl SqliteStore {
         self.index.backlog.load(Ordering::Acquire)
     }
 
-    /// Before a search that uses the index, waits until the indexer has
-    /// covered every write committed so far, so that searches see every
-    /// acknowledged write.
+    /// Before a search that uses the index (its terms, its text, the
+    /// created order), waits until the indexer has covered every write
+    /// committed so far, so that searches see every acknowledged write.
     async fn index_barrier(&self, query: &SearchQuery) -> Result<(), StoreError> {
-        let uses_index = query.tel.is_some()
-            || query.mailto.is_some()
-            || query.name.is_some()
-            || query.party_uuid.is_some()
-            || query.dialog_type.is_some()
-            || !query.tags.is_empty()
-            || query.text.is_some();
-        if uses_index {
+        if reads::uses_search_rows(query) || reads::uses_created_order(query) {
             self.index.wait(INDEX_WAIT).await?;
         }
         Ok(())
@@ -372,7 +365,7 @@ impl Store for SqliteStore {
             let Some(last) = chunk.last() else {
                 return Ok(total);
             };
-            after = last.0;
+            after = last.id;
             let items = tokio::task::spawn_blocking(move || index_db::reindex_fields(chunk))
                 .await
                 .map_err(|e| StoreError::Backend {

@@ -2,9 +2,10 @@
 
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
+use super::index_db::ReindexRow;
 use super::index_rows::{in_term_table, term_id, term_token};
 use super::rows::{
-    DEAD_COLUMNS, META_COLUMNS, dead_letter_from_row, form_name, list_at, meta_from_row,
+    DEAD_COLUMNS, META_COLUMNS, dead_letter_from_row, form_name, list_at, meta_from_row, uuid_at,
 };
 use super::schema::sql_error;
 use crate::error::StoreError;
@@ -54,22 +55,62 @@ impl rusqlite::ToSql for Param {
     }
 }
 
-/// The WHERE clause of a query's filters (without the cursor). Tags and
-/// dialog types are looked up in `vcon_terms`; party terms and words are
-/// ANDed into one FTS5 query on `vcon_index` (see `index_rows`).
+/// Whether a query reads the created order, which the indexer keeps in
+/// the index file (`idx.vcon_created`, see `index_rows`): a listing in
+/// created order or a date filter. Such a query waits for the indexer, as
+/// a search does.
+pub(super) fn uses_created_order(q: &SearchQuery) -> bool {
+    q.order.by_created() || q.created_from.is_some() || q.created_to.is_some()
+}
+
+/// Whether a query filters on the search rows (party terms, tags, dialog
+/// types, text). Such a query waits for the indexer.
+pub(super) fn uses_search_rows(q: &SearchQuery) -> bool {
+    q.tel.is_some()
+        || q.mailto.is_some()
+        || q.name.is_some()
+        || q.party_uuid.is_some()
+        || q.dialog_type.is_some()
+        || !q.tags.is_empty()
+        || q.text.is_some()
+}
+
+/// The FROM clause of a query: `vcons`, joined with the created order when
+/// the query uses it. The order table's columns (`vcon_row`, `at_ms`,
+/// `vcon`) have names of their own, so `vcons`' columns stay unqualified.
+///
+/// A listing in created order walks the order's index and stops at the
+/// end of the page: `CROSS JOIN` makes the order table the outer loop
+/// (left to itself, SQLite scanned `vcons` and sorted every row). With
+/// search filters SQLite chooses: their matches may be few.
+fn source(q: &SearchQuery) -> &'static str {
+    if !uses_created_order(q) {
+        "vcons"
+    } else if q.order.by_created() && !uses_search_rows(q) {
+        "idx.vcon_created CROSS JOIN vcons ON vcons.id = vcon_row"
+    } else {
+        "idx.vcon_created JOIN vcons ON vcons.id = vcon_row"
+    }
+}
+
+/// The WHERE clause of a query's filters (without the cursor), over its
+/// [`source`]. Tags and dialog types are looked up in `vcon_terms`; party
+/// terms and words are ANDed into one FTS5 query on `vcon_index` (see
+/// `index_rows`).
 fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
     let mut sql = String::from(" WHERE 1 = 1");
     let mut params = Vec::new();
-    // A date filter never matches a vCon without created_at (sort_ms is then stored_ms).
+    // A date filter never matches a vCon without created_at (its place in
+    // the created order is then when it was stored).
     if q.created_from.is_some() || q.created_to.is_some() {
         sql.push_str(" AND created_ms IS NOT NULL");
     }
     if let Some(from) = q.created_from {
-        sql.push_str(" AND sort_ms >= ?");
+        sql.push_str(" AND at_ms >= ?");
         params.push(Param::Int(from.timestamp_millis()));
     }
     if let Some(to) = q.created_to {
-        sql.push_str(" AND sort_ms < ?");
+        sql.push_str(" AND at_ms < ?");
         params.push(Param::Int(to.timestamp_millis()));
     }
     let mut matches: Vec<String> = Vec::new();
@@ -135,13 +176,15 @@ pub(super) fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-/// A page of results.
-pub(super) fn search(conn: &Connection, q: &SearchQuery) -> Result<Page, StoreError> {
+/// The SQL of a page of results and its parameters; `true` when the
+/// cursor key is the created order's (column 12) rather than the row id
+/// (column 11).
+fn page_sql(q: &SearchQuery) -> Result<(String, Vec<Param>, bool), StoreError> {
     let (mut sql, mut params) = filters(q);
     // Stored order is arrival order, the row id: unique, so no tie-break.
-    // Created order ties are broken by uuid.
+    // Created order ties are broken by uuid (`vcon` of the order table).
     let (key, tie) = if q.order.by_created() {
-        ("sort_ms", true)
+        ("at_ms", true)
     } else {
         ("id", false)
     };
@@ -153,7 +196,7 @@ pub(super) fn search(conn: &Connection, q: &SearchQuery) -> Result<Page, StoreEr
     if let Some(c) = &q.cursor {
         let k = c.decode(q.order)?;
         if tie {
-            sql.push_str(&format!(" AND ({key}, uuid) {cmp} (?, ?)"));
+            sql.push_str(&format!(" AND ({key}, vcon) {cmp} (?, ?)"));
             params.push(Param::Int(k.key));
             params.push(Param::Text(k.uuid.as_str().to_owned()));
         } else {
@@ -161,21 +204,29 @@ pub(super) fn search(conn: &Connection, q: &SearchQuery) -> Result<Page, StoreEr
             params.push(Param::Int(k.key));
         }
     }
-    let limit = q.effective_limit();
     let tie_order = if tie {
-        format!(", uuid {dir}")
+        format!(", vcon {dir}")
     } else {
         String::new()
     };
+    let order_key = if uses_created_order(q) { ", at_ms" } else { "" };
     let full = format!(
-        "SELECT {META_COLUMNS}, id FROM vcons{sql} ORDER BY {key} {dir}{tie_order} LIMIT {}",
-        u64::from(limit) + 1
+        "SELECT {META_COLUMNS}, id{order_key} FROM {}{sql} ORDER BY {key} {dir}{tie_order} LIMIT {}",
+        source(q),
+        u64::from(q.effective_limit()) + 1
     );
+    Ok((full, params, tie))
+}
+
+/// A page of results.
+pub(super) fn search(conn: &Connection, q: &SearchQuery) -> Result<Page, StoreError> {
+    let (full, params, tie) = page_sql(q)?;
+    let limit = q.effective_limit();
     let rows = conn
         .prepare_cached(&full)
         .and_then(|mut s| {
             s.query_map(params_from_iter(params.iter()), |r| {
-                let key: i64 = if tie { r.get(10)? } else { r.get(11)? };
+                let key: i64 = if tie { r.get(12)? } else { r.get(11)? };
                 Ok((meta_from_row(r)?, key))
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
@@ -202,7 +253,7 @@ pub(super) fn search(conn: &Connection, q: &SearchQuery) -> Result<Page, StoreEr
 /// How many vCons match the filters.
 pub(super) fn count(conn: &Connection, q: &SearchQuery) -> Result<u64, StoreError> {
     let (sql, params) = filters(q);
-    conn.prepare_cached(&format!("SELECT count(*) FROM vcons{sql}"))
+    conn.prepare_cached(&format!("SELECT count(*) FROM {}{sql}", source(q)))
         .and_then(|mut s| s.query_row(params_from_iter(params.iter()), |r| r.get::<_, i64>(0)))
         .map(|n| u64::try_from(n).unwrap_or(0))
         .map_err(|e| sql_error("count", e))
@@ -286,18 +337,91 @@ pub(super) fn dlq_get(conn: &Connection, id: i64) -> Result<Option<DeadLetter>, 
     .map_err(|e| sql_error(format!("get dead letter {id}"), e))
 }
 
-/// A chunk of rows to re-index: id, etag, form and bytes, after row `after`.
+/// A chunk of rows to re-index, after row `after`.
 pub(super) fn reindex_chunk(
     conn: &Connection,
     after: i64,
     limit: u32,
-) -> Result<Vec<(i64, String, Vec<u8>)>, StoreError> {
-    conn.prepare_cached("SELECT id, etag, body FROM vcons WHERE id > ?1 ORDER BY id LIMIT ?2")
-        .and_then(|mut s| {
-            s.query_map(params![after, limit], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+) -> Result<Vec<ReindexRow>, StoreError> {
+    conn.prepare_cached(
+        "SELECT id, etag, sort_ms, uuid, body FROM vcons WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )
+    .and_then(|mut s| {
+        s.query_map(params![after, limit], |r| {
+            Ok(ReindexRow {
+                id: r.get(0)?,
+                etag: r.get(1)?,
+                at_ms: r.get(2)?,
+                uuid: uuid_at(r, 3)?,
+                body: r.get(4)?,
             })
-            .and_then(|rows| rows.collect())
         })
-        .map_err(|e| sql_error("read vCons to re-index", e))
+        .and_then(|rows| rows.collect())
+    })
+    .map_err(|e| sql_error("read vCons to re-index", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backends::sqlite::{SqliteConfig, SqliteStore};
+    use crate::search::Order;
+
+    /// SQLite's plan for the page query of `q`, its steps joined by `; `.
+    fn plan(conn: &Connection, q: &SearchQuery) -> String {
+        let (sql, params, _) = page_sql(q).unwrap();
+        let steps: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map(params_from_iter(params.iter()), |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        steps.join("; ")
+    }
+
+    #[test]
+    fn a_created_order_listing_walks_the_order_index_without_sorting() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = SqliteConfig {
+            dir: dir.path().to_owned(),
+            ..SqliteConfig::default()
+        };
+        let store = SqliteStore::open(config.clone()).unwrap();
+        let db = store.path().to_owned();
+        let conn = super::super::schema::open_reader(
+            &db,
+            &super::super::index_db::index_path(&db),
+            &config,
+        )
+        .unwrap();
+        let uuid = crate::ids::VconUuid::parse("019f15a6-a752-8000-b9a2-000000000001").unwrap();
+        for order in [Order::CreatedAsc, Order::CreatedDesc] {
+            let cursor = Cursor::encode(&CursorKey {
+                order,
+                key: 1_700_000_000_000,
+                uuid: uuid.clone(),
+            });
+            for cursor in [None, Some(cursor)] {
+                let q = SearchQuery {
+                    order,
+                    cursor,
+                    ..SearchQuery::default()
+                };
+                let plan = plan(&conn, &q);
+                assert!(plan.contains("vcon_created_order"), "{order:?}: {plan}");
+                assert!(!plan.contains("TEMP B-TREE"), "{order:?}: {plan}");
+            }
+        }
+        // A date range in stored order reads the range from the order index.
+        let q = SearchQuery {
+            created_from: Some(crate::clock::to_datetime(1_700_000_000_000)),
+            ..SearchQuery::default()
+        };
+        assert!(
+            plan(&conn, &q).contains("vcon_created_order"),
+            "{}",
+            plan(&conn, &q)
+        );
+    }
 }

@@ -1,4 +1,5 @@
-//! The syncer: pipelined group commit for [`super::config::Durability::Full`].
+//! The syncer: group commit for [`super::config::Durability::Full`],
+//! pipelined when the disk is slow.
 //!
 //! The writer connection runs with `synchronous = OFF`: a commit appends its
 //! frames to the WAL file and returns without an fsync. The writer then
@@ -9,6 +10,15 @@
 //! started, so each answer still follows the fsync of its commit; but the
 //! writer's CPU work on batch N+1 now overlaps the fsync of batch N, and one
 //! fsync serves every batch committed while the previous one ran.
+//!
+//! That overlap pays when an fsync takes long (4 ms on the disk of
+//! 2026-11-25). When it is quick (0.08–0.1 ms on the VMs of 2026-12-07) the
+//! hand-over costs more than it hides: two thread wake-ups per batch, ~7 µs
+//! of CPU per vCon on the syncer and the latency of each wake-up. So while
+//! the average fsync takes less than [`INLINE_BELOW`] and the thread holds
+//! nothing, the writer syncs and answers the batch itself, the same way
+//! (durable ingest +10 %, docs/BENCHMARKS.md, "Writer round 6"). The batches
+//! that arrive meanwhile wait in the writer's queue and form the next batch.
 //!
 //! Answers leave in commit order, after every earlier batch is durable too:
 //! a lease, an ack or a put's reply never reveals a write that a power cut
@@ -31,10 +41,10 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::{oneshot, watch};
@@ -64,12 +74,33 @@ pub(super) struct Committed {
     pub index: Option<IndexWork>,
 }
 
+/// While fsyncs take less than this on average, the writer syncs a batch
+/// itself when the thread holds nothing (see the module's doc).
+pub(super) const INLINE_BELOW: Duration = Duration::from_millis(1);
+
 /// A running syncer.
 pub(super) struct Syncer {
     tx: mpsc::Sender<Committed>,
     handle: JoinHandle<()>,
+    shared: Arc<Shared>,
+}
+
+/// What the writer (syncing inline) and the thread share.
+struct Shared {
+    wal: File,
+    wal_path: PathBuf,
+    ready: Arc<watch::Sender<u64>>,
+    index: IndexSink,
     /// The largest queue item id whose creating commit is known durable.
-    synced_seq: Arc<AtomicI64>,
+    synced_seq: AtomicI64,
+    /// After a failed fsync the kernel may have dropped the dirty pages and
+    /// a later fsync can succeed without them: nothing is claimed durable
+    /// again until the store is reopened (recovery then reads what is on disk).
+    failed: Mutex<Option<StoreError>>,
+    /// Batches handed to the thread and not answered yet.
+    in_flight: AtomicUsize,
+    /// The moving average of an `fdatasync`'s time, in microseconds.
+    fsync_micros: AtomicU64,
 }
 
 impl Syncer {
@@ -109,30 +140,46 @@ impl Syncer {
             sync_dir(dir).map_err(io(dir))?;
         }
         let (tx, rx) = mpsc::channel::<Committed>();
-        let synced_seq = Arc::new(AtomicI64::new(queue_seq));
-        let synced = Arc::clone(&synced_seq);
+        let shared = Arc::new(Shared {
+            wal,
+            wal_path,
+            ready,
+            index,
+            synced_seq: AtomicI64::new(queue_seq),
+            failed: Mutex::new(None),
+            in_flight: AtomicUsize::new(0),
+            fsync_micros: AtomicU64::new(0),
+        });
+        let on_thread = Arc::clone(&shared);
         let handle = std::thread::Builder::new()
             .name("vcon-store-sync".to_owned())
-            .spawn(move || run(&wal, &wal_path, &rx, &ready, &synced, &index))
+            .spawn(move || run(&on_thread, &rx))
             .map_err(io(db))?;
-        Ok(Self {
-            tx,
-            handle,
-            synced_seq,
-        })
+        Ok(Self { tx, handle, shared })
     }
 
     /// Whether every queue item up to id `max_item` was created by a commit
     /// that is durable now.
     pub fn all_synced(&self, max_item: i64) -> bool {
-        max_item <= self.synced_seq.load(Ordering::Acquire)
+        max_item <= self.shared.synced_seq.load(Ordering::Acquire)
     }
 
-    /// Hands over the answers of a committed batch. If the thread is gone
-    /// (it never stops before the writer) the answers are dropped and
-    /// their callers hear that the store closed.
+    /// Makes a committed batch durable and answers it: on the writer's
+    /// thread, now, when fsyncs are quick and the syncer's thread holds
+    /// nothing (so the answers still leave in commit order); else handed
+    /// over to that thread. If the thread is gone (it never stops before
+    /// the writer) the answers are dropped and their callers hear that the
+    /// store closed.
     pub fn send(&self, committed: Committed) {
-        let _ = self.tx.send(committed);
+        let quick = self.shared.fsync_micros.load(Ordering::Relaxed) < micros(INLINE_BELOW);
+        if quick && self.shared.in_flight.load(Ordering::Acquire) == 0 {
+            self.shared.sync_and_answer(vec![committed]);
+            return;
+        }
+        self.shared.in_flight.fetch_add(1, Ordering::AcqRel);
+        if self.tx.send(committed).is_err() {
+            self.shared.in_flight.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 
     /// Answers everything handed over, then stops the thread.
@@ -168,56 +215,42 @@ fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn run(
-    wal: &File,
-    wal_path: &Path,
-    rx: &mpsc::Receiver<Committed>,
-    ready: &watch::Sender<u64>,
-    synced_seq: &AtomicI64,
-    index: &IndexSink,
-) {
-    let mut group: Vec<Committed> = Vec::new();
-    // After a failed fsync the kernel may have dropped the dirty pages and
-    // a later fsync can succeed without them: nothing is claimed durable
-    // again until the store is reopened (recovery then reads what is on disk).
-    let mut failed: Option<StoreError> = None;
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+fn run(shared: &Shared, rx: &mpsc::Receiver<Committed>) {
     while let Ok(first) = rx.recv() {
-        group.push(first);
+        let mut group = vec![first];
         group.extend(rx.try_iter());
-        let synced = match &failed {
-            Some(e) => Err(clone_error(e)),
-            None if group.iter().any(|c| c.must_sync) => {
-                wal.sync_data().map_err(|e| StoreError::Backend {
-                    backend: "sqlite",
-                    op: format!("fsync {}", wal_path.display()),
-                    message: format!(
-                        "{e}; the write may or may not be on disk (a retry of the same vCon \
-                         is safe); no write is acknowledged until the store is reopened"
-                    ),
-                })
-            }
-            None => Ok(()),
-        };
-        if let Err(e) = &synced
-            && failed.is_none()
-        {
-            failed = Some(clone_error(e));
-        }
+        let n = group.len();
+        shared.sync_and_answer(group);
+        // Only now: the writer syncs inline only once every batch handed
+        // over before is answered.
+        shared.in_flight.fetch_sub(n, Ordering::AcqRel);
+    }
+}
+
+impl Shared {
+    /// One `fdatasync` for a group of committed batches (none if none must
+    /// be durable), then their index work and answers, in commit order.
+    fn sync_and_answer(&self, group: Vec<Committed>) {
+        let synced = self.sync(group.iter().any(|c| c.must_sync));
         if synced.is_ok() {
             // Every batch before these is durable too: the groups are synced in order.
             let seq = group.iter().map(|c| c.queue_seq).max().unwrap_or(i64::MIN);
-            synced_seq.fetch_max(seq, Ordering::AcqRel);
+            self.synced_seq.fetch_max(seq, Ordering::AcqRel);
             if group.iter().any(|c| c.readies) {
-                ready.send_modify(|n| *n = n.wrapping_add(1));
+                self.ready.send_modify(|n| *n = n.wrapping_add(1));
             }
         }
-        for mut committed in group.drain(..) {
+        for mut committed in group {
             // Before the answers, so a search after an answer waits for it.
             // Not durable: the rows stay marked and are indexed at next open.
             if let Some(work) = committed.index.take()
                 && synced.is_ok()
             {
-                index.send(work);
+                self.index.send(work);
             }
             for (reply, result) in committed.answers {
                 let result = match (&synced, result) {
@@ -228,6 +261,40 @@ fn run(
                 let _ = reply.send(result);
             }
         }
+    }
+
+    /// `fdatasync`s the WAL when `must` (timed, for [`INLINE_BELOW`]);
+    /// after a failure, fails for good.
+    fn sync(&self, must: bool) -> Result<(), StoreError> {
+        let mut failed = self
+            .failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(e) = &*failed {
+            return Err(clone_error(e));
+        }
+        if !must {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let synced = self.wal.sync_data();
+        let took = micros(started.elapsed());
+        // An average over about the last 8 fsyncs.
+        let average = self.fsync_micros.load(Ordering::Relaxed);
+        let average = average - average / 8 + took / 8;
+        self.fsync_micros.store(average, Ordering::Relaxed);
+        synced.map_err(|e| {
+            let e = StoreError::Backend {
+                backend: "sqlite",
+                op: format!("fsync {}", self.wal_path.display()),
+                message: format!(
+                    "{e}; the write may or may not be on disk (a retry of the same vCon \
+                     is safe); no write is acknowledged until the store is reopened"
+                ),
+            };
+            *failed = Some(clone_error(&e));
+            e
+        })
     }
 }
 
@@ -247,5 +314,92 @@ fn clone_error(e: &StoreError) -> StoreError {
             op: "fsync".to_owned(),
             message: other.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A syncer on a WAL file in a temporary directory (the directory
+    /// lives as long as the syncer's test).
+    fn syncer() -> (tempfile::TempDir, Syncer) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("vcon.db");
+        std::fs::write(wal_path(&db), b"").unwrap();
+        let ready = Arc::new(watch::Sender::new(0));
+        let syncer = Syncer::start(&db, ready, 0, IndexSink::detached()).unwrap();
+        (dir, syncer)
+    }
+
+    /// A batch of one answer that must be durable, and where it arrives.
+    fn batch() -> (Committed, oneshot::Receiver<Result<Reply, StoreError>>) {
+        let (tx, rx) = oneshot::channel();
+        let committed = Committed {
+            answers: vec![(tx, Ok(Reply::Unit))],
+            must_sync: true,
+            readies: false,
+            queue_seq: 0,
+            index: None,
+        };
+        (committed, rx)
+    }
+
+    #[test]
+    fn with_quick_fsyncs_the_writer_answers_the_batch_itself() {
+        let (_dir, syncer) = syncer();
+        for _ in 0..3 {
+            let (committed, mut answer) = batch();
+            syncer.send(committed);
+            assert!(
+                matches!(answer.try_recv(), Ok(Ok(Reply::Unit))),
+                "answered before send returned"
+            );
+        }
+        assert!(syncer.shared.fsync_micros.load(Ordering::Relaxed) < micros(INLINE_BELOW));
+        syncer.stop();
+    }
+
+    #[test]
+    fn with_slow_fsyncs_the_thread_answers_and_batches_stay_in_order() {
+        let (_dir, syncer) = syncer();
+        // As if the last fsyncs had taken 10 ms.
+        syncer.shared.fsync_micros.store(10_000, Ordering::Relaxed);
+        let (first, first_answer) = batch();
+        syncer.send(first);
+        // Quick again: the writer may answer itself only once the thread
+        // has answered what it holds.
+        syncer.shared.fsync_micros.store(0, Ordering::Relaxed);
+        let (second, mut second_answer) = batch();
+        syncer.send(second);
+        let second_reply = loop {
+            match second_answer.try_recv() {
+                Ok(reply) => break reply,
+                Err(oneshot::error::TryRecvError::Empty) => std::thread::yield_now(),
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert!(matches!(second_reply, Ok(Reply::Unit)));
+        let mut first_answer = first_answer;
+        assert!(
+            matches!(first_answer.try_recv(), Ok(Ok(Reply::Unit))),
+            "the earlier batch was answered first"
+        );
+        syncer.stop();
+    }
+
+    #[test]
+    fn after_a_failed_fsync_nothing_is_claimed_durable() {
+        let (_dir, syncer) = syncer();
+        *syncer.shared.failed.lock().unwrap() = Some(StoreError::Backend {
+            backend: "sqlite",
+            op: "fsync".to_owned(),
+            message: "EIO".to_owned(),
+        });
+        let (committed, mut answer) = batch();
+        syncer.send(committed);
+        let err = answer.try_recv().unwrap().unwrap_err();
+        assert!(err.to_string().contains("EIO"), "{err}");
+        syncer.stop();
     }
 }

@@ -136,6 +136,12 @@ fn set_pending(conn: &Connection, id: i64, generation: i64) -> Result<(), StoreE
     Ok(())
 }
 
+/// The place of a stored vCon in the created order, as `sort_ms` holds it:
+/// its `created_at`, else when it was stored (Unix ms).
+pub(super) fn created_order_ms(meta: &VconMeta) -> i64 {
+    meta.created_at.unwrap_or(meta.stored_at).timestamp_millis()
+}
+
 fn meta_of(record: &VconRecord, revision: u64, stored: i64, updated: i64) -> VconMeta {
     VconMeta {
         uuid: record.uuid.clone(),

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::batch_writes::{self as bw, BatchReport};
 use super::index_db;
+use super::index_db::Indexed;
 use super::indexer::{IndexWork, Indexer, Item};
 use super::queue_writes as qw;
 use super::schema::sql_error;
@@ -22,7 +23,6 @@ use super::wal_bound::WalBound;
 use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::ids::{Etag, ListName, VconUuid};
-use crate::index::IndexFields;
 use crate::queue::{AckReport, Completion, Lease, LeaseId};
 use crate::record::{PutOutcome, PutStatus, VconRecord};
 
@@ -72,7 +72,7 @@ pub(super) enum Op {
         max: u32,
     },
     Reindex {
-        items: Vec<(i64, Etag, IndexFields)>,
+        items: Vec<(i64, Etag, Indexed)>,
     },
     /// Clear the `index_pending` marks `(row id, generation)` the indexer
     /// has made durable (each only if its generation is unchanged).
@@ -509,32 +509,44 @@ enum Touched {
 /// Takes the index work of a committed operation out of it.
 fn take_index(op: &mut Op, reply: &Reply, touched: Touched, out: &mut Vec<Item>) {
     match (touched, op) {
-        (Touched::Put(id), Op::Put { record, .. }) => out.push(Item {
-            id,
-            new_row: matches!(reply, Reply::Put(o) if o.status == PutStatus::Created),
-            fields: Some(std::mem::take(&mut record.index)),
-        }),
+        (Touched::Put(id), Op::Put { record, .. }) => {
+            // A put that touched its row always answers with its outcome.
+            if let Reply::Put(o) = reply {
+                out.push(Item {
+                    id,
+                    new_row: o.status == PutStatus::Created,
+                    indexed: Some(Indexed {
+                        fields: std::mem::take(&mut record.index),
+                        at_ms: vw::created_order_ms(&o.meta),
+                        uuid: o.meta.uuid.clone(),
+                    }),
+                });
+            }
+        }
         (Touched::Deleted(id), _) => out.push(Item {
             id,
-            fields: None,
+            indexed: None,
             new_row: false,
         }),
         (Touched::Reindexed(ids), Op::Reindex { items }) => {
             let ids: std::collections::BTreeSet<i64> = ids.into_iter().collect();
-            out.extend(items.iter_mut().filter(|(id, _, _)| ids.contains(id)).map(
-                |(id, _, fields)| Item {
-                    id: *id,
-                    fields: Some(std::mem::take(fields)),
-                    new_row: false,
-                },
-            ));
+            out.extend(
+                std::mem::take(items)
+                    .into_iter()
+                    .filter(|(id, _, _)| ids.contains(id))
+                    .map(|(id, _, indexed)| Item {
+                        id,
+                        indexed: Some(indexed),
+                        new_row: false,
+                    }),
+            );
         }
         (_, op) => out.extend(
             bw::take_index(op, reply)
                 .into_iter()
-                .map(|(id, fields)| Item {
+                .map(|(id, indexed)| Item {
                     id,
-                    fields: Some(fields),
+                    indexed: Some(indexed),
                     new_row: false,
                 }),
         ),
