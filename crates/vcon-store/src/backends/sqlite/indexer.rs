@@ -44,7 +44,15 @@ use super::writer::{Msg, Op};
 use crate::error::StoreError;
 
 /// Rows waiting that start an index transaction.
-const FLUSH_AT: usize = 512;
+///
+/// Each row puts one entry at a random place of the created order's index
+/// (`vcon_created_order`), so a transaction writes about one leaf page per
+/// row until the rows outnumber the leaves; a larger transaction shares
+/// leaves, its fsync and its FTS5 segment among more rows. Indexer CPU per
+/// vCon at 8 clients: 33–35 µs at 512 rows, 26–28 µs at 2,048, no better
+/// at 4,096 (docs/BENCHMARKS.md, "Writer round 6"). A search does not wait
+/// for the batch to fill: it asks for a flush ([`IndexProgress::wanted`]).
+const FLUSH_AT: usize = 2048;
 /// Indexing also starts when the waiting text passes this many bytes.
 const MAX_PENDING_TEXT: usize = 8 * 1024 * 1024;
 /// With rows waiting, indexing starts after this long without a message.
