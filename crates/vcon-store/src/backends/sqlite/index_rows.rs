@@ -17,8 +17,8 @@
 //! values arrive in any order (a backfill, calls stored when they end),
 //! so each put landed on a leaf of its own in the middle of that index:
 //! 35 % of the pages every commit of the writer wrote to the WAL
-//! (docs/BENCHMARKS.md, "Writer round 5"). The indexer writes 512 rows per
-//! transaction, off the acknowledgement's path.
+//! (docs/BENCHMARKS.md, "Writer round 5"). The indexer writes 2,048 rows per
+//! transaction, off the acknowledgement's path, so rows share leaves.
 //!
 //! Why the split: a chain's write-back (a `tag` link, an `expire` link) adds
 //! tags and leaves the text and parties alone. With tags in the FTS5 row,
