@@ -215,17 +215,23 @@ impl Default for SearchQuery {
 }
 
 impl SearchQuery {
-    /// Whether any filter is set (otherwise the query lists everything).
-    pub fn has_filters(&self) -> bool {
-        self.created_from.is_some()
-            || self.created_to.is_some()
-            || self.tel.is_some()
+    /// Whether a filter is on what a store's search index holds (party
+    /// terms, tags, dialog types, text) rather than on the metadata.
+    pub(crate) fn filters_search_rows(&self) -> bool {
+        self.tel.is_some()
             || self.mailto.is_some()
             || self.name.is_some()
             || self.party_uuid.is_some()
             || !self.tags.is_empty()
             || self.dialog_type.is_some()
             || self.text.is_some()
+    }
+
+    /// Whether any filter is set (otherwise the query lists everything).
+    pub fn has_filters(&self) -> bool {
+        self.filters_search_rows()
+            || self.created_from.is_some()
+            || self.created_to.is_some()
             || self.form.is_some()
             || self.tenant.is_some()
     }

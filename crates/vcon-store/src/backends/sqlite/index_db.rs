@@ -42,11 +42,11 @@ const INDEX_SCHEMA_VERSION: i64 = 3;
 /// The indexer writes a segment per transaction (up to 2,048 rows; 512
 /// when this was measured), and every merge rewrites the rows of the
 /// segments it takes: with 4, each row is rewritten about log4(n / 2048)
-/// times over the life of a store of n vCons, with 16 half as often. Merges were a quarter of the indexer's
-/// instructions at 20,000 vCons (docs/BENCHMARKS.md, "Indexer round 3").
-/// The price is more segments per level (up to 15 instead of 3) for a
-/// search to look a term up in; at 60,000 vCons the searches measured
-/// the same.
+/// times over the life of a store of n vCons, with 16 half as often.
+/// Merges were a quarter of the indexer's instructions at 20,000 vCons
+/// (docs/BENCHMARKS.md, "Indexer round 3"). The price is more segments per
+/// level (up to 15 instead of 3) for a search to look a term up in; at
+/// 60,000 vCons the searches measured the same.
 const FTS5_AUTOMERGE: u32 = 16;
 
 /// How many marked rows one recovery transaction indexes.

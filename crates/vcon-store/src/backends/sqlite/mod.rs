@@ -220,7 +220,7 @@ impl SqliteStore {
     /// created order), waits until the indexer has covered every write
     /// committed so far, so that searches see every acknowledged write.
     async fn index_barrier(&self, query: &SearchQuery) -> Result<(), StoreError> {
-        if reads::uses_search_rows(query) || reads::uses_created_order(query) {
+        if query.filters_search_rows() || reads::uses_created_order(query) {
             self.index.wait(INDEX_WAIT).await?;
         }
         Ok(())

@@ -63,18 +63,6 @@ pub(super) fn uses_created_order(q: &SearchQuery) -> bool {
     q.order.by_created() || q.created_from.is_some() || q.created_to.is_some()
 }
 
-/// Whether a query filters on the search rows (party terms, tags, dialog
-/// types, text). Such a query waits for the indexer.
-pub(super) fn uses_search_rows(q: &SearchQuery) -> bool {
-    q.tel.is_some()
-        || q.mailto.is_some()
-        || q.name.is_some()
-        || q.party_uuid.is_some()
-        || q.dialog_type.is_some()
-        || !q.tags.is_empty()
-        || q.text.is_some()
-}
-
 /// The FROM clause of a query: `vcons`, joined with the created order when
 /// the query uses it. The order table's columns (`vcon_row`, `at_ms`,
 /// `vcon`) have names of their own, so `vcons`' columns stay unqualified.
@@ -86,7 +74,7 @@ pub(super) fn uses_search_rows(q: &SearchQuery) -> bool {
 fn source(q: &SearchQuery) -> &'static str {
     if !uses_created_order(q) {
         "vcons"
-    } else if q.order.by_created() && !uses_search_rows(q) {
+    } else if q.order.by_created() && !q.filters_search_rows() {
         "idx.vcon_created CROSS JOIN vcons ON vcons.id = vcon_row"
     } else {
         "idx.vcon_created JOIN vcons ON vcons.id = vcon_row"
