@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+use super::background;
 use crate::error::StoreError;
 
 /// How often the WAL is checkpointed.
@@ -22,8 +23,9 @@ pub(super) struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// Starts the thread on its own connection to `path`.
-    pub fn start(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
+    /// Starts the thread on its own connection to `path`, at `nice` below
+    /// the writer's priority (see `background`).
+    pub fn start(path: &Path, busy_timeout: Duration, nice: u8) -> Result<Self, StoreError> {
         let err = |e: rusqlite::Error| StoreError::Backend {
             backend: "sqlite",
             op: format!("open checkpointer on {}", path.display()),
@@ -43,6 +45,7 @@ impl Checkpointer {
         let handle = std::thread::Builder::new()
             .name("vcon-store-checkpoint".to_owned())
             .spawn(move || {
+                background::lower_this_thread(nice);
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(PERIOD) {
                     // A failed checkpoint is retried at the next tick; the WAL
                     // only grows meanwhile, no data is at risk.

@@ -39,6 +39,7 @@ use rusqlite::Connection;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::background;
 use super::index_db::{Entry, Indexed, write_entries};
 use super::writer::{Msg, Op};
 use crate::error::StoreError;
@@ -192,12 +193,14 @@ pub(super) struct Indexer {
 }
 
 impl Indexer {
-    /// Starts the thread on the index connection `conn`. `writer` reaches
-    /// the writer for clearing marks (weak: the indexer keeps no store alive).
+    /// Starts the thread on the index connection `conn`, at `nice` below
+    /// the writer's priority (see `background`). `writer` reaches the
+    /// writer for clearing marks (weak: the indexer keeps no store alive).
     pub fn start(
         conn: Connection,
         progress: Arc<IndexProgress>,
         writer: mpsc::WeakSender<Msg>,
+        nice: u8,
     ) -> std::io::Result<Self> {
         let (tx, rx) = sync_channel(QUEUE);
         let sink = IndexSink {
@@ -207,6 +210,7 @@ impl Indexer {
         let handle = std::thread::Builder::new()
             .name("vcon-store-indexer".to_owned())
             .spawn(move || {
+                background::lower_this_thread(nice);
                 let mut state = State {
                     conn,
                     progress,

@@ -10,6 +10,7 @@
 //! writes it), `index_rows` (one vCon's search rows), `readers` (the read
 //! pool) and `reads` (read queries).
 
+mod background;
 mod batch_writes;
 mod checkpointer;
 pub(crate) mod config;
@@ -150,8 +151,13 @@ impl SqliteStore {
         let progress = IndexProgress::new();
         let readers = Readers::new(path.clone(), index_path, config.clone());
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
-        let indexer =
-            Indexer::start(index_conn, Arc::clone(&progress), tx.downgrade()).map_err(io(&path))?;
+        let indexer = Indexer::start(
+            index_conn,
+            Arc::clone(&progress),
+            tx.downgrade(),
+            config.background_nice,
+        )
+        .map_err(io(&path))?;
         let ready = Arc::new(watch::Sender::new(0));
         let syncer = match config.durability {
             Durability::Full => Some(Syncer::start_for(
@@ -176,7 +182,7 @@ impl SqliteStore {
             queue_seq,
             _lock: lock,
         };
-        let checkpointer = Checkpointer::start(&path, config.busy_timeout)?;
+        let checkpointer = Checkpointer::start(&path, config.busy_timeout, config.background_nice)?;
         let handle = std::thread::Builder::new()
             .name("vcon-store-writer".to_owned())
             .spawn(move || writer.run(rx))
