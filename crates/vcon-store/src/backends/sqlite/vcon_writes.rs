@@ -2,6 +2,7 @@
 //! replace, delete and re-index, each with its row's mark in
 //! `index_pending` (the indexer writes the search rows, see `indexer`).
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::queue_writes::enqueue;
@@ -90,7 +91,8 @@ pub(super) fn put(
             });
         }
         Some((id, meta)) => {
-            update_row(conn, id, record, now)?;
+            let stored = meta.stored_at.timestamp_millis();
+            update_row(conn, id, record, now, sort_ms(record.created_at, stored))?;
             set_pending(conn, id, generation)?;
             let outcome = PutOutcome {
                 status: PutStatus::Replaced,
@@ -136,10 +138,16 @@ fn set_pending(conn: &Connection, id: i64, generation: i64) -> Result<(), StoreE
     Ok(())
 }
 
-/// The place of a stored vCon in the created order, as `sort_ms` holds it:
-/// its `created_at`, else when it was stored (Unix ms).
+/// The place of a vCon in the created order, the `sort_ms` column: its
+/// `created_at`, else when it was stored (Unix ms). The one definition for
+/// the row and for the index's copy (`vcon_created`).
+fn sort_ms(created_at: Option<DateTime<Utc>>, stored_ms: i64) -> i64 {
+    created_at.map_or(stored_ms, |d| d.timestamp_millis())
+}
+
+/// [`sort_ms`] of a stored vCon, from its metadata.
 pub(super) fn created_order_ms(meta: &VconMeta) -> i64 {
-    meta.created_at.unwrap_or(meta.stored_at).timestamp_millis()
+    sort_ms(meta.created_at, meta.stored_at.timestamp_millis())
 }
 
 fn meta_of(record: &VconRecord, revision: u64, stored: i64, updated: i64) -> VconMeta {
@@ -177,7 +185,7 @@ fn insert_new_row(conn: &Connection, r: &VconRecord, now: i64) -> Result<Option<
                 form_name(r.form),
                 r.etag.as_str(),
                 created,
-                created.unwrap_or(now),
+                sort_ms(r.created_at, now),
                 now,
                 size_of(r),
                 r.gzipped,
@@ -189,11 +197,19 @@ fn insert_new_row(conn: &Connection, r: &VconRecord, now: i64) -> Result<Option<
     Ok((inserted == 1).then(|| conn.last_insert_rowid()))
 }
 
-fn update_row(conn: &Connection, id: i64, r: &VconRecord, now: i64) -> Result<(), StoreError> {
+/// Replaces row `id` with `r`; `order_ms` is its [`sort_ms`] (the row
+/// keeps its `stored_ms`).
+fn update_row(
+    conn: &Connection,
+    id: i64,
+    r: &VconRecord,
+    now: i64,
+    order_ms: i64,
+) -> Result<(), StoreError> {
     let created = r.created_at.map(|d| d.timestamp_millis());
     conn.prepare_cached(
         "UPDATE vcons SET form = ?2, etag = ?3, revision = revision + 1, created_ms = ?4,
-                sort_ms = coalesce(?4, stored_ms), updated_ms = ?5, size = ?6, gzipped = ?7,
+                sort_ms = ?10, updated_ms = ?5, size = ?6, gzipped = ?7,
                 tenant = ?8, body = ?9
          WHERE id = ?1",
     )
@@ -208,6 +224,7 @@ fn update_row(conn: &Connection, id: i64, r: &VconRecord, now: i64) -> Result<()
             r.gzipped,
             r.tenant,
             &r.bytes[..],
+            order_ms,
         ])
     })
     .map_err(|e| sql_error(format!("replace vCon {}", r.uuid), e))?;
