@@ -259,6 +259,9 @@ pub struct StoreConfig {
     pub durability: vcon_store::Durability,
     /// Read-only connections for reads and searches.
     pub readers: usize,
+    /// Keep vCon bodies LZ4-compressed on disk when that saves an eighth or
+    /// more (reads return the posted bytes either way).
+    pub compress_bodies: bool,
 }
 
 impl Default for StoreConfig {
@@ -266,6 +269,7 @@ impl Default for StoreConfig {
         Self {
             durability: vcon_store::Durability::Full,
             readers: 4,
+            compress_bodies: true,
         }
     }
 }

@@ -92,6 +92,7 @@ impl Server {
         let store_config = StoreConfig::Sqlite(SqliteConfig {
             durability: config.store.durability,
             readers: config.store.readers,
+            compress_bodies: config.store.compress_bodies,
             max_vcon_bytes: config
                 .limits
                 .max_body_bytes

@@ -173,7 +173,7 @@ async fn the_created_order_follows_puts_replaces_and_deletes_at_once() {
 
 #[tokio::test]
 async fn a_schema_6_store_moves_its_created_order_to_the_index_file() {
-    let t = open();
+    let t = open_uncompressed();
     for n in 0..30 {
         t.store.put(record(&created(n, 100 - n))).await.unwrap();
     }
@@ -190,7 +190,7 @@ async fn a_schema_6_store_moves_its_created_order_to_the_index_file() {
     assert_eq!(by_created(&*store).await, expected);
     assert_eq!(found(&*store, tel(12)).await, vec![uuid(12)]);
     store.shutdown().await.unwrap();
-    assert_eq!(count(&main, "PRAGMA user_version"), 7);
+    assert_eq!(count(&main, "PRAGMA user_version"), 8);
     assert_eq!(
         count(
             &main,
@@ -205,7 +205,7 @@ async fn a_schema_6_store_moves_its_created_order_to_the_index_file() {
 
 #[tokio::test]
 async fn a_schema_5_store_moves_its_index_to_the_index_file() {
-    let t = open();
+    let t = open_uncompressed();
     for n in 0..30 {
         t.store.put(record_n(n)).await.unwrap();
     }
@@ -226,7 +226,7 @@ async fn a_schema_5_store_moves_its_index_to_the_index_file() {
     assert_eq!(found(&*store, text("hello")).await.len(), 30);
     assert!(found(&*store, text("stale")).await.is_empty());
     store.shutdown().await.unwrap();
-    assert_eq!(count(&main, "PRAGMA user_version"), 7);
+    assert_eq!(count(&main, "PRAGMA user_version"), 8);
     assert_eq!(
         count(
             &main,

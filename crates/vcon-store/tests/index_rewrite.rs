@@ -186,7 +186,7 @@ async fn deleting_a_tagged_vcon_removes_it_from_every_search() {
 
 #[tokio::test]
 async fn a_schema_3_data_directory_is_upgraded_and_indexed_again_on_open() {
-    let t = open();
+    let t = open_uncompressed();
     for n in 0..300 {
         let r = record(&with_tag(vcon(n), "batch", &format!("{}", n % 3)));
         t.store.put(r).await.unwrap();
@@ -219,6 +219,6 @@ async fn a_schema_3_data_directory_is_upgraded_and_indexed_again_on_open() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 7, "upgraded to the current schema");
+    assert_eq!(version, 8, "upgraded to the current schema");
     store.shutdown().await.unwrap();
 }

@@ -179,7 +179,7 @@ async fn a_released_lease_is_a_delivery_but_no_attempt() {
 
 #[tokio::test]
 async fn a_schema_4_queue_keeps_its_attempts_when_upgraded() {
-    let t = open();
+    let t = open_uncompressed();
     let q = list("default");
     t.store.enqueue(&q, &[uuid(1), uuid(2)]).await.unwrap();
     let l = t.store.lease(&q, 1, VIS).await.unwrap().remove(0);

@@ -70,9 +70,23 @@ pub fn config(dir: &std::path::Path, clock: &ManualClock) -> SqliteConfig {
 }
 
 pub fn open() -> TestStore {
+    open_with(true)
+}
+
+/// A store that keeps its bodies as they came, as every store did before
+/// schema 8: for the upgrade tests, whose SQL takes the `codec` column away.
+pub fn open_uncompressed() -> TestStore {
+    open_with(false)
+}
+
+fn open_with(compress_bodies: bool) -> TestStore {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(1_800_000_000_000);
-    let store = SqliteStore::open(config(dir.path(), &clock)).unwrap();
+    let config = SqliteConfig {
+        compress_bodies,
+        ..config(dir.path(), &clock)
+    };
+    let store = SqliteStore::open(config).unwrap();
     TestStore { store, clock, dir }
 }
 
@@ -81,17 +95,27 @@ pub fn list(name: &str) -> vcon_store::ListName {
 }
 
 /// SQL that turns the main file of the current schema back into schema
-/// 6's: the created order as an index of `vcons`. For upgrade tests, on a
-/// closed store's `vcon.db`.
+/// 7's: bodies without a `codec` (the store must have kept them
+/// uncompressed: [`open_uncompressed`]). For upgrade tests, on a closed
+/// store's `vcon.db`.
+pub const CODEC_TO_SCHEMA_7: &str = "
+    ALTER TABLE vcons DROP COLUMN codec;
+    PRAGMA user_version = 7;";
+
+/// SQL that turns the main file of the current schema back into schema
+/// 6's: the created order as an index of `vcons`, no `codec` (as in
+/// [`CODEC_TO_SCHEMA_7`]). For upgrade tests, on a closed store's `vcon.db`.
 pub const CREATED_ORDER_TO_SCHEMA_6: &str = "
+    ALTER TABLE vcons DROP COLUMN codec;
     CREATE INDEX vcons_by_created ON vcons (sort_ms, uuid);
     PRAGMA user_version = 6;";
 
 /// SQL that turns the main file of the current schema back into schema
 /// 5's: the created order as an index of `vcons`, the search index inside
-/// it (empty here) and marks without a generation. For upgrade tests, on a
-/// closed store's `vcon.db`.
+/// it (empty here) and marks without a generation, no `codec` (as in
+/// [`CODEC_TO_SCHEMA_7`]). For upgrade tests, on a closed store's `vcon.db`.
 pub const INDEX_TO_SCHEMA_5: &str = "
+    ALTER TABLE vcons DROP COLUMN codec;
     CREATE INDEX vcons_by_created ON vcons (sort_ms, uuid);
     CREATE VIRTUAL TABLE vcon_index USING fts5 (
         text, keys,

@@ -14,6 +14,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
+use super::body_codec::Packed;
 use super::index_db::Indexed;
 use super::queue_writes as qw;
 use super::schema::sql_error;
@@ -68,7 +69,18 @@ impl SqliteStore {
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        match self.write(Op::Complete { items }).await? {
+        // Compressed here, not on the writer's thread (as in a put).
+        let bodies = items
+            .iter()
+            .map(|item| match item {
+                Completion::Ack {
+                    write_back: Some(w),
+                    ..
+                } => Packed::of(&w.record.bytes, self.compress_bodies),
+                _ => Packed::Raw,
+            })
+            .collect();
+        match self.write(Op::Complete { items, bodies }).await? {
             Reply::Completed(report) => Ok(report.results),
             other => Err(unexpected("complete", &other)),
         }
@@ -79,6 +91,7 @@ impl SqliteStore {
 pub(super) fn complete(
     conn: &Connection,
     items: &[Completion],
+    bodies: &[Packed],
     now: i64,
     generation: i64,
 ) -> Result<BatchReport, StoreError> {
@@ -96,7 +109,10 @@ pub(super) fn complete(
                 None => Completed::Lost,
                 Some(qw::Held { uuid, .. }) => {
                     let written = match write_back {
-                        Some(w) => write_back_one(conn, &uuid, w, now, generation)?,
+                        Some(w) => {
+                            let body = bodies.get(i).unwrap_or(&Packed::Raw);
+                            write_back_one(conn, &uuid, w, body, now, generation)?
+                        }
                         None => Ok(None),
                     };
                     match written {
@@ -144,6 +160,7 @@ fn write_back_one(
     conn: &Connection,
     uuid: &VconUuid,
     w: &WriteBack,
+    body: &Packed,
     now: i64,
     generation: i64,
 ) -> Result<Result<Option<(i64, i64)>, StoreError>, StoreError> {
@@ -164,7 +181,7 @@ fn write_back_one(
         Some(c) if c == w.record.etag.as_str() => Ok(Ok(None)),
         Some(c) if c == w.if_match.as_str() => {
             let mode = PutMode::Replace { if_match: None };
-            let (outcome, row) = vw::put(conn, &w.record, &[], &mode, now, generation)?;
+            let (outcome, row) = vw::put(conn, &w.record, body, &[], &mode, now, generation)?;
             Ok(Ok(row.map(|id| (id, vw::created_order_ms(&outcome.meta)))))
         }
         current => Ok(Err(StoreError::PreconditionFailed {
@@ -178,7 +195,7 @@ fn write_back_one(
 /// After the commit of a complete operation: what to index of the rows it
 /// wrote back, for the indexer (the search fields taken out of the operation).
 pub(super) fn take_index(op: &mut Op, reply: &Reply) -> Vec<(i64, Indexed)> {
-    let (Op::Complete { items }, Reply::Completed(report)) = (op, reply) else {
+    let (Op::Complete { items, .. }, Reply::Completed(report)) = (op, reply) else {
         return Vec::new();
     };
     report

@@ -58,6 +58,10 @@ pub struct SqliteConfig {
     /// that under a full CPU the acknowledgement path runs first and the
     /// index catches up in the gaps. 0 keeps them level.
     pub background_nice: u8,
+    /// Store vCon bodies LZ4-compressed when that saves at least an eighth
+    /// of them (2.2 KB call vCons: 4.2 → 2.1 KB each on disk). Reads return
+    /// the bytes that were put either way; rows of both kinds can coexist.
+    pub compress_bodies: bool,
     /// The clock for timestamps and lease timeouts (tests use [`crate::ManualClock`]).
     #[serde(skip, default = "system_clock")]
     pub clock: Arc<dyn Clock>,
@@ -78,7 +82,7 @@ impl Default for SqliteConfig {
     /// `./vcon-data`, [`Durability::Full`], 4 readers, 64 MiB vCons,
     /// batches of up to 512 operations, 4096 waiting writes, 5 s busy
     /// timeout, 16 MiB cache, background threads at nice
-    /// [`DEFAULT_BACKGROUND_NICE`].
+    /// [`DEFAULT_BACKGROUND_NICE`], compressed bodies.
     fn default() -> Self {
         Self {
             dir: PathBuf::from("vcon-data"),
@@ -90,6 +94,7 @@ impl Default for SqliteConfig {
             busy_timeout: Duration::from_secs(5),
             cache_kib: 16 * 1024,
             background_nice: DEFAULT_BACKGROUND_NICE,
+            compress_bodies: true,
             clock: system_clock(),
         }
     }

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, params};
 
+use super::body_codec::StoredBody;
 use super::config::SqliteConfig;
 use super::index_rows::RowWriter;
 use super::rows::uuid_at;
@@ -331,10 +332,10 @@ pub(super) fn recover(
     let mut after = i64::MIN;
     let mut total = 0;
     loop {
-        type Marked = (i64, i64, Option<(Vec<u8>, i64, VconUuid)>);
+        type Marked = (i64, i64, Option<(StoredBody, i64, VconUuid)>);
         let rows: Vec<Marked> = main
             .prepare_cached(
-                "SELECT p.id, p.gen, v.body, v.sort_ms, v.uuid
+                "SELECT p.id, p.gen, v.body, v.sort_ms, v.uuid, v.codec, v.size
                  FROM index_pending p LEFT JOIN vcons v ON v.id = p.id
                  WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
             )
@@ -342,7 +343,14 @@ pub(super) fn recover(
                 s.query_map(params![after, RECOVER_BATCH as i64], |r| {
                     let body: Option<Vec<u8>> = r.get(2)?;
                     let row = match body {
-                        Some(body) => Some((body, r.get(3)?, uuid_at(r, 4)?)),
+                        Some(bytes) => {
+                            let body = StoredBody {
+                                bytes,
+                                codec: r.get(5)?,
+                                size: r.get(6)?,
+                            };
+                            Some((body, r.get(3)?, uuid_at(r, 4)?))
+                        }
                         None => None,
                     };
                     Ok((r.get(0)?, r.get(1)?, row))
@@ -357,9 +365,7 @@ pub(super) fn recover(
         let mut entries = BTreeMap::new();
         for (id, generation, row) in rows {
             let indexed = row.map(|(body, at_ms, uuid)| Indexed {
-                fields: extract(&body, &options)
-                    .map(|x| x.index)
-                    .unwrap_or_default(),
+                fields: search_fields(body, &options, id),
                 at_ms,
                 uuid,
             });
@@ -394,9 +400,7 @@ pub(super) fn reindex_fields(chunk: Vec<ReindexRow>) -> Vec<(i64, Etag, Indexed)
     chunk
         .into_iter()
         .map(|row| {
-            let fields = extract(&row.body, &options)
-                .map(|x| x.index)
-                .unwrap_or_default();
+            let fields = search_fields(row.body, &options, row.id);
             let indexed = Indexed {
                 fields,
                 at_ms: row.at_ms,
@@ -405,6 +409,16 @@ pub(super) fn reindex_fields(chunk: Vec<ReindexRow>) -> Vec<(i64, Etag, Indexed)
             (row.id, Etag::from_stored(row.etag), indexed)
         })
         .collect()
+}
+
+/// The search fields of row `id`'s body; none when it does not decode or
+/// parse (a `get` of it then reports the damage).
+fn search_fields(body: StoredBody, options: &RecordOptions, id: i64) -> IndexFields {
+    body.unpack(&format_args!("vCon row {id}"))
+        .ok()
+        .and_then(|bytes| extract(&bytes, options).ok())
+        .map(|x| x.index)
+        .unwrap_or_default()
 }
 
 /// A stored row to index again (`reads::reindex_chunk`).
@@ -418,7 +432,7 @@ pub(super) struct ReindexRow {
     /// Its uuid.
     pub uuid: VconUuid,
     /// Its stored bytes.
-    pub body: Vec<u8>,
+    pub body: StoredBody,
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 mod background;
 mod batch_writes;
+mod body_codec;
 mod checkpointer;
 pub(crate) mod config;
 mod dir_lock;
@@ -39,6 +40,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use self::body_codec::Packed;
 use self::checkpointer::Checkpointer;
 use self::config::{Durability, SqliteConfig};
 use self::indexer::{IndexProgress, Indexer};
@@ -97,6 +99,8 @@ pub struct SqliteStore {
     readers: Arc<Readers>,
     clock: Arc<dyn Clock>,
     max_vcon_bytes: usize,
+    /// [`SqliteConfig::compress_bodies`].
+    compress_bodies: bool,
     writer: Mutex<Option<JoinHandle<()>>>,
     checkpointer: Mutex<Option<Checkpointer>>,
     ready: Arc<watch::Sender<u64>>,
@@ -192,6 +196,7 @@ impl SqliteStore {
             readers,
             clock: config.clock,
             max_vcon_bytes: config.max_vcon_bytes,
+            compress_bodies: config.compress_bodies,
             writer: Mutex::new(Some(handle)),
             checkpointer: Mutex::new(Some(checkpointer)),
             ready,
@@ -250,9 +255,13 @@ impl SqliteStore {
         mode: PutMode,
     ) -> Result<PutOutcome, StoreError> {
         self.check_size(&record)?;
+        // Compressed here, on the caller's task, not on the writer's thread
+        // that every put waits for.
+        let body = Packed::of(&record.bytes, self.compress_bodies);
         match self
             .write(Op::Put {
                 record: Box::new(record),
+                body,
                 lists: lists.to_vec(),
                 mode,
             })

@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
+use super::body_codec::{self, StoredBody};
 use super::index_db::ReindexRow;
 use super::index_rows::{in_term_table, term_id, term_token};
 use super::rows::{
@@ -18,19 +19,23 @@ use crate::search::{Cursor, CursorKey, Page, SearchQuery};
 /// One vCon with its bytes.
 pub(super) fn get(conn: &Connection, uuid: &VconUuid) -> Result<Option<StoredVcon>, StoreError> {
     conn.prepare_cached(&format!(
-        "SELECT {META_COLUMNS}, body FROM vcons WHERE uuid = ?1"
+        "SELECT {META_COLUMNS}, body, codec, size FROM vcons WHERE uuid = ?1"
     ))
     .and_then(|mut s| {
         s.query_row([uuid.as_str()], |r| {
-            let body: Vec<u8> = r.get(11)?;
-            Ok(StoredVcon {
-                meta: meta_from_row(r)?,
-                bytes: body.into(),
-            })
+            Ok((meta_from_row(r)?, r.get(11)?, r.get(12)?, r.get(13)?))
         })
         .optional()
     })
-    .map_err(|e| sql_error(format!("get vCon {uuid}"), e))
+    .map_err(|e| sql_error(format!("get vCon {uuid}"), e))?
+    .map(|(meta, body, codec, size)| {
+        let bytes = body_codec::unpack(codec, body, size, &format_args!("vCon {uuid}"))?;
+        Ok(StoredVcon {
+            meta,
+            bytes: bytes.into(),
+        })
+    })
+    .transpose()
 }
 
 /// One vCon's metadata.
@@ -332,7 +337,8 @@ pub(super) fn reindex_chunk(
     limit: u32,
 ) -> Result<Vec<ReindexRow>, StoreError> {
     conn.prepare_cached(
-        "SELECT id, etag, sort_ms, uuid, body FROM vcons WHERE id > ?1 ORDER BY id LIMIT ?2",
+        "SELECT id, etag, sort_ms, uuid, body, codec, size FROM vcons
+         WHERE id > ?1 ORDER BY id LIMIT ?2",
     )
     .and_then(|mut s| {
         s.query_map(params![after, limit], |r| {
@@ -341,7 +347,11 @@ pub(super) fn reindex_chunk(
                 etag: r.get(1)?,
                 at_ms: r.get(2)?,
                 uuid: uuid_at(r, 3)?,
-                body: r.get(4)?,
+                body: StoredBody {
+                    bytes: r.get(4)?,
+                    codec: r.get(5)?,
+                    size: r.get(6)?,
+                },
             })
         })
         .and_then(|rows| rows.collect())

@@ -9,7 +9,7 @@ use super::config::{Durability, SqliteConfig};
 use crate::error::StoreError;
 
 /// The schema version this code writes and reads.
-pub(super) const SCHEMA_VERSION: i64 = 7;
+pub(super) const SCHEMA_VERSION: i64 = 8;
 
 /// Migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -125,6 +125,11 @@ INSERT INTO index_pending (id, gen) SELECT id, 0 FROM vcons;
 -- index_rows.rs), written by the indexer: the index cost the writer a leaf
 -- page per put. The index file's own migration fills it from sort_ms.
 DROP INDEX vcons_by_created;
+",
+    r"
+-- Bodies may be stored compressed (see body_codec.rs): 0 = as they came,
+-- 1 = an LZ4 block of `size` bytes. Rows written before stay as they are.
+ALTER TABLE vcons ADD COLUMN codec INTEGER NOT NULL DEFAULT 0;
 ",
 ];
 

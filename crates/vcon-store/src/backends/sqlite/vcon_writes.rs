@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::body_codec::Packed;
 use super::queue_writes::enqueue;
 use super::rows::{META_COLUMNS, form_name, meta_from_row};
 use super::schema::sql_error;
@@ -32,7 +33,7 @@ fn stored_meta(conn: &Connection, uuid: &VconUuid) -> Result<Option<(i64, VconMe
     .map_err(|e| sql_error(format!("read vCon {uuid}"), e))
 }
 
-/// Stores a record as `mode` says and, when the bytes changed, enqueues it
+/// Stores a record (its bytes as `body` holds them) as `mode` says and, when the bytes changed, enqueues it
 /// on `lists`. Returns the outcome and, when the row must be (re)indexed,
 /// its id: it is then marked in `index_pending` with the commit's generation, its
 /// search rows missing (new) or stale (replaced) until the indexer
@@ -40,6 +41,7 @@ fn stored_meta(conn: &Connection, uuid: &VconUuid) -> Result<Option<(i64, VconMe
 pub(super) fn put(
     conn: &Connection,
     record: &VconRecord,
+    body: &Packed,
     lists: &[ListName],
     mode: &PutMode,
     now: i64,
@@ -48,7 +50,7 @@ pub(super) fn put(
     // The common case, a new uuid, costs one insert and no lookup; only a
     // stored uuid (or an If-Match) reads the stored metadata.
     let unconditional = matches!(mode, PutMode::Create | PutMode::Replace { if_match: None });
-    if unconditional && let Some(id) = insert_new_row(conn, record, now)? {
+    if unconditional && let Some(id) = insert_new_row(conn, record, body, now)? {
         set_pending(conn, id, generation)?;
         for list in lists {
             enqueue(conn, list, std::slice::from_ref(&record.uuid), now)?;
@@ -92,7 +94,14 @@ pub(super) fn put(
         }
         Some((id, meta)) => {
             let stored = meta.stored_at.timestamp_millis();
-            update_row(conn, id, record, now, sort_ms(record.created_at, stored))?;
+            update_row(
+                conn,
+                id,
+                record,
+                body,
+                now,
+                sort_ms(record.created_at, stored),
+            )?;
             set_pending(conn, id, generation)?;
             let outcome = PutOutcome {
                 status: PutStatus::Replaced,
@@ -107,11 +116,12 @@ pub(super) fn put(
         }
         None => {
             // Looked up as absent in this transaction, so the insert happens.
-            let id = insert_new_row(conn, record, now)?.ok_or_else(|| StoreError::Backend {
-                backend: "sqlite",
-                op: format!("insert vCon {}", record.uuid),
-                message: "the uuid appeared within its own transaction".to_owned(),
-            })?;
+            let id =
+                insert_new_row(conn, record, body, now)?.ok_or_else(|| StoreError::Backend {
+                    backend: "sqlite",
+                    op: format!("insert vCon {}", record.uuid),
+                    message: "the uuid appeared within its own transaction".to_owned(),
+                })?;
             set_pending(conn, id, generation)?;
             let outcome = PutOutcome {
                 status: PutStatus::Created,
@@ -170,13 +180,19 @@ fn size_of(record: &VconRecord) -> i64 {
 }
 
 /// Inserts the row unless its uuid is stored; returns the new row id.
-fn insert_new_row(conn: &Connection, r: &VconRecord, now: i64) -> Result<Option<i64>, StoreError> {
+fn insert_new_row(
+    conn: &Connection,
+    r: &VconRecord,
+    body: &Packed,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
     let created = r.created_at.map(|d| d.timestamp_millis());
+    let (codec, stored) = body.stored(&r.bytes);
     let inserted = conn
         .prepare_cached(
             "INSERT INTO vcons (uuid, form, etag, revision, created_ms, sort_ms, stored_ms,
-                                updated_ms, size, gzipped, tenant, body)
-             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10)
+                                updated_ms, size, gzipped, tenant, body, codec)
+             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (uuid) DO NOTHING",
         )
         .and_then(|mut s| {
@@ -190,7 +206,8 @@ fn insert_new_row(conn: &Connection, r: &VconRecord, now: i64) -> Result<Option<
                 size_of(r),
                 r.gzipped,
                 r.tenant,
-                &r.bytes[..],
+                stored,
+                codec,
             ])
         })
         .map_err(|e| sql_error(format!("insert vCon {}", r.uuid), e))?;
@@ -203,14 +220,16 @@ fn update_row(
     conn: &Connection,
     id: i64,
     r: &VconRecord,
+    body: &Packed,
     now: i64,
     order_ms: i64,
 ) -> Result<(), StoreError> {
     let created = r.created_at.map(|d| d.timestamp_millis());
+    let (codec, stored) = body.stored(&r.bytes);
     conn.prepare_cached(
         "UPDATE vcons SET form = ?2, etag = ?3, revision = revision + 1, created_ms = ?4,
                 sort_ms = ?10, updated_ms = ?5, size = ?6, gzipped = ?7,
-                tenant = ?8, body = ?9
+                tenant = ?8, body = ?9, codec = ?11
          WHERE id = ?1",
     )
     .and_then(|mut s| {
@@ -223,8 +242,9 @@ fn update_row(
             size_of(r),
             r.gzipped,
             r.tenant,
-            &r.bytes[..],
+            stored,
             order_ms,
+            codec,
         ])
     })
     .map_err(|e| sql_error(format!("replace vCon {}", r.uuid), e))?;

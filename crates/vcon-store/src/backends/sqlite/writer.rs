@@ -12,6 +12,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::batch_writes::{self as bw, BatchReport};
+use super::body_codec::Packed;
 use super::index_db;
 use super::index_db::Indexed;
 use super::indexer::{IndexWork, Indexer, Item};
@@ -31,6 +32,8 @@ use crate::record::{PutOutcome, PutStatus, VconRecord};
 pub(super) enum Op {
     Put {
         record: Box<VconRecord>,
+        /// The record's bytes as they are stored (see `body_codec`).
+        body: Packed,
         lists: Vec<ListName>,
         mode: PutMode,
     },
@@ -82,6 +85,9 @@ pub(super) enum Op {
     /// Finished leases of a worker batch (see `batch_writes`).
     Complete {
         items: Vec<Completion>,
+        /// The stored form of each item's write-back, by position (see
+        /// `body_codec`; `Packed::Raw` where there is none).
+        bodies: Vec<Packed>,
     },
     Ping,
 }
@@ -563,9 +569,10 @@ fn execute(
     match op {
         Op::Put {
             record,
+            body,
             lists,
             mode,
-        } => vw::put(conn, record, lists, mode, now, generation)
+        } => vw::put(conn, record, body, lists, mode, now, generation)
             .map(|(o, id)| (Reply::Put(o), id.map_or(Touched::Nothing, Touched::Put))),
         Op::Delete { uuid, if_match } => {
             vw::delete(conn, uuid, if_match.as_ref(), generation).map(|id| {
@@ -585,7 +592,7 @@ fn execute(
             let n = ids.len() as u64;
             Ok((Reply::Count(n), Touched::Reindexed(ids)))
         }
-        Op::Complete { items } => bw::complete(conn, items, now, generation)
+        Op::Complete { items, bodies } => bw::complete(conn, items, bodies, now, generation)
             .map(|r| (Reply::Completed(r), Touched::Nothing)),
         other => execute_other(conn, other, now).map(|r| (r, Touched::Nothing)),
     }
@@ -637,6 +644,7 @@ mod tests {
         let bytes = format!(r#"{{"uuid":"{uuid}","parties":[{{"name":"P{n}"}}]}}"#);
         Op::Put {
             record: Box::new(VconRecord::from_bytes(bytes, &RecordOptions::default()).unwrap()),
+            body: Packed::Raw,
             lists: Vec::new(),
             mode: PutMode::Create,
         }
@@ -728,6 +736,7 @@ mod tests {
         let conflicting = {
             let Op::Put {
                 mut record,
+                body,
                 lists,
                 mode,
             } = put(2)
@@ -738,6 +747,7 @@ mod tests {
             *record = VconRecord::from_bytes(bytes, &RecordOptions::default()).unwrap();
             Op::Put {
                 record,
+                body,
                 lists,
                 mode,
             }
