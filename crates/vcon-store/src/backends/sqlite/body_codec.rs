@@ -186,5 +186,15 @@ mod tests {
             let bytes = bytes.repeat(repeat);
             prop_assert_eq!(round_trip(&bytes), bytes);
         }
+
+        /// Damaged rows give an error or bytes of the stated size, never a
+        /// panic or more memory than the row's size.
+        #[test]
+        fn any_stored_bytes_decode_within_their_size(stored in proptest::collection::vec(any::<u8>(), 0..512),
+                                                     size in -4i64..4096) {
+            if let Ok(bytes) = unpack(LZ4, stored, size, &"row") {
+                prop_assert_eq!(i64::try_from(bytes.len()).unwrap(), size);
+            }
+        }
     }
 }
