@@ -27,7 +27,8 @@ pub(super) const LZ4: i64 = 1;
 
 /// Bodies above this size are stored as they came: compressing one would
 /// hold an async worker for milliseconds, and large vCons are mostly media
-/// (base64 of compressed audio), which LZ4 barely shrinks.
+/// (base64 of compressed audio), which LZ4 barely shrinks. Never lower it:
+/// reads refuse an LZ4 row whose size is above it.
 pub(super) const MAX_COMPRESSED: usize = 256 * 1024;
 
 /// A body as it will be stored.
@@ -98,10 +99,16 @@ pub(super) fn unpack(
     match codec {
         RAW => Ok(stored),
         LZ4 => {
-            // `size` bounds the allocation; the store never holds a vCon
-            // over its limit, so a larger value is damage.
+            // `size` sizes the allocation: only bodies up to MAX_COMPRESSED
+            // are compressed, so a larger value is damage.
             let size = usize::try_from(size)
-                .map_err(|_| corrupt(format!("stored size {size} is negative")))?;
+                .ok()
+                .filter(|&s| s <= MAX_COMPRESSED)
+                .ok_or_else(|| {
+                    corrupt(format!(
+                        "stored size {size} is not that of a compressed body (0 to {MAX_COMPRESSED})"
+                    ))
+                })?;
             let bytes = lz4_flex::block::decompress(&stored, size)
                 .map_err(|e| corrupt(format!("the LZ4 body does not decode: {e}")))?;
             if bytes.len() == size {
@@ -144,7 +151,7 @@ mod tests {
 
     #[test]
     fn incompressible_and_tiny_bodies_stay_raw() {
-        // A gzip stream: already compressed.
+        // Random bytes, as a gzipped or encrypted body is.
         let mut noise = Vec::new();
         let mut x: u32 = 0x9e37_79b9;
         for _ in 0..4096 {
@@ -170,14 +177,18 @@ mod tests {
             panic!("compressible")
         };
         let size = i64::try_from(json.len()).unwrap();
-        // A wrong size, a truncated block, an unknown codec, a negative size.
+        // A wrong size, a truncated block, an unknown codec, a negative or
+        // huge size.
         let short = unpack(LZ4, stored.clone(), size - 1, &"vCon x").unwrap_err();
         assert!(short.to_string().contains("read vCon x"), "{short}");
         stored.truncate(stored.len() / 2);
         assert!(unpack(LZ4, stored.clone(), size, &"vCon x").is_err());
         let unknown = unpack(7, stored.clone(), size, &"vCon x").unwrap_err();
         assert!(unknown.to_string().contains("codec 7"), "{unknown}");
-        assert!(unpack(LZ4, stored, -1, &"vCon x").is_err());
+        assert!(unpack(LZ4, stored.clone(), -1, &"vCon x").is_err());
+        // A size no compressed body has is refused before any allocation.
+        let huge = unpack(LZ4, stored, i64::MAX, &"vCon x").unwrap_err();
+        assert!(huge.to_string().contains("stored size"), "{huge}");
     }
 
     proptest! {

@@ -33,7 +33,8 @@ fn stored_meta(conn: &Connection, uuid: &VconUuid) -> Result<Option<(i64, VconMe
     .map_err(|e| sql_error(format!("read vCon {uuid}"), e))
 }
 
-/// Stores a record (its bytes as `body` holds them) as `mode` says and, when the bytes changed, enqueues it
+/// Stores a record (its bytes as `body` holds them: `Packed::of` the
+/// record's bytes) as `mode` says and, when the bytes changed, enqueues it
 /// on `lists`. Returns the outcome and, when the row must be (re)indexed,
 /// its id: it is then marked in `index_pending` with the commit's generation, its
 /// search rows missing (new) or stale (replaced) until the indexer
