@@ -11,6 +11,7 @@
 //! | `vcon_api_enqueued_total` | counter | `ingress_list`, `source` (`new`/`external`/`reingress`/`dlq_reprocess`) |
 //! | `vcon_pipeline_queue_depth`, `vcon_pipeline_queue_dead` | gauge | `list` (sampled at each scrape) |
 //! | `vcon_store_index_backlog` | gauge | (sampled at each scrape; vCons written, not yet in the search index) |
+//! | `vcon_store_disk_bytes` | gauge | (sampled at each scrape; the store's files on disk, index and WAL included) |
 //!
 //! The pipeline's own names are listed in `vcon_pipeline::metrics`.
 
@@ -40,6 +41,8 @@ pub const QUEUE_DEPTH: &str = "vcon_pipeline_queue_depth";
 pub const QUEUE_DEAD: &str = "vcon_pipeline_queue_dead";
 /// vCons written whose search rows are not written yet, sampled at scrape time.
 pub const INDEX_BACKLOG: &str = "vcon_store_index_backlog";
+/// Bytes of the store's files on disk, sampled at scrape time.
+pub const DISK_BYTES: &str = "vcon_store_disk_bytes";
 
 /// Latency buckets, in seconds: fine below 20 ms, where the ingest target is.
 const BUCKETS: &[f64] = &[
@@ -79,6 +82,11 @@ fn describe() {
     describe_gauge!(
         INDEX_BACKLOG,
         "vCons written whose search rows the indexer has not written yet."
+    );
+    describe_gauge!(
+        DISK_BYTES,
+        Unit::Bytes,
+        "Bytes of the store's files on disk (database, search index, their WAL files)."
     );
 }
 

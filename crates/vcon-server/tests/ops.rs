@@ -138,6 +138,13 @@ async fn metrics_are_prometheus_text() {
         "{text}"
     );
     assert!(has("vcon_http_requests_in_flight"), "{text}");
+    // The store's files: at least the database's first pages.
+    let disk: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("vcon_store_disk_bytes "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no vcon_store_disk_bytes in {text}"));
+    assert!(disk >= 4096.0, "{disk}");
 }
 
 #[tokio::test]

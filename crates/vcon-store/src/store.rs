@@ -115,6 +115,12 @@ pub trait Store: Send + Sync {
         None
     }
 
+    /// Bytes the store's files take on disk now, for metrics; `None` when
+    /// the backend's storage is not local files.
+    fn disk_bytes(&self) -> Option<u64> {
+        None
+    }
+
     /// Finishes pending writes and closes. Later calls get [`StoreError::Closed`].
     /// Dropping the store without calling this loses no acknowledged write.
     async fn shutdown(&self) -> Result<(), StoreError>;

@@ -1,5 +1,5 @@
 //! Puts, replaces, deletes and reads: idempotence, conflicts, If-Match,
-//! bytes kept exactly, concurrency.
+//! bytes kept exactly, concurrency, the size of the files.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers, not only #[test] fns
 
@@ -356,4 +356,17 @@ async fn head_get_many_and_tenants() {
         VconRecord::from_bytes(bytes(&vcon(1)), &bad),
         Err(RecordError::Tenant { .. })
     ));
+}
+
+#[tokio::test]
+async fn the_store_reports_the_bytes_its_files_take() {
+    let t = open();
+    let empty = t.store.disk_bytes().unwrap();
+    assert!(empty > 0, "the schema's pages");
+    for n in 0..200 {
+        t.store.put(record_n(n)).await.unwrap();
+    }
+    let full = t.store.disk_bytes().unwrap();
+    assert!(full > empty, "{empty} -> {full}");
+    t.store.shutdown().await.unwrap();
 }

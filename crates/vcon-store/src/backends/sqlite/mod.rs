@@ -399,6 +399,27 @@ impl Store for SqliteStore {
         Some(SqliteStore::index_backlog(self) as u64)
     }
 
+    /// `vcon.db` and `vcon-index.db` with their WAL and shared-memory
+    /// files (a file that is missing counts 0).
+    fn disk_bytes(&self) -> Option<u64> {
+        let index = index_db::index_path(&self.path);
+        let files = [self.path.as_path(), index.as_path()];
+        let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+        Some(
+            files
+                .iter()
+                .flat_map(|db| {
+                    ["", "-wal", "-shm"].map(|suffix| {
+                        let mut name = db.as_os_str().to_owned();
+                        name.push(suffix);
+                        PathBuf::from(name)
+                    })
+                })
+                .map(|p| size(&p))
+                .sum(),
+        )
+    }
+
     async fn health(&self) -> Result<(), StoreError> {
         self.write(Op::Ping).await?;
         self.readers
