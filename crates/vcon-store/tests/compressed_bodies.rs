@@ -90,10 +90,7 @@ async fn a_schema_7_store_keeps_its_raw_rows_beside_compressed_ones() {
     let old = talkative(1, "written before compression");
     t.store.put(record(&old)).await.unwrap();
     t.store.shutdown().await.unwrap();
-    rusqlite::Connection::open(t.dir.path().join("vcon.db"))
-        .unwrap()
-        .execute_batch(CODEC_TO_SCHEMA_7)
-        .unwrap();
+    sql(&t.dir.path().join("vcon.db"), CODEC_TO_SCHEMA_7);
 
     let store = SqliteStore::open(config(t.dir.path(), &t.clock)).unwrap();
     let new = talkative(2, "written after the upgrade");
@@ -128,10 +125,10 @@ async fn a_damaged_compressed_body_is_an_error_naming_the_vcon() {
         .await
         .unwrap();
     t.store.shutdown().await.unwrap();
-    rusqlite::Connection::open(t.dir.path().join("vcon.db"))
-        .unwrap()
-        .execute_batch("UPDATE vcons SET body = substr(body, 1, 10)")
-        .unwrap();
+    sql(
+        &t.dir.path().join("vcon.db"),
+        "UPDATE vcons SET body = substr(body, 1, 10)",
+    );
     let store = SqliteStore::open(config(t.dir.path(), &t.clock)).unwrap();
     let err = store.get(&uuid(1)).await.unwrap_err().to_string();
     assert!(err.contains(uuid(1).as_str()), "{err}");

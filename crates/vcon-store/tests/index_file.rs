@@ -21,20 +21,6 @@ fn saying(n: u64, words: &str) -> Value {
     v
 }
 
-fn sql(path: &Path, sql: &str) {
-    rusqlite::Connection::open(path)
-        .unwrap()
-        .execute_batch(sql)
-        .unwrap();
-}
-
-fn count(path: &Path, sql: &str) -> i64 {
-    rusqlite::Connection::open(path)
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap()
-}
-
 /// vCon `n` created at minute `minute` of a day.
 fn created(n: u64, minute: u64) -> Value {
     let mut v = vcon(n);

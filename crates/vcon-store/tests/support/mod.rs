@@ -90,6 +90,22 @@ fn open_with(compress_bodies: bool) -> TestStore {
     TestStore { store, clock, dir }
 }
 
+/// Runs `sql` on the database file `path` (a closed store's).
+pub fn sql(path: &std::path::Path, sql: &str) {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+}
+
+/// The one integer `sql` answers on the database file `path`.
+pub fn count(path: &std::path::Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
 pub fn list(name: &str) -> vcon_store::ListName {
     vcon_store::ListName::new(name).unwrap()
 }

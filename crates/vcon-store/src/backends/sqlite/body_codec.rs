@@ -76,7 +76,19 @@ pub(super) struct StoredBody {
     pub size: i64,
 }
 
+/// The columns a [`StoredBody`] is read from, in order, for a `SELECT`.
+pub(super) const BODY_COLUMNS: &str = "body, codec, size";
+
 impl StoredBody {
+    /// The body in the [`BODY_COLUMNS`] of row `r` starting at column `i`.
+    pub fn at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        Ok(Self {
+            bytes: r.get(i)?,
+            codec: r.get(i + 1)?,
+            size: r.get(i + 2)?,
+        })
+    }
+
     /// The bytes that were put; `what` names the row in the error.
     pub fn unpack(self, what: &dyn std::fmt::Display) -> Result<Vec<u8>, StoreError> {
         unpack(self.codec, self.bytes, self.size, what)
@@ -85,7 +97,7 @@ impl StoredBody {
 
 /// The bytes of a stored body of codec `codec` whose uncompressed size is
 /// `size`. `what` names the row in the error.
-pub(super) fn unpack(
+fn unpack(
     codec: i64,
     stored: Vec<u8>,
     size: i64,

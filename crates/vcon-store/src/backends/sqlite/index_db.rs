@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, params};
 
 use super::body_codec::StoredBody;
@@ -335,23 +336,17 @@ pub(super) fn recover(
         type Marked = (i64, i64, Option<(StoredBody, i64, VconUuid)>);
         let rows: Vec<Marked> = main
             .prepare_cached(
-                "SELECT p.id, p.gen, v.body, v.sort_ms, v.uuid, v.codec, v.size
+                "SELECT p.id, p.gen, v.sort_ms, v.uuid, v.body, v.codec, v.size
                  FROM index_pending p LEFT JOIN vcons v ON v.id = p.id
                  WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
             )
             .and_then(|mut s| {
                 s.query_map(params![after, RECOVER_BATCH as i64], |r| {
-                    let body: Option<Vec<u8>> = r.get(2)?;
-                    let row = match body {
-                        Some(bytes) => {
-                            let body = StoredBody {
-                                bytes,
-                                codec: r.get(5)?,
-                                size: r.get(6)?,
-                            };
-                            Some((body, r.get(3)?, uuid_at(r, 4)?))
-                        }
-                        None => None,
+                    // No vCon row (a LEFT JOIN's NULLs): it was deleted.
+                    let row = if r.get_ref(4)? == ValueRef::Null {
+                        None
+                    } else {
+                        Some((StoredBody::at(r, 4)?, r.get(2)?, uuid_at(r, 3)?))
                     };
                     Ok((r.get(0)?, r.get(1)?, row))
                 })

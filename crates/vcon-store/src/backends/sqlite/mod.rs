@@ -402,22 +402,13 @@ impl Store for SqliteStore {
     /// `vcon.db` and `vcon-index.db` with their WAL and shared-memory
     /// files (a file that is missing counts 0).
     fn disk_bytes(&self) -> Option<u64> {
-        let index = index_db::index_path(&self.path);
-        let files = [self.path.as_path(), index.as_path()];
-        let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
-        Some(
-            files
-                .iter()
-                .flat_map(|db| {
-                    ["", "-wal", "-shm"].map(|suffix| {
-                        let mut name = db.as_os_str().to_owned();
-                        name.push(suffix);
-                        PathBuf::from(name)
-                    })
-                })
-                .map(|p| size(&p))
-                .sum(),
-        )
+        let mut total = 0;
+        for db in [self.path.clone(), index_db::index_path(&self.path)] {
+            for suffix in ["", "-wal", "-shm"] {
+                total += std::fs::metadata(schema::beside(&db, suffix)).map_or(0, |m| m.len());
+            }
+        }
+        Some(total)
     }
 
     async fn health(&self) -> Result<(), StoreError> {

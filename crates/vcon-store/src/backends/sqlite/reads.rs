@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
-use super::body_codec::{self, StoredBody};
+use super::body_codec::{BODY_COLUMNS, StoredBody};
 use super::index_db::ReindexRow;
 use super::index_rows::{in_term_table, term_id, term_token};
 use super::rows::{
@@ -19,17 +19,17 @@ use crate::search::{Cursor, CursorKey, Page, SearchQuery};
 /// One vCon with its bytes.
 pub(super) fn get(conn: &Connection, uuid: &VconUuid) -> Result<Option<StoredVcon>, StoreError> {
     conn.prepare_cached(&format!(
-        "SELECT {META_COLUMNS}, body, codec, size FROM vcons WHERE uuid = ?1"
+        "SELECT {META_COLUMNS}, {BODY_COLUMNS} FROM vcons WHERE uuid = ?1"
     ))
     .and_then(|mut s| {
         s.query_row([uuid.as_str()], |r| {
-            Ok((meta_from_row(r)?, r.get(11)?, r.get(12)?, r.get(13)?))
+            Ok((meta_from_row(r)?, StoredBody::at(r, 11)?))
         })
         .optional()
     })
     .map_err(|e| sql_error(format!("get vCon {uuid}"), e))?
-    .map(|(meta, body, codec, size)| {
-        let bytes = body_codec::unpack(codec, body, size, &format_args!("vCon {uuid}"))?;
+    .map(|(meta, body)| {
+        let bytes = body.unpack(&format_args!("vCon {uuid}"))?;
         Ok(StoredVcon {
             meta,
             bytes: bytes.into(),
@@ -336,10 +336,10 @@ pub(super) fn reindex_chunk(
     after: i64,
     limit: u32,
 ) -> Result<Vec<ReindexRow>, StoreError> {
-    conn.prepare_cached(
-        "SELECT id, etag, sort_ms, uuid, body, codec, size FROM vcons
-         WHERE id > ?1 ORDER BY id LIMIT ?2",
-    )
+    conn.prepare_cached(&format!(
+        "SELECT id, etag, sort_ms, uuid, {BODY_COLUMNS} FROM vcons
+         WHERE id > ?1 ORDER BY id LIMIT ?2"
+    ))
     .and_then(|mut s| {
         s.query_map(params![after, limit], |r| {
             Ok(ReindexRow {
@@ -347,11 +347,7 @@ pub(super) fn reindex_chunk(
                 etag: r.get(1)?,
                 at_ms: r.get(2)?,
                 uuid: uuid_at(r, 3)?,
-                body: StoredBody {
-                    bytes: r.get(4)?,
-                    codec: r.get(5)?,
-                    size: r.get(6)?,
-                },
+                body: StoredBody::at(r, 4)?,
             })
         })
         .and_then(|rows| rows.collect())

@@ -1,7 +1,7 @@
 //! The database schema, its versioned migrations (`PRAGMA user_version`),
 //! connection settings and the mapping of SQLite errors.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
@@ -132,6 +132,14 @@ DROP INDEX vcons_by_created;
 ALTER TABLE vcons ADD COLUMN codec INTEGER NOT NULL DEFAULT 0;
 ",
 ];
+
+/// `<db><suffix>`: a file SQLite keeps beside database `db` (`-wal`,
+/// `-shm`); the database itself for an empty suffix.
+pub(super) fn beside(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
 
 /// Maps a SQLite error to a store error naming the operation.
 pub(super) fn sql_error(op: impl std::fmt::Display, e: rusqlite::Error) -> StoreError {

@@ -50,7 +50,7 @@ use rusqlite::Connection;
 use tokio::sync::{oneshot, watch};
 
 use super::indexer::{IndexSink, IndexWork};
-use super::schema::sql_error;
+use super::schema::{self, sql_error};
 use super::writer::Reply;
 use crate::error::StoreError;
 
@@ -200,9 +200,7 @@ pub(super) fn queue_seq(conn: &Connection) -> rusqlite::Result<i64> {
 
 /// `<db>-wal`, SQLite's name for the WAL file of `db`.
 fn wal_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push("-wal");
-    PathBuf::from(name)
+    schema::beside(db, "-wal")
 }
 
 #[cfg(unix)]
