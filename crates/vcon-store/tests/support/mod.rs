@@ -90,6 +90,22 @@ fn open_with(compress_bodies: bool) -> TestStore {
     TestStore { store, clock, dir }
 }
 
+/// Opens the store in `dir` once a store dropped without a shutdown (as a
+/// crashed process leaves it) has let the directory go: its threads stop
+/// on their own after the drop and release the lock as they end. Any other
+/// error, or a lock held for 10 s, fails the test.
+pub fn open_after_drop(dir: &std::path::Path, clock: &ManualClock) -> Arc<SqliteStore> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match SqliteStore::open(config(dir, clock)) {
+            Err(vcon_store::StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other.unwrap(),
+        }
+    }
+}
+
 /// Runs `sql` on the database file `path` (a closed store's).
 pub fn sql(path: &std::path::Path, sql: &str) {
     rusqlite::Connection::open(path)
