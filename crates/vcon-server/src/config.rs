@@ -262,6 +262,11 @@ pub struct StoreConfig {
     /// Keep vCon bodies LZ4-compressed on disk when that saves an eighth or
     /// more (reads return the posted bytes either way).
     pub compress_bodies: bool,
+    /// How far below the request path the search indexer runs (a nice
+    /// increment, 0 to 19; Linux only). 19: the index is written in idle
+    /// CPU time, so ingest is fastest, and under a saturated CPU searches
+    /// wait longer for it; lower values keep searches fresher.
+    pub indexer_nice: u8,
 }
 
 impl Default for StoreConfig {
@@ -270,6 +275,7 @@ impl Default for StoreConfig {
             durability: vcon_store::Durability::Full,
             readers: 4,
             compress_bodies: true,
+            indexer_nice: vcon_store::DEFAULT_INDEXER_NICE,
         }
     }
 }
@@ -444,6 +450,12 @@ impl ServerConfig {
         if self.store.readers == 0 {
             return Err(invalid("store.readers", "must be at least 1"));
         }
+        if self.store.indexer_nice > 19 {
+            return Err(invalid(
+                "store.indexer_nice",
+                "must be a nice increment from 0 to 19",
+            ));
+        }
         let root = &self.conserver.root_path;
         if !root.is_empty()
             && (!root.starts_with('/') || root.ends_with('/') || root.contains("//"))
@@ -610,6 +622,17 @@ mod tests {
                 ..
             }
         ));
+        let e =
+            ServerConfig::from_toml("[store]\nindexer_nice = 20\n", Path::new("x")).unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Invalid {
+                key: "store.indexer_nice",
+                ..
+            }
+        ));
+        let c = ServerConfig::from_toml("[store]\nindexer_nice = 5\n", Path::new("x")).unwrap();
+        assert_eq!(c.store.indexer_nice, 5);
     }
 
     #[test]

@@ -93,6 +93,7 @@ impl Server {
             durability: config.store.durability,
             readers: config.store.readers,
             compress_bodies: config.store.compress_bodies,
+            indexer_nice: config.store.indexer_nice,
             max_vcon_bytes: config
                 .limits
                 .max_body_bytes

@@ -59,7 +59,9 @@ mod record;
 mod search;
 mod store;
 
-pub use backends::sqlite::config::{DEFAULT_BACKGROUND_NICE, Durability, SqliteConfig};
+pub use backends::sqlite::config::{
+    DEFAULT_CHECKPOINTER_NICE, DEFAULT_INDEXER_NICE, Durability, SqliteConfig,
+};
 pub use backends::sqlite::{MAX_FORWARD, MAX_LEASE, SqliteStore};
 pub use backends::{Backend, StoreConfig, open};
 pub use clock::{Clock, ManualClock, SystemClock};

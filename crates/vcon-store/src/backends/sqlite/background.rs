@@ -1,5 +1,6 @@
 //! The scheduling priority of the store's background threads, the indexer
-//! and the checkpointer ([`super::config::SqliteConfig::background_nice`]).
+//! and the checkpointer ([`super::config::SqliteConfig::indexer_nice`],
+//! [`super::config::SqliteConfig::checkpointer_nice`]).
 //!
 //! On 2 cores under durable ingest the writer's cycle (commit, `fdatasync`,
 //! answers) is what every client waits for, and after each `fdatasync` the

@@ -53,11 +53,14 @@ pub struct SqliteConfig {
     pub busy_timeout: Duration,
     /// Page cache per connection, in KiB.
     pub cache_kib: u32,
-    /// How much lower than the writer's the indexer's and checkpointer's
-    /// scheduling priority is (a nice increment, 0 to 19; Linux only), so
-    /// that under a full CPU the acknowledgement path runs first and the
-    /// index catches up in the gaps. 0 keeps them level.
-    pub background_nice: u8,
+    /// How much lower than the writer's the indexer's scheduling priority
+    /// is (a nice increment, 0 to 19; Linux only), so that under a full CPU
+    /// the acknowledgement path runs first and the index is written in the
+    /// gaps. 0 keeps it level.
+    pub indexer_nice: u8,
+    /// The same for the checkpointer, whose lag the writer pays for (a WAL
+    /// restart copies what the checkpointer has not).
+    pub checkpointer_nice: u8,
     /// Store vCon bodies LZ4-compressed when that saves at least an eighth
     /// of them (2.2 KB call vCons: 4.2 → 2.1 KB each on disk). Reads return
     /// the bytes that were put either way; rows of both kinds can coexist.
@@ -67,12 +70,21 @@ pub struct SqliteConfig {
     pub clock: Arc<dyn Clock>,
 }
 
-/// The default [`SqliteConfig::background_nice`]. Measured with 8 clients of
-/// durable ingest on 2 cores (docs/BENCHMARKS.md, "Writer round 6"): +6.5 %
-/// and +8.9 % on average in two series of six alternated pairs, a lower p99
-/// in 11 of the 12; the indexer kept up (its backlog stayed under 3,400
-/// rows). Under a saturated CPU a search waits longer for the index.
-pub const DEFAULT_BACKGROUND_NICE: u8 = 5;
+/// The default [`SqliteConfig::indexer_nice`]: the lowest priority, so the
+/// index is written in the CPU's idle gaps and preempts no request. Measured
+/// with 8 clients of durable ingest on 2 cores (docs/BENCHMARKS.md, "Eighth
+/// machine: the indexer at the lowest priority"): higher rate and lower p99
+/// than at 5 in every series. The index still keeps up: when it falls
+/// behind, its bounded queue holds the writer until it catches up (the
+/// longest request then waits ~0.15 s), and under a saturated CPU a search,
+/// which waits for the index, waits longer (0.1–0.3 s against 0.07 s).
+pub const DEFAULT_INDEXER_NICE: u8 = 19;
+
+/// The default [`SqliteConfig::checkpointer_nice`] (docs/BENCHMARKS.md,
+/// "Writer round 6": +6.5 % and +8.9 % with both background threads at 5,
+/// in two series of six alternated pairs; the checkpointer at 19 as well
+/// was no better than the indexer alone).
+pub const DEFAULT_CHECKPOINTER_NICE: u8 = 5;
 
 fn system_clock() -> Arc<dyn Clock> {
     Arc::new(SystemClock)
@@ -81,8 +93,9 @@ fn system_clock() -> Arc<dyn Clock> {
 impl Default for SqliteConfig {
     /// `./vcon-data`, [`Durability::Full`], 4 readers, 64 MiB vCons,
     /// batches of up to 512 operations, 4096 waiting writes, 5 s busy
-    /// timeout, 16 MiB cache, background threads at nice
-    /// [`DEFAULT_BACKGROUND_NICE`], compressed bodies.
+    /// timeout, 16 MiB cache, the indexer at nice [`DEFAULT_INDEXER_NICE`]
+    /// and the checkpointer at [`DEFAULT_CHECKPOINTER_NICE`] below the
+    /// writer, compressed bodies.
     fn default() -> Self {
         Self {
             dir: PathBuf::from("vcon-data"),
@@ -93,7 +106,8 @@ impl Default for SqliteConfig {
             queue_capacity: 4096,
             busy_timeout: Duration::from_secs(5),
             cache_kib: 16 * 1024,
-            background_nice: DEFAULT_BACKGROUND_NICE,
+            indexer_nice: DEFAULT_INDEXER_NICE,
+            checkpointer_nice: DEFAULT_CHECKPOINTER_NICE,
             compress_bodies: true,
             clock: system_clock(),
         }

@@ -159,7 +159,7 @@ impl SqliteStore {
             index_conn,
             Arc::clone(&progress),
             tx.downgrade(),
-            config.background_nice,
+            config.indexer_nice,
         )
         .map_err(io(&path))?;
         let ready = Arc::new(watch::Sender::new(0));
@@ -186,7 +186,8 @@ impl SqliteStore {
             queue_seq,
             _lock: lock,
         };
-        let checkpointer = Checkpointer::start(&path, config.busy_timeout, config.background_nice)?;
+        let checkpointer =
+            Checkpointer::start(&path, config.busy_timeout, config.checkpointer_nice)?;
         let handle = std::thread::Builder::new()
             .name("vcon-store-writer".to_owned())
             .spawn(move || writer.run(rx))
