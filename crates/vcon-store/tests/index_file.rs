@@ -185,7 +185,7 @@ async fn a_schema_6_store_moves_its_created_order_to_the_index_file() {
         0,
         "the order index left the main file"
     );
-    assert_eq!(count(&index, "PRAGMA user_version"), 3);
+    assert_eq!(count(&index, "PRAGMA user_version"), 4);
     assert_eq!(count(&index, "SELECT count(*) FROM vcon_created"), 30);
 }
 

@@ -76,7 +76,7 @@ pub struct SqliteConfig {
 /// machine: the indexer at the lowest priority"): higher rate and lower p99
 /// than at 5 in every series. The index still keeps up: when it falls
 /// behind, its bounded queue holds the writer until it catches up (the
-/// longest request then waits 0.13–0.23 s), and under a saturated CPU a
+/// longest request then waits ~0.1 s), and under a saturated CPU a
 /// search, which waits for the index, waits longer (a median of 0.1–0.26 s
 /// against 0.04–0.08 s during 8-client ingest on 2 cores).
 pub const DEFAULT_INDEXER_NICE: u8 = 19;

@@ -35,8 +35,9 @@ pub(super) const INDEX_FILE: &str = "vcon-index.db";
 /// The index file's schema version. 2: FTS5 `automerge` is
 /// [`FTS5_AUTOMERGE`] (version 1 had FTS5's default, 4). 3: the created
 /// order `vcon_created` is here (it was the main file's `vcons_by_created`
-/// index). [`open`] migrates older versions in place; the rows stay.
-const INDEX_SCHEMA_VERSION: i64 = 3;
+/// index). 4: FTS5 `crisismerge` is [`FTS5_CRISISMERGE`] (FTS5's default,
+/// 16, before). [`open`] migrates older versions in place; the rows stay.
+const INDEX_SCHEMA_VERSION: i64 = 4;
 
 /// How many FTS5 segments of one level wait before they are merged into
 /// one of the next level (FTS5's `automerge`; its default is 4).
@@ -50,6 +51,20 @@ const INDEX_SCHEMA_VERSION: i64 = 3;
 /// level (up to 15 instead of 3) for a search to look a term up in; at
 /// 60,000 vCons the searches measured the same.
 const FTS5_AUTOMERGE: u32 = 16;
+
+/// How many segments of one level make FTS5 merge them all at once, in the
+/// transaction at hand (FTS5's `crisismerge`; its default is 16).
+///
+/// At the default, equal to [`FTS5_AUTOMERGE`], the 16th segment of a level
+/// made FTS5 merge the whole level at once instead of step by step, and a
+/// level filling up the next one merged that too: at ~600,000 vCons one
+/// index transaction took 1.7–2.6 s, and the writer, its queue to the
+/// indexer full, held every acknowledgement that long (docs/BENCHMARKS.md,
+/// "Eighth machine: no more all-at-once merges"). Above it, `automerge`
+/// merges a level in steps, a share in each transaction (about as many
+/// pages as the transaction wrote, per level); only a level that still
+/// grows to this many segments is merged at once.
+const FTS5_CRISISMERGE: u32 = 64;
 
 /// How many marked rows one recovery transaction indexes.
 const RECOVER_BATCH: usize = 1024;
@@ -95,9 +110,12 @@ CREATE INDEX IF NOT EXISTS vcon_created_order ON vcon_created (at_ms, vcon);
 ";
 
 /// FTS5's persistent settings (kept in `vcon_index_config`; setting one
-/// again replaces it), set at creation and by the migration from version 1.
+/// again replaces it), set at creation and by the migrations.
 fn fts5_settings() -> String {
-    format!("INSERT INTO vcon_index (vcon_index, rank) VALUES ('automerge', {FTS5_AUTOMERGE});")
+    format!(
+        "INSERT INTO vcon_index (vcon_index, rank) VALUES ('automerge', {FTS5_AUTOMERGE});
+         INSERT INTO vcon_index (vcon_index, rank) VALUES ('crisismerge', {FTS5_CRISISMERGE});"
+    )
 }
 
 /// The index file of the store whose main database is `db`.
@@ -176,14 +194,19 @@ pub(super) fn open(
         .map_err(err)?;
     match version {
         INDEX_SCHEMA_VERSION => Ok((conn, false)),
-        1 | 2 => {
-            // Same tables and rows, plus FTS5's merge setting (new in 2)
-            // and the created order (new in 3), read from the main file.
-            let settings = if version == 1 {
+        3 => {
+            // Same tables and rows; FTS5's settings (crisismerge new in 4).
+            conn.execute_batch(&format!(
+                "BEGIN IMMEDIATE; {} PRAGMA user_version = {INDEX_SCHEMA_VERSION}; COMMIT;",
                 fts5_settings()
-            } else {
-                String::new()
-            };
+            ))
+            .map_err(err)?;
+            Ok((conn, false))
+        }
+        1 | 2 => {
+            // Same tables and rows, plus FTS5's merge settings (new in 2
+            // and 4) and the created order (new in 3), read from the main file.
+            let settings = fts5_settings();
             // Attached as `store` to read its rows.
             attach_as(&conn, main, "store", "the main database")?;
             let migrated = conn.execute_batch(&format!(
@@ -436,14 +459,24 @@ mod tests {
 
     use super::*;
 
-    fn automerge(conn: &Connection) -> Option<i64> {
-        conn.query_row(
-            "SELECT v FROM vcon_index_config WHERE k = 'automerge'",
-            [],
-            |r| r.get(0),
+    /// FTS5's merge settings as stored: (automerge, crisismerge).
+    fn merge_settings(conn: &Connection) -> (Option<i64>, Option<i64>) {
+        let setting = |k: &str| {
+            conn.query_row("SELECT v FROM vcon_index_config WHERE k = ?1", [k], |r| {
+                r.get(0)
+            })
+            .optional()
+            .unwrap()
+        };
+        (setting("automerge"), setting("crisismerge"))
+    }
+
+    /// What this version sets.
+    fn ours() -> (Option<i64>, Option<i64>) {
+        (
+            Some(i64::from(FTS5_AUTOMERGE)),
+            Some(i64::from(FTS5_CRISISMERGE)),
         )
-        .optional()
-        .unwrap()
     }
 
     /// A new index file's path and its main file's, in a temporary
@@ -491,34 +524,41 @@ mod tests {
     }
 
     #[test]
-    fn a_new_index_merges_sixteen_segments_and_older_files_are_migrated() {
-        for old in [1, 2] {
+    fn a_new_index_has_the_merge_settings_and_older_files_are_migrated() {
+        for old in [1, 2, 3] {
             let files = files();
             let (conn, fresh) = files.open();
             assert!(fresh);
             seal(&conn).unwrap();
-            assert_eq!(automerge(&conn), Some(i64::from(FTS5_AUTOMERGE)));
+            assert_eq!(merge_settings(&conn), ours());
             assert!(created_order(&conn).is_empty(), "filled by recovery");
-            // What version 1 left: FTS5's default, no setting stored; both
-            // versions had no created order.
-            let settings = if old == 1 {
-                "DELETE FROM vcon_index_config WHERE k = 'automerge';"
+            // What each version left: version 1 stored no setting (FTS5's
+            // defaults), 2 and 3 only `automerge`; 1 and 2 had no created order.
+            let settings = match old {
+                1 => "DELETE FROM vcon_index_config WHERE k IN ('automerge', 'crisismerge');",
+                _ => "DELETE FROM vcon_index_config WHERE k = 'crisismerge';",
+            };
+            let order = if old < 3 {
+                "DROP TABLE vcon_created;"
             } else {
                 ""
             };
-            conn.execute_batch(&format!(
-                "{settings} DROP TABLE vcon_created; PRAGMA user_version = {old};"
-            ))
-            .unwrap();
+            conn.execute_batch(&format!("{settings} {order} PRAGMA user_version = {old};"))
+                .unwrap();
+            assert_eq!(merge_settings(&conn).1, None);
             drop(conn);
             let (conn, fresh) = files.open();
             assert!(!fresh, "a version {old} index keeps its rows");
-            assert_eq!(automerge(&conn), Some(i64::from(FTS5_AUTOMERGE)));
-            assert_eq!(
-                created_order(&conn),
-                vec![(2, 10, "a".to_owned()), (1, 20, "b".to_owned())],
-                "the created order is read from the main file"
-            );
+            assert_eq!(merge_settings(&conn), ours(), "version {old}");
+            if old < 3 {
+                assert_eq!(
+                    created_order(&conn),
+                    vec![(2, 10, "a".to_owned()), (1, 20, "b".to_owned())],
+                    "the created order is read from the main file"
+                );
+            } else {
+                assert!(created_order(&conn).is_empty(), "version 3 had it: kept");
+            }
             let version: i64 = conn
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
                 .unwrap();
@@ -537,13 +577,14 @@ mod tests {
         let files = files();
         let (conn, _) = files.open();
         conn.execute_batch(
-            "DELETE FROM vcon_index_config WHERE k = 'automerge'; DROP TABLE vcon_created;",
+            "DELETE FROM vcon_index_config WHERE k IN ('automerge', 'crisismerge');
+             DROP TABLE vcon_created;",
         )
         .unwrap();
         drop(conn);
         let (conn, fresh) = files.open();
         assert!(fresh, "never sealed: indexed again from the marks");
-        assert_eq!(automerge(&conn), Some(i64::from(FTS5_AUTOMERGE)));
+        assert_eq!(merge_settings(&conn), ours());
         assert!(created_order(&conn).is_empty(), "the table is made again");
     }
 
