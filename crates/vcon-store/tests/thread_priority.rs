@@ -63,12 +63,14 @@ fn the_indexer_and_the_checkpointer_run_at_their_own_nice() {
     };
     let store = SqliteStore::open(config).unwrap();
     let expect = |increment: i32| vec![(base + increment).min(19)];
-    // Each thread lowers itself as it starts: wait for that, 10 s at most.
+    // Each thread names and lowers itself as it starts: wait for that, 10 s
+    // at most.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let nices = loop {
         let nices = store_thread_nices();
         let settled = nices.get("vcon-store-inde") == Some(&expect(7))
-            && nices.get("vcon-store-chec") == Some(&expect(3));
+            && nices.get("vcon-store-chec") == Some(&expect(3))
+            && nices.contains_key("vcon-store-writ");
         if settled || std::time::Instant::now() >= deadline {
             break nices;
         }
