@@ -73,8 +73,9 @@ pub struct SqliteConfig {
 /// The default [`SqliteConfig::indexer_nice`]: the lowest priority, so the
 /// index is written in the CPU's idle gaps and preempts no request. Measured
 /// with 8 clients of durable ingest on 2 cores (docs/BENCHMARKS.md, "Eighth
-/// machine: the indexer at the lowest priority"): higher rate and lower p99
-/// than at 5 in every series. The index still keeps up: when it falls
+/// machine: the indexer at the lowest priority"): against 5, a higher mean
+/// rate in every series (+1 to +17 %) and a lower p99 in every pair (by
+/// about a sixth). The index still keeps up: when it falls
 /// behind, its bounded queue holds the writer until it catches up (the
 /// longest request then waits ~0.1 s), and under a saturated CPU a
 /// search, which waits for the index, waits longer (a median of 0.1–0.26 s

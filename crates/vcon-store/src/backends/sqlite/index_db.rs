@@ -196,11 +196,14 @@ pub(super) fn open(
         INDEX_SCHEMA_VERSION => Ok((conn, false)),
         3 => {
             // Same tables and rows; FTS5's settings (crisismerge new in 4).
-            conn.execute_batch(&format!(
+            let migrated = conn.execute_batch(&format!(
                 "BEGIN IMMEDIATE; {} PRAGMA user_version = {INDEX_SCHEMA_VERSION}; COMMIT;",
                 fts5_settings()
-            ))
-            .map_err(err)?;
+            ));
+            if migrated.is_err() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            migrated.map_err(err)?;
             Ok((conn, false))
         }
         1 | 2 => {
