@@ -26,21 +26,22 @@ fn store_thread_nices() -> BTreeMap<String, Vec<i32>> {
         if !name.starts_with("vcon-store-") {
             continue;
         }
-        let stat = std::fs::read_to_string(path.join("stat")).unwrap();
-        // Fields after the parenthesised name start at field 3 (state);
-        // the nice value is field 19.
-        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
-        let nice = after_name.split(' ').nth(16).unwrap().parse().unwrap();
+        let nice = nice_of(&std::fs::read_to_string(path.join("stat")).unwrap());
         found.entry(name).or_default().push(nice);
     }
     found
 }
 
-/// This thread's nice value (the store's threads start from it).
-fn own_nice() -> i32 {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+/// The nice value in a thread's `stat` file: fields after the
+/// parenthesised name start at field 3 (state); the nice value is field 19.
+fn nice_of(stat: &str) -> i32 {
     let after_name = &stat[stat.rfind(')').unwrap() + 2..];
     after_name.split(' ').nth(16).unwrap().parse().unwrap()
+}
+
+/// This thread's nice value (the store's threads start from it).
+fn own_nice() -> i32 {
+    nice_of(&std::fs::read_to_string("/proc/thread-self/stat").unwrap())
 }
 
 #[test]

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, params};
 
-use super::body_codec::StoredBody;
+use super::body_codec::{BODY_COLUMNS, StoredBody};
 use super::config::SqliteConfig;
 use super::index_rows::RowWriter;
 use super::rows::uuid_at;
@@ -196,31 +196,22 @@ pub(super) fn open(
         INDEX_SCHEMA_VERSION => Ok((conn, false)),
         3 => {
             // Same tables and rows; FTS5's settings (crisismerge new in 4).
-            let migrated = conn.execute_batch(&format!(
-                "BEGIN IMMEDIATE; {} PRAGMA user_version = {INDEX_SCHEMA_VERSION}; COMMIT;",
-                fts5_settings()
-            ));
-            if migrated.is_err() {
-                let _ = conn.execute_batch("ROLLBACK");
-            }
-            migrated.map_err(err)?;
+            migrate_in_place(&conn, "").map_err(err)?;
             Ok((conn, false))
         }
         1 | 2 => {
             // Same tables and rows, plus FTS5's merge settings (new in 2
-            // and 4) and the created order (new in 3), read from the main file.
-            let settings = fts5_settings();
-            // Attached as `store` to read its rows.
+            // and 4) and the created order (new in 3), read from the main
+            // file, attached as `store` to read its rows.
             attach_as(&conn, main, "store", "the main database")?;
-            let migrated = conn.execute_batch(&format!(
-                "BEGIN IMMEDIATE; {settings} {CREATED_ORDER_SCHEMA}
-                 INSERT INTO vcon_created (vcon_row, at_ms, vcon)
-                     SELECT id, sort_ms, uuid FROM store.vcons;
-                 PRAGMA user_version = {INDEX_SCHEMA_VERSION}; COMMIT;"
-            ));
-            if migrated.is_err() {
-                let _ = conn.execute_batch("ROLLBACK");
-            }
+            let migrated = migrate_in_place(
+                &conn,
+                &format!(
+                    "{CREATED_ORDER_SCHEMA}
+                     INSERT INTO vcon_created (vcon_row, at_ms, vcon)
+                         SELECT id, sort_ms, uuid FROM store.vcons;"
+                ),
+            );
             let detached = conn.execute_batch("DETACH DATABASE store");
             migrated.and(detached).map_err(err)?;
             Ok((conn, false))
@@ -261,6 +252,19 @@ pub(super) fn open(
             ),
         }),
     }
+}
+
+/// Takes an older index file to this version in one transaction (rolled
+/// back on failure): FTS5's settings, then `sql`, then the version.
+fn migrate_in_place(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    let migrated = conn.execute_batch(&format!(
+        "BEGIN IMMEDIATE; {} {sql} PRAGMA user_version = {INDEX_SCHEMA_VERSION}; COMMIT;",
+        fts5_settings()
+    ));
+    if migrated.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    migrated
 }
 
 /// Gives a new index file its schema version, once every vCon is marked
@@ -361,11 +365,11 @@ pub(super) fn recover(
     loop {
         type Marked = (i64, i64, Option<(StoredBody, i64, VconUuid)>);
         let rows: Vec<Marked> = main
-            .prepare_cached(
-                "SELECT p.id, p.gen, v.sort_ms, v.uuid, v.body, v.codec, v.size
-                 FROM index_pending p LEFT JOIN vcons v ON v.id = p.id
-                 WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
-            )
+            .prepare_cached(&format!(
+                "SELECT p.id, p.gen, v.sort_ms, v.uuid, {BODY_COLUMNS}
+                     FROM index_pending p LEFT JOIN vcons v ON v.id = p.id
+                     WHERE p.id > ?1 ORDER BY p.id LIMIT ?2"
+            ))
             .and_then(|mut s| {
                 s.query_map(params![after, RECOVER_BATCH as i64], |r| {
                     // No vCon row (a LEFT JOIN's NULLs): it was deleted.
