@@ -18,6 +18,10 @@
 //! its search rows lost; what is still marked at open is indexed again from
 //! the stored bytes (`index_db::recover`).
 //!
+//! The queue is bounded twice: in commits ([`QUEUE`]) and in bytes
+//! ([`MAX_QUEUED_BYTES`], see `index_budget`), since one commit of vCons
+//! with long transcripts can hold hundreds of megabytes of text.
+//!
 //! The indexer never waits for the writer (it hands marks over with
 //! `try_send` and keeps them for later when the writer's queue is full),
 //! so the writer may block on this thread's bounded queue without a
@@ -40,6 +44,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::background;
+use super::index_budget::IndexBudget;
 use super::index_db::{Entry, Indexed, write_entries};
 use super::writer::{Msg, Op};
 use crate::error::StoreError;
@@ -54,8 +59,13 @@ use crate::error::StoreError;
 /// at 4,096 (docs/BENCHMARKS.md, "Writer round 6"). A search does not wait
 /// for the batch to fill: it asks for a flush ([`IndexProgress::wanted`]).
 const FLUSH_AT: usize = 2048;
-/// Indexing also starts when the waiting text passes this many bytes.
-const MAX_PENDING_TEXT: usize = 8 * 1024 * 1024;
+/// Indexing also starts when the waiting rows hold this many bytes (and the
+/// indexer takes no more work off its queue until they are written).
+const MAX_PENDING_BYTES: usize = 8 * 1024 * 1024;
+/// Bytes of index work (see [`held_bytes`]) that may wait in the queue
+/// before the writer blocks. Far above what [`QUEUE`] commits of typical
+/// vCons hold (2.2 KB call vCons: ~5 MB), so only large texts meet it.
+const MAX_QUEUED_BYTES: usize = 64 * 1024 * 1024;
 /// With rows waiting, indexing starts after this long without a message.
 /// Not shorter: FTS5 pays per transaction (a segment, merge work), and a
 /// short pause between puts would cut the batch (10 ms gave transactions of
@@ -89,6 +99,16 @@ pub(super) struct IndexWork {
     pub items: Vec<Item>,
 }
 
+impl IndexWork {
+    /// The bytes its items hold (see [`held_bytes`]).
+    fn bytes(&self) -> usize {
+        self.items
+            .iter()
+            .map(|i| held_bytes(i.indexed.as_ref()))
+            .sum()
+    }
+}
+
 /// What the writer, the indexer and searches share.
 pub(super) struct IndexProgress {
     /// The last commit whose index work was sent to the indexer.
@@ -101,6 +121,8 @@ pub(super) struct IndexProgress {
     pub wanted: AtomicBool,
     /// Why the last index transaction failed, when it did.
     pub failure: Mutex<Option<String>>,
+    /// The bytes of work in the queue, bounded.
+    pub queued: IndexBudget,
 }
 
 impl IndexProgress {
@@ -112,6 +134,7 @@ impl IndexProgress {
             backlog: AtomicUsize::new(0),
             wanted: AtomicBool::new(false),
             failure: Mutex::new(None),
+            queued: IndexBudget::new(MAX_QUEUED_BYTES),
         })
     }
 
@@ -169,19 +192,23 @@ impl IndexSink {
         }
     }
 
-    /// Sends the index work of a commit; blocks while the queue is full.
-    /// If the indexer is gone the rows stay marked, for the next open.
+    /// Sends the index work of a commit; blocks while the queue is full,
+    /// in commits or in bytes. If the indexer is gone the rows stay marked,
+    /// for the next open.
     pub fn send(&self, work: IndexWork) {
         let (n, seq) = (work.items.len(), work.seq);
         if n == 0 {
             return;
         }
+        let bytes = work.bytes();
+        self.progress.queued.take(bytes);
         // Counted before the indexer can see (and uncount) it.
         self.progress.backlog.fetch_add(n, Ordering::AcqRel);
         if self.tx.send(work).is_ok() {
             self.progress.sent.fetch_max(seq, Ordering::AcqRel);
         } else {
             self.progress.backlog.fetch_sub(n, Ordering::AcqRel);
+            self.progress.queued.give_back(bytes);
         }
     }
 }
@@ -216,14 +243,14 @@ impl Indexer {
                     progress,
                     writer,
                     entries: BTreeMap::new(),
-                    text_bytes: 0,
+                    bytes: 0,
                     oldest: None,
                     last_message: Instant::now(),
                     received: 0,
                     marks: Vec::new(),
                 };
                 state.run(&rx);
-                state.marks
+                std::mem::take(&mut state.marks)
             })?;
         Ok(Self { sink, handle })
     }
@@ -249,7 +276,8 @@ struct State {
     writer: mpsc::WeakSender<Msg>,
     /// Rows waiting, by row id (later work for a row replaces earlier).
     entries: BTreeMap<i64, Entry>,
-    text_bytes: usize,
+    /// The bytes the waiting rows hold (see [`held_bytes`]).
+    bytes: usize,
     /// When the oldest waiting row arrived.
     oldest: Option<Instant>,
     /// When the last message arrived.
@@ -258,6 +286,13 @@ struct State {
     received: u64,
     /// Marks indexed, still to be cleared by the writer.
     marks: Vec<(i64, i64)>,
+}
+
+impl Drop for State {
+    /// However the thread ends, a writer waiting for queue bytes goes on.
+    fn drop(&mut self) {
+        self.progress.queued.close();
+    }
 }
 
 impl State {
@@ -279,7 +314,7 @@ impl State {
                 std::thread::sleep(POLL);
             }
             let mut gone = false;
-            while self.entries.len() < FLUSH_AT * 4 {
+            while self.entries.len() < FLUSH_AT * 4 && self.bytes < MAX_PENDING_BYTES {
                 match rx.try_recv() {
                     Ok(work) => {
                         self.add(work);
@@ -296,7 +331,7 @@ impl State {
                 break;
             }
             let due = self.entries.len() >= FLUSH_AT
-                || self.text_bytes >= MAX_PENDING_TEXT
+                || self.bytes >= MAX_PENDING_BYTES
                 || self.progress.wanted.load(Ordering::Acquire)
                 || self.last_message.elapsed() >= IDLE
                 || self.oldest.is_some_and(|t| t.elapsed() >= MAX_AGE);
@@ -313,16 +348,18 @@ impl State {
     }
 
     fn add(&mut self, work: IndexWork) {
+        // Off the queue: the writer may queue more.
+        self.progress.queued.give_back(work.bytes());
         for item in work.items {
-            self.text_bytes += text_len(item.indexed.as_ref());
+            self.bytes += held_bytes(item.indexed.as_ref());
             let entry = Entry {
                 generation: i64::try_from(work.seq).unwrap_or(i64::MAX),
                 indexed: item.indexed,
                 new_row: item.new_row,
             };
             if let Some(old) = self.entries.insert(item.id, entry) {
-                let old_len = text_len(old.indexed.as_ref());
-                self.text_bytes = self.text_bytes.saturating_sub(old_len);
+                let old_len = held_bytes(old.indexed.as_ref());
+                self.bytes = self.bytes.saturating_sub(old_len);
                 // The earlier work was not written: the rows it would have
                 // written (or removed) are unknown, so read the state first.
                 if let Some(e) = self.entries.get_mut(&item.id) {
@@ -354,7 +391,7 @@ impl State {
             self.marks
                 .extend(self.entries.iter().map(|(id, e)| (*id, e.generation)));
             self.entries.clear();
-            self.text_bytes = 0;
+            self.bytes = 0;
             self.oldest = None;
             self.progress.backlog.fetch_sub(n, Ordering::AcqRel);
         }
@@ -391,7 +428,91 @@ impl State {
     }
 }
 
-/// The bytes of text a row brings to the index (0 for a removal).
-fn text_len(indexed: Option<&Indexed>) -> usize {
-    indexed.map_or(0, |i| i.fields.text.len())
+/// About the bytes of memory a row's index work holds: its text and terms,
+/// plus a fixed share for the rest (a removal holds only that).
+fn held_bytes(indexed: Option<&Indexed>) -> usize {
+    const PER_ROW: usize = size_of::<Entry>() + size_of::<Indexed>();
+    const PER_TERM: usize = size_of::<crate::index::Term>();
+    indexed.map_or(PER_ROW, |i| {
+        let terms: usize = i
+            .fields
+            .terms
+            .iter()
+            .map(|t| PER_TERM + t.value.len())
+            .sum();
+        PER_ROW + i.fields.text.len() + terms
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::VconUuid;
+    use crate::index::IndexFields;
+
+    /// The index work of one new vCon whose text is `text_bytes` long.
+    fn work(seq: u64, text_bytes: usize) -> IndexWork {
+        let uuid = VconUuid::parse("018f0d7e-4a7b-8c3d-9e2f-0a1b2c3d4e5f").unwrap();
+        let fields = IndexFields {
+            text: "x".repeat(text_bytes),
+            ..IndexFields::default()
+        };
+        IndexWork {
+            seq,
+            items: vec![Item {
+                id: i64::try_from(seq).unwrap(),
+                indexed: Some(Indexed {
+                    fields,
+                    at_ms: 0,
+                    uuid,
+                }),
+                new_row: true,
+            }],
+        }
+    }
+
+    #[test]
+    fn the_writer_waits_while_queued_work_holds_too_many_bytes() {
+        let progress = IndexProgress::new();
+        let (tx, rx) = sync_channel(QUEUE);
+        let sink = IndexSink {
+            tx,
+            progress: Arc::clone(&progress),
+        };
+        // Two commits of 0.6 of the budget each: the first is queued at once.
+        let bytes = MAX_QUEUED_BYTES * 3 / 5;
+        sink.send(work(1, bytes));
+        let first = progress.queued.queued();
+        assert!(first > bytes);
+
+        let second = std::thread::spawn(move || sink.send(work(2, bytes)));
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(
+            !second.is_finished(),
+            "a second commit went past the byte budget"
+        );
+
+        // The indexer takes the first off the queue: the second goes in.
+        let (writer, _writer_rx) = mpsc::channel(1);
+        let mut state = State {
+            conn: Connection::open_in_memory().unwrap(),
+            progress: Arc::clone(&progress),
+            writer: writer.downgrade(),
+            entries: BTreeMap::new(),
+            bytes: 0,
+            oldest: None,
+            last_message: Instant::now(),
+            received: 0,
+            marks: Vec::new(),
+        };
+        state.add(rx.recv().unwrap());
+        second.join().unwrap();
+        assert_eq!(state.bytes, first, "the pending rows count their bytes");
+        assert_eq!(progress.queued.queued(), first, "only the second is queued");
+        assert_eq!(rx.try_recv().map(|w| w.seq).ok(), Some(2));
+
+        // Once the indexer is gone, nothing waits for it.
+        drop(state);
+        progress.queued.take(MAX_QUEUED_BYTES);
+    }
 }

@@ -17,6 +17,7 @@ mod checkpointer;
 pub(crate) mod config;
 mod dir_lock;
 mod expiry;
+mod index_budget;
 mod index_db;
 mod index_rows;
 mod indexer;
