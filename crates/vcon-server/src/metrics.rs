@@ -11,6 +11,7 @@
 //! | `vcon_api_enqueued_total` | counter | `ingress_list`, `source` (`new`/`external`/`reingress`/`dlq_reprocess`) |
 //! | `vcon_pipeline_queue_depth`, `vcon_pipeline_queue_dead` | gauge | `list` (sampled at each scrape) |
 //! | `vcon_store_index_backlog` | gauge | (sampled at each scrape; vCons written, not yet in the search index) |
+//! | `vcon_store_index_held_microseconds_total` | counter | (sampled at each scrape; how long writes waited for the search index to catch up) |
 //! | `vcon_store_disk_bytes` | gauge | (sampled at each scrape; the store's files on disk, index and WAL included) |
 //!
 //! The pipeline's own names are listed in `vcon_pipeline::metrics`.
@@ -41,6 +42,9 @@ pub const QUEUE_DEPTH: &str = "vcon_pipeline_queue_depth";
 pub const QUEUE_DEAD: &str = "vcon_pipeline_queue_dead";
 /// vCons written whose search rows are not written yet, sampled at scrape time.
 pub const INDEX_BACKLOG: &str = "vcon_store_index_backlog";
+/// How long writes have waited for the search index to catch up, in
+/// microseconds, sampled at scrape time: indexing holding ingest back.
+pub const INDEX_HELD: &str = "vcon_store_index_held_microseconds_total";
 /// Bytes of the store's files on disk, sampled at scrape time.
 pub const DISK_BYTES: &str = "vcon_store_disk_bytes";
 

@@ -145,6 +145,8 @@ async fn metrics_are_prometheus_text() {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or_else(|| panic!("no vcon_store_disk_bytes in {text}"));
     assert!(disk >= 4096.0, "{disk}");
+    // A light load never waits for the index; the counter is there at 0.
+    assert!(has("vcon_store_index_held_microseconds_total 0"), "{text}");
 }
 
 #[tokio::test]

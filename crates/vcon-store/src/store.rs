@@ -1,5 +1,7 @@
 //! The [`Store`] trait: durable, searchable storage of vCon bytes.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -112,6 +114,13 @@ pub trait Store: Send + Sync {
     /// index's backlog), for metrics; `None` when the backend indexes as
     /// it writes.
     fn index_backlog(&self) -> Option<u64> {
+        None
+    }
+
+    /// How long writes have waited, in all, for the search index to catch
+    /// up (its queue full: the back-pressure of indexing on ingest), for
+    /// metrics; `None` when the backend indexes as it writes.
+    fn index_held(&self) -> Option<Duration> {
         None
     }
 

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::metrics::{DISK_BYTES, INDEX_BACKLOG, QUEUE_DEAD, QUEUE_DEPTH};
+use crate::metrics::{DISK_BYTES, INDEX_BACKLOG, INDEX_HELD, QUEUE_DEAD, QUEUE_DEPTH};
 use crate::problem::{ApiError, Problem};
 use crate::state::{AppState, VersionInfo};
 
@@ -111,6 +111,10 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError
     }
     if let Some(backlog) = state.store.index_backlog() {
         metrics::gauge!(INDEX_BACKLOG).set(backlog as f64);
+    }
+    if let Some(held) = state.store.index_held() {
+        let micros = u64::try_from(held.as_micros()).unwrap_or(u64::MAX);
+        metrics::counter!(INDEX_HELD).absolute(micros);
     }
     if let Some(bytes) = state.store.disk_bytes() {
         metrics::gauge!(DISK_BYTES).set(bytes as f64);

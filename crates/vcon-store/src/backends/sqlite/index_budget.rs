@@ -14,6 +14,7 @@
 //! the budget plus one commit, whose vCons are in memory anyway.
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 /// A byte budget shared by one sender (the writer or the syncer) and one
 /// receiver (the indexer).
@@ -45,10 +46,13 @@ impl IndexBudget {
     }
 
     /// Takes `bytes`, first waiting while they would pass the limit and
-    /// something is queued (or until the receiver is gone).
-    pub fn take(&self, bytes: usize) {
+    /// something is queued (or until the receiver is gone). Returns how long
+    /// it waited.
+    pub fn take(&self, bytes: usize) -> Duration {
         let mut state = self.lock();
+        let mut since = None;
         while !state.closed && state.queued > 0 && state.queued + bytes > self.limit {
+            since.get_or_insert_with(Instant::now);
             state.waiting += 1;
             state = self
                 .freed
@@ -57,6 +61,7 @@ impl IndexBudget {
             state.waiting -= 1;
         }
         state.queued += bytes;
+        since.map_or(Duration::ZERO, |t| t.elapsed())
     }
 
     /// Gives back `bytes` taken earlier, waking a waiting sender.
@@ -95,13 +100,12 @@ mod tests {
 
     use super::*;
 
-    /// Starts a sender taking `bytes` and returns what reports its return.
-    fn taker(budget: &Arc<IndexBudget>, bytes: usize) -> mpsc::Receiver<()> {
+    /// Starts a sender taking `bytes` and returns what reports how long it waited.
+    fn taker(budget: &Arc<IndexBudget>, bytes: usize) -> mpsc::Receiver<Duration> {
         let (tx, rx) = mpsc::channel();
         let budget = Arc::clone(budget);
         std::thread::spawn(move || {
-            budget.take(bytes);
-            let _ = tx.send(());
+            let _ = tx.send(budget.take(bytes));
         });
         rx
     }
@@ -109,8 +113,8 @@ mod tests {
     #[test]
     fn takes_within_the_limit_without_waiting() {
         let budget = IndexBudget::new(100);
-        budget.take(60);
-        budget.take(40);
+        assert_eq!(budget.take(60), Duration::ZERO);
+        assert_eq!(budget.take(40), Duration::ZERO);
         assert_eq!(budget.queued(), 100);
         budget.give_back(70);
         assert_eq!(budget.queued(), 30);
@@ -126,8 +130,10 @@ mod tests {
             "110 bytes of 100 were taken without a wait"
         );
         budget.give_back(80);
-        done.recv_timeout(Duration::from_secs(10))
+        let waited = done
+            .recv_timeout(Duration::from_secs(10))
             .expect("the sender still waits after the bytes came back");
+        assert!(waited > Duration::ZERO, "the wait was not measured");
         assert_eq!(budget.queued(), 30);
     }
 

@@ -34,7 +34,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::sync::mpsc::{self as std_mpsc, Receiver, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -123,6 +123,9 @@ pub(super) struct IndexProgress {
     pub failure: Mutex<Option<String>>,
     /// The bytes of work in the queue, bounded.
     pub queued: IndexBudget,
+    /// How long senders have waited for room in the queue, in microseconds:
+    /// the time indexing held ingest back.
+    pub held_micros: AtomicU64,
 }
 
 impl IndexProgress {
@@ -135,6 +138,7 @@ impl IndexProgress {
             wanted: AtomicBool::new(false),
             failure: Mutex::new(None),
             queued: IndexBudget::new(MAX_QUEUED_BYTES),
+            held_micros: AtomicU64::new(0),
         })
     }
 
@@ -201,14 +205,30 @@ impl IndexSink {
             return;
         }
         let bytes = work.bytes();
-        self.progress.queued.take(bytes);
+        let mut held = self.progress.queued.take(bytes);
         // Counted before the indexer can see (and uncount) it.
         self.progress.backlog.fetch_add(n, Ordering::AcqRel);
-        if self.tx.send(work).is_ok() {
+        let sent = match self.tx.try_send(work) {
+            Ok(()) => true,
+            Err(std_mpsc::TrySendError::Full(work)) => {
+                let since = Instant::now();
+                let sent = self.tx.send(work).is_ok();
+                held += since.elapsed();
+                sent
+            }
+            Err(std_mpsc::TrySendError::Disconnected(_)) => false,
+        };
+        if sent {
             self.progress.sent.fetch_max(seq, Ordering::AcqRel);
         } else {
             self.progress.backlog.fetch_sub(n, Ordering::AcqRel);
             self.progress.queued.give_back(bytes);
+        }
+        if !held.is_zero() {
+            let micros = u64::try_from(held.as_micros()).unwrap_or(u64::MAX);
+            self.progress
+                .held_micros
+                .fetch_add(micros, Ordering::AcqRel);
         }
     }
 }
@@ -485,7 +505,8 @@ mod tests {
         let first = progress.queued.queued();
         assert!(first > bytes);
 
-        let second = std::thread::spawn(move || sink.send(work(2, bytes)));
+        let next = work(2, bytes);
+        let second = std::thread::spawn(move || sink.send(next));
         std::thread::sleep(Duration::from_millis(100));
         assert!(
             !second.is_finished(),
@@ -507,6 +528,8 @@ mod tests {
         };
         state.add(rx.recv().unwrap());
         second.join().unwrap();
+        let held = progress.held_micros.load(Ordering::Acquire);
+        assert!(held > 0, "the wait was not counted");
         assert_eq!(state.bytes, first, "the pending rows count their bytes");
         assert_eq!(progress.queued.queued(), first, "only the second is queued");
         assert_eq!(rx.try_recv().map(|w| w.seq).ok(), Some(2));

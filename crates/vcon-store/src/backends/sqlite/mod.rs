@@ -401,6 +401,12 @@ impl Store for SqliteStore {
         Some(SqliteStore::index_backlog(self) as u64)
     }
 
+    fn index_held(&self) -> Option<Duration> {
+        Some(Duration::from_micros(
+            self.index.held_micros.load(Ordering::Acquire),
+        ))
+    }
+
     /// `vcon.db` and `vcon-index.db` with their WAL and shared-memory
     /// files (a file that is missing counts 0).
     fn disk_bytes(&self) -> Option<u64> {
