@@ -3,8 +3,8 @@
 //! The indexer's queue holds at most `QUEUE` commits, but a commit's index
 //! work is as large as its vCons' text (up to 1 MiB each, up to 512 vCons a
 //! commit). vCons with large transcripts are stored far faster than FTS5
-//! tokenizes them: 8 clients posting vCons with 1 MB of text filled 6 GB of
-//! memory in 20 s before this bound (docs/BENCHMARKS.md, "Index work bounded
+//! tokenizes them: 8 clients posting vCons with 1 MB of text filled 3.2–3.6
+//! GB of memory in 20 s before this bound (docs/BENCHMARKS.md, "Index work bounded
 //! in bytes"). So the writer also takes the work's bytes from this budget
 //! before it queues a commit, and waits while the budget is spent; the
 //! indexer gives them back as it takes the work off the queue. As with the
