@@ -258,17 +258,7 @@ impl Indexer {
             .name("vcon-store-indexer".to_owned())
             .spawn(move || {
                 background::lower_this_thread(nice);
-                let mut state = State {
-                    conn,
-                    progress,
-                    writer,
-                    entries: BTreeMap::new(),
-                    bytes: 0,
-                    oldest: None,
-                    last_message: Instant::now(),
-                    received: 0,
-                    marks: Vec::new(),
-                };
+                let mut state = State::new(conn, progress, writer);
                 state.run(&rx);
                 std::mem::take(&mut state.marks)
             })?;
@@ -316,6 +306,21 @@ impl Drop for State {
 }
 
 impl State {
+    /// Nothing waiting yet.
+    fn new(conn: Connection, progress: Arc<IndexProgress>, writer: mpsc::WeakSender<Msg>) -> Self {
+        Self {
+            conn,
+            progress,
+            writer,
+            entries: BTreeMap::new(),
+            bytes: 0,
+            oldest: None,
+            last_message: Instant::now(),
+            received: 0,
+            marks: Vec::new(),
+        }
+    }
+
     fn run(&mut self, rx: &Receiver<IndexWork>) {
         loop {
             if self.entries.is_empty() {
@@ -515,17 +520,8 @@ mod tests {
 
         // The indexer takes the first off the queue: the second goes in.
         let (writer, _writer_rx) = mpsc::channel(1);
-        let mut state = State {
-            conn: Connection::open_in_memory().unwrap(),
-            progress: Arc::clone(&progress),
-            writer: writer.downgrade(),
-            entries: BTreeMap::new(),
-            bytes: 0,
-            oldest: None,
-            last_message: Instant::now(),
-            received: 0,
-            marks: Vec::new(),
-        };
+        let conn = Connection::open_in_memory().unwrap();
+        let mut state = State::new(conn, Arc::clone(&progress), writer.downgrade());
         state.add(rx.recv().unwrap());
         second.join().unwrap();
         let held = progress.held_micros.load(Ordering::Acquire);
