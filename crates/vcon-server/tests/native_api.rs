@@ -19,6 +19,17 @@ fn post(body: impl Into<Body>, content_type: &str) -> axum::http::Request<Body> 
         .unwrap()
 }
 
+/// The uuids of a page of results (a listing or a search), asserting a 200.
+fn uuids(r: Reply) -> Vec<String> {
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["uuid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn get(uri: &str) -> axum::http::Request<Body> {
     native(Method::GET, uri).body(Body::empty()).unwrap()
 }
@@ -369,15 +380,6 @@ async fn search_by_party_text_type_and_time() {
         ),
     )
     .await;
-    let uuids = |r: Reply| -> Vec<String> {
-        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-        r.json()["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["uuid"].as_str().unwrap().to_owned())
-            .collect()
-    };
     assert_eq!(
         uuids(send(&app, get("/v1/search?tel=%2B15551230001")).await),
         vec![a.clone()]
@@ -410,6 +412,60 @@ async fn search_by_party_text_type_and_time() {
     send(&app, get("/v1/search?from=yesterday"))
         .await
         .problem(422);
+}
+
+#[tokio::test]
+async fn an_unknown_query_parameter_is_refused_not_ignored() {
+    let t = start(|_| {}).await;
+    let app = t.server.router();
+    send(
+        &app,
+        post(
+            strict_vcon(&new_uuid(), "+12345678901", "hello"),
+            "application/vcon",
+        ),
+    )
+    .await;
+    // `text=` for `q=`: ignored, it would have listed every vCon as a match.
+    let p = send(&app, get("/v1/search?text=nothing-matches"))
+        .await
+        .problem(422);
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("`text`") && detail.contains(" q,"),
+        "{detail}"
+    );
+    send(&app, get("/v1/vcons?limit=5&sort=desc"))
+        .await
+        .problem(422);
+    // A post with an unknown parameter stores nothing.
+    let misspelt = native(Method::POST, "/v1/vcons?ingres=default")
+        .header("content-type", "application/vcon")
+        .body(Body::from(strict_vcon(&new_uuid(), "+12345678902", "hi")))
+        .unwrap();
+    send(&app, misspelt).await.problem(422);
+    let r = send(
+        &app,
+        post(
+            strict_vcon(&new_uuid(), "+12345678903", "hi"),
+            "application/vcon",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    // The known ones still work, repeated ones included.
+    assert_eq!(
+        uuids(send(&app, get("/v1/search?q=nothing-matches")).await).len(),
+        0
+    );
+    assert_eq!(
+        uuids(send(&app, get("/v1/search?tag=a&tag=b&limit=5")).await).len(),
+        0
+    );
+    assert_eq!(
+        uuids(send(&app, get("/v1/vcons?limit=5&order=stored_desc")).await).len(),
+        2
+    );
 }
 
 #[tokio::test]

@@ -331,3 +331,38 @@ async fn oversized_queries_are_refused() {
         Err(StoreError::Invalid { .. })
     ));
 }
+
+#[tokio::test]
+async fn text_with_punctuation_finds_its_tokens_instead_of_failing() {
+    let t = open();
+    let mut one = vcon(1);
+    one["subject"] = "Follow-up: e-mail the customer, don't wait (order #42)".into();
+    let mut two = vcon(2);
+    two["subject"] = "mail about an order".into();
+    for v in [&one, &two] {
+        t.store
+            .put(VconRecord::from_bytes(bytes(v), &RecordOptions::default()).unwrap())
+            .await
+            .unwrap();
+    }
+    let text = |q: &str| SearchQuery {
+        text: Some(q.into()),
+        ..Default::default()
+    };
+    // The index keeps no positions: a word of several tokens needs each of them.
+    for q in [
+        "e-mail",
+        "follow-up",
+        "don't",
+        "#42",
+        "E-Mail order#42",
+        "e-ma*",
+    ] {
+        assert_eq!(uuids(t.store.as_ref(), text(q)).await, [uuid(1)], "{q}");
+    }
+    assert_eq!(uuids(t.store.as_ref(), text("mail order")).await.len(), 2);
+    // Nothing but separators: no vCon holds such a token.
+    assert!(uuids(t.store.as_ref(), text("- !!")).await.is_empty());
+    // An empty text is no filter.
+    assert_eq!(uuids(t.store.as_ref(), text("  ")).await.len(), 2);
+}

@@ -94,6 +94,24 @@ impl QueryPairs {
             .collect()
     }
 
+    /// A 422 naming the first parameter not in `known`: on the native API a
+    /// misspelt filter (`text=` for `q=`) would otherwise be ignored and the
+    /// search match everything. (The conserver-compatible routes ignore
+    /// unknown parameters, as FastAPI does.)
+    pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
+        match self.0.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+            None => Ok(()),
+            Some((k, _)) => Err(ApiError::Unprocessable(format!(
+                "unknown query parameter `{k}`; this route takes {}",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ))),
+        }
+    }
+
     /// The value of `key`, or a 422 naming the missing parameter (FastAPI's
     /// "Field required", which conserver clients look for).
     pub fn required(&self, key: &str) -> Result<&str, ApiError> {

@@ -189,6 +189,7 @@ pub async fn create_vcon(
     query: QueryPairs,
     posted: Posted,
 ) -> Result<Response, ApiError> {
+    query.only(&["ingress"])?;
     let lists = list_names(query.all("ingress"))?;
     let accepted = state
         .ingestor
@@ -275,6 +276,7 @@ pub async fn replace_vcon(
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let uuid = path_uuid(&uuid)?;
+    query.only(&["ingress"])?;
     let expected = match if_match(&headers)? {
         IfMatch::Absent => {
             return Err(ApiError::PreconditionRequired(
@@ -388,6 +390,7 @@ pub async fn list_vcons(
     State(state): State<AppState>,
     query: QueryPairs,
 ) -> Result<Response, ApiError> {
+    query.only(&["order", "limit", "cursor"])?;
     let order = parse_order(&query)?;
     let limit = parse_limit(&query)?;
     let cursor = query.get("cursor").map(Cursor::from_text);
@@ -424,7 +427,7 @@ fn parse_time(q: &QueryPairs, key: &str) -> Result<Option<DateTime<Utc>>, ApiErr
         ("party_uuid" = Option<String>, Query, description = "A party's uuid"),
         ("tag" = Option<Vec<String>>, Query, description = "name or name:value (repeatable)"),
         ("dialog_type" = Option<String>, Query, description = "A dialog type (recording, text, ...)"),
-        ("q" = Option<String>, Query, description = "Words that must all occur (full text)"),
+        ("q" = Option<String>, Query, description = "Words that must all occur (full text; `word*` a prefix; punctuation splits a word into tokens that must each occur, as `e-mail`: `e` and `mail`)"),
         ("cursor" = Option<String>, Query, description = "From a previous page's `next`"),
         ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 50)"),
         ("order" = Option<String>, Query, description = "stored_asc (default), stored_desc, created_asc or created_desc"),
@@ -439,6 +442,20 @@ pub async fn search_vcons(
     State(state): State<AppState>,
     query: QueryPairs,
 ) -> Result<Response, ApiError> {
+    query.only(&[
+        "from",
+        "to",
+        "tel",
+        "mailto",
+        "name",
+        "party_uuid",
+        "tag",
+        "dialog_type",
+        "q",
+        "cursor",
+        "limit",
+        "order",
+    ])?;
     let owned = |k: &str| query.get(k).map(str::to_owned);
     let search = SearchQuery {
         created_from: parse_time(&query, "from")?,

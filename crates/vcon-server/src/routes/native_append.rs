@@ -87,6 +87,7 @@ async fn append(
     member: &'static str,
 ) -> Result<Response, ApiError> {
     let uuid = path_uuid(&uuid)?;
+    query.only(&["ingress"])?;
     let lists = list_names(query.all("ingress"))?;
     let required = match if_match(&headers)? {
         IfMatch::Etag(e) => Some(e),

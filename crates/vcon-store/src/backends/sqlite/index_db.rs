@@ -69,6 +69,10 @@ const FTS5_CRISISMERGE: u32 = 64;
 /// How many marked rows one recovery transaction indexes.
 const RECOVER_BATCH: usize = 1024;
 
+/// The tokenizer of the FTS5 index (also splits a search's text into the
+/// same tokens, see `text_query`).
+pub(super) const TOKENIZE: &str = "unicode61 remove_diacritics 2";
+
 const INDEX_SCHEMA: &str = r"
 -- rowid = vcons.id. `text`: subject, text dialogs and transcripts. `keys`:
 -- one token per party term (tel, mailto, name, uuid), `k` + 16 hex digits of
@@ -528,6 +532,11 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
+    }
+
+    #[test]
+    fn the_index_and_the_search_text_share_one_tokenizer() {
+        assert!(INDEX_SCHEMA.contains(&format!("tokenize = '{TOKENIZE}'")));
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod reads;
 mod rows;
 mod schema;
 mod syncer;
+mod text_query;
 mod vcon_writes;
 mod wal_bound;
 mod writer;

@@ -9,6 +9,7 @@ use super::rows::{
     DEAD_COLUMNS, META_COLUMNS, dead_letter_from_row, form_name, list_at, meta_from_row, uuid_at,
 };
 use super::schema::sql_error;
+use super::text_query::fts_query;
 use crate::error::StoreError;
 use crate::ids::{ListName, VconUuid};
 use crate::index::TermKind;
@@ -133,8 +134,12 @@ fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
             None => term(TermKind::TagName, &tag.name),
         }
     }
-    if let Some(m) = q.text.as_deref().and_then(fts_query) {
-        matches.push(format!("text : ({m})"));
+    if let Some(text) = q.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        match fts_query(text) {
+            Some(m) => matches.push(format!("text : ({m})")),
+            // Only separators (`-`, `!!`): no indexed token matches.
+            None => sql.push_str(" AND 0"),
+        }
     }
     if !matches.is_empty() {
         sql.push_str(" AND id IN (SELECT rowid FROM idx.vcon_index WHERE vcon_index MATCH ?)");
@@ -149,24 +154,6 @@ fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
         params.push(Param::Text(t.clone()));
     }
     (sql, params)
-}
-
-/// Turns free text into an FTS5 query of quoted tokens (all required), so
-/// no FTS5 syntax in user input is interpreted; a trailing `*` on a word
-/// keeps its meaning of prefix search. `None` when there is no word.
-pub(super) fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split_whitespace()
-        .filter_map(|w| {
-            let (word, prefix) = match w.strip_suffix('*') {
-                Some(stem) => (stem, "*"),
-                None => (w, ""),
-            };
-            let word = word.replace('"', "\"\"");
-            (!word.is_empty()).then(|| format!("\"{word}\"{prefix}"))
-        })
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
 }
 
 /// The SQL of a page of results and its parameters; `true` when the
