@@ -86,7 +86,54 @@ fn tokenize(conn: &Connection, text: &str) -> rusqlite::Result<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// An index with the real one's options, holding one row.
+    fn index() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&format!(
+            "CREATE VIRTUAL TABLE t USING fts5 (text, keys, content = '',
+                 contentless_delete = 1, detail = column, tokenize = '{TOKENIZE}');
+             INSERT INTO t (rowid, text, keys) VALUES (1, 'Follow-up: e-mail, don''t wait', '');"
+        ))
+        .unwrap();
+        conn
+    }
+
+    fn matches(conn: &Connection, text: &str) -> rusqlite::Result<Vec<i64>> {
+        let Some(q) = fts_query(text) else {
+            return Ok(Vec::new());
+        };
+        conn.prepare("SELECT rowid FROM t WHERE t MATCH ?1")?
+            .query_map([format!("text : ({q})")], |r| r.get(0))?
+            .collect()
+    }
+
+    #[test]
+    fn the_index_finds_words_with_punctuation() {
+        let conn = index();
+        for q in ["e-mail", "FOLLOW-UP", "don't", "e-ma*", "wait"] {
+            assert_eq!(matches(&conn, q).unwrap(), [1], "{q}");
+        }
+        assert!(matches(&conn, "mail-order").unwrap().is_empty());
+    }
+
+    proptest! {
+        /// Whatever a user types, the query is one FTS5 accepts on this index.
+        #[test]
+        fn any_text_gives_a_query_the_index_accepts(text in "\\PC{0,40}") {
+            let conn = index();
+            prop_assert!(matches(&conn, &text).is_ok(), "{:?}", fts_query(&text));
+        }
+
+        #[test]
+        fn punctuation_and_mixed_scripts_too(text in "[a-zA-Z0-9 '\"*:()^+.#-]{0,30}|[\\u{0900}-\\u{097F}\\u{0300}-\\u{036F}a ]{0,12}") {
+            let conn = index();
+            prop_assert!(matches(&conn, &text).is_ok(), "{:?}", fts_query(&text));
+        }
+    }
 
     #[test]
     fn each_token_is_required_on_its_own() {
