@@ -384,6 +384,11 @@ async fn search_by_party_text_type_and_time() {
         uuids(send(&app, get("/v1/search?tel=%2B15551230001")).await),
         vec![a.clone()]
     );
+    // The `+` typed into a URL unencoded (a form-decoded space).
+    assert_eq!(
+        uuids(send(&app, get("/v1/search?tel=+15551230001")).await),
+        vec![a.clone()]
+    );
     assert_eq!(
         uuids(send(&app, get("/v1/search?q=order")).await),
         vec![a.clone()]

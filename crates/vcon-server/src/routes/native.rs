@@ -404,12 +404,28 @@ fn parse_time(q: &QueryPairs, key: &str) -> Result<Option<DateTime<Utc>>, ApiErr
             DateTime::parse_from_rfc3339(v.trim())
                 .map(|d| d.with_timezone(&Utc))
                 .map_err(|e| {
+                    // `+01:00` sent unencoded arrives as ` 01:00`.
+                    let hint = if v.trim().contains(' ') {
+                        "; a `+` in a URL query must be sent as %2B"
+                    } else {
+                        ""
+                    };
                     ApiError::Unprocessable(format!(
-                        "query parameter `{key}`: `{v}` is not an RFC 3339 date-time ({e})"
+                        "query parameter `{key}`: `{v}` is not an RFC 3339 date-time ({e}){hint}"
                     ))
                 })
         })
         .transpose()
+}
+
+/// A `tel` query value. `?tel=+15551230001` sent unencoded arrives as
+/// ` 15551230001` (a form-encoded `+` is a space); a leading space before a
+/// digit can only be that `+`, so it is one again.
+fn tel_param(v: &str) -> String {
+    match v.strip_prefix(' ') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => format!("+{rest}"),
+        _ => v.to_owned(),
+    }
 }
 
 /// Searches stored vCons. Filters combine with AND: `created_at` range
@@ -460,7 +476,7 @@ pub async fn search_vcons(
     let search = SearchQuery {
         created_from: parse_time(&query, "from")?,
         created_to: parse_time(&query, "to")?,
-        tel: owned("tel"),
+        tel: query.get("tel").map(tel_param),
         mailto: owned("mailto"),
         name: owned("name"),
         party_uuid: owned("party_uuid"),
@@ -499,6 +515,23 @@ mod tests {
 
     /// The write answer is the [`VconInfo`] of the outcome, member for
     /// member and byte for byte.
+    #[test]
+    fn an_unencoded_plus_of_a_tel_is_a_plus_again() {
+        assert_eq!(tel_param(" 15551230001"), "+15551230001");
+        assert_eq!(tel_param("+15551230001"), "+15551230001");
+        assert_eq!(tel_param("15551230001"), "15551230001");
+        assert_eq!(tel_param(" (555) 123"), " (555) 123");
+    }
+
+    #[test]
+    fn a_time_with_an_unencoded_plus_gets_a_hint() {
+        let q = QueryPairs::parse("from=2026-01-01T00:00:00+01:00");
+        let e = parse_time(&q, "from").unwrap_err().to_string();
+        assert!(e.contains("%2B"), "{e}");
+        let q = QueryPairs::parse("from=2026-01-01T00:00:00%2B01:00");
+        assert!(parse_time(&q, "from").unwrap().is_some());
+    }
+
     #[test]
     fn the_write_answer_is_the_info_of_the_outcome() {
         let created = DateTime::<Utc>::from_timestamp_millis(1_750_000_000_559);
