@@ -513,8 +513,6 @@ mod tests {
         }
     }
 
-    /// The write answer is the [`VconInfo`] of the outcome, member for
-    /// member and byte for byte.
     #[test]
     fn an_unencoded_plus_of_a_tel_is_a_plus_again() {
         assert_eq!(tel_param(" 15551230001"), "+15551230001");
@@ -532,6 +530,8 @@ mod tests {
         assert!(parse_time(&q, "from").unwrap().is_some());
     }
 
+    /// The write answer is the [`VconInfo`] of the outcome, member for
+    /// member and byte for byte.
     #[test]
     fn the_write_answer_is_the_info_of_the_outcome() {
         let created = DateTime::<Utc>::from_timestamp_millis(1_750_000_000_559);
