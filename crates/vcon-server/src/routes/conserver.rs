@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vcon_store::{Order, SearchQuery, VconUuid};
 
-use super::extract::{Body, Posted, QueryPairs, list_names, path_uuid};
+use super::extract::{Body, Posted, QueryPairs, list_names, path_uuid, tel_param};
 use crate::conserver_rules::parse_datetime;
 use crate::ingest::{OnExisting, Origin, store_accepted};
 use crate::problem::{ApiError, Problem};
@@ -317,7 +317,7 @@ pub async fn search_vcons(
             let value = query.get(key)?.to_owned();
             let mut q = SearchQuery::default();
             match key {
-                "tel" => q.tel = Some(value),
+                "tel" => q.tel = Some(tel_param(&value)),
                 "mailto" => q.mailto = Some(value),
                 _ => q.name = Some(value),
             }

@@ -131,6 +131,17 @@ impl QueryPairs {
     }
 }
 
+/// A `tel` query value. `?tel=+15551230001` sent unencoded arrives as
+/// ` 15551230001` (a form-encoded `+` is a space); a leading space before a
+/// digit can only be that `+`, so it is one again (native and conserver
+/// searches alike).
+pub fn tel_param(v: &str) -> String {
+    match v.strip_prefix(' ') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => format!("+{rest}"),
+        _ => v.to_owned(),
+    }
+}
+
 /// A uuid from a path segment (422 as FastAPI answers a bad `UUID` path
 /// parameter; the native API uses the same status).
 pub fn path_uuid(text: &str) -> Result<VconUuid, ApiError> {
@@ -184,6 +195,14 @@ pub fn quoted(etag: &Etag) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unencoded_plus_of_a_tel_is_a_plus_again() {
+        assert_eq!(tel_param(" 15551230001"), "+15551230001");
+        assert_eq!(tel_param("+15551230001"), "+15551230001");
+        assert_eq!(tel_param("15551230001"), "15551230001");
+        assert_eq!(tel_param(" (555) 123"), " (555) 123");
+    }
 
     #[test]
     fn repeated_keys_are_kept() {

@@ -11,7 +11,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vcon_store::{Cursor, Order, PutOutcome, PutStatus, SearchQuery, TagFilter, VconMeta};
 
-use super::extract::{Body, IfMatch, Posted, QueryPairs, if_match, list_names, path_uuid, quoted};
+use super::extract::{
+    Body, IfMatch, Posted, QueryPairs, if_match, list_names, path_uuid, quoted, tel_param,
+};
 use crate::ingest::{OnExisting, Origin, store_accepted};
 use crate::metrics;
 use crate::problem::{ApiError, Problem};
@@ -418,16 +420,6 @@ fn parse_time(q: &QueryPairs, key: &str) -> Result<Option<DateTime<Utc>>, ApiErr
         .transpose()
 }
 
-/// A `tel` query value. `?tel=+15551230001` sent unencoded arrives as
-/// ` 15551230001` (a form-encoded `+` is a space); a leading space before a
-/// digit can only be that `+`, so it is one again.
-fn tel_param(v: &str) -> String {
-    match v.strip_prefix(' ') {
-        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => format!("+{rest}"),
-        _ => v.to_owned(),
-    }
-}
-
 /// Searches stored vCons. Filters combine with AND: `created_at` range
 /// (`from` inclusive, `to` exclusive), a party's `tel`, `mailto`, `name` or
 /// `party_uuid`, tags (`tag=name` or `tag=name:value`, repeatable), a
@@ -511,14 +503,6 @@ mod tests {
             gzipped: false,
             tenant: None,
         }
-    }
-
-    #[test]
-    fn an_unencoded_plus_of_a_tel_is_a_plus_again() {
-        assert_eq!(tel_param(" 15551230001"), "+15551230001");
-        assert_eq!(tel_param("+15551230001"), "+15551230001");
-        assert_eq!(tel_param("15551230001"), "15551230001");
-        assert_eq!(tel_param(" (555) 123"), " (555) 123");
     }
 
     #[test]
