@@ -347,6 +347,10 @@ mod tests {
     fn with_quick_fsyncs_the_writer_answers_the_batch_itself() {
         let (_dir, syncer) = syncer();
         for _ in 0..3 {
+            // As if the last fsyncs had been quick: how quick this
+            // machine's are is not what is tested (a loaded CI disk took
+            // over 1 ms and failed an assertion on it).
+            syncer.shared.fsync_micros.store(0, Ordering::Relaxed);
             let (committed, mut answer) = batch();
             syncer.send(committed);
             assert!(
@@ -354,7 +358,6 @@ mod tests {
                 "answered before send returned"
             );
         }
-        assert!(syncer.shared.fsync_micros.load(Ordering::Relaxed) < micros(INLINE_BELOW));
         syncer.stop();
     }
 
