@@ -373,10 +373,12 @@ impl State {
     }
 
     fn add(&mut self, work: IndexWork) {
-        // Off the queue: the writer may queue more.
-        self.progress.queued.give_back(work.bytes());
+        // What the sender took from the budget: the sum of its items'.
+        let mut taken = 0;
         for item in work.items {
-            self.bytes += held_bytes(item.indexed.as_ref());
+            let bytes = held_bytes(item.indexed.as_ref());
+            taken += bytes;
+            self.bytes += bytes;
             let entry = Entry {
                 generation: i64::try_from(work.seq).unwrap_or(i64::MAX),
                 indexed: item.indexed,
@@ -394,6 +396,8 @@ impl State {
                 self.progress.backlog.fetch_sub(1, Ordering::AcqRel);
             }
         }
+        // Off the queue: the writer may queue more.
+        self.progress.queued.give_back(taken);
         self.oldest.get_or_insert_with(Instant::now);
         self.received = work.seq;
     }

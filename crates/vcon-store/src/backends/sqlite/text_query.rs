@@ -49,13 +49,13 @@ fn tokens(text: &str) -> Vec<String> {
     TOKENIZER
         .with(|cell| {
             let mut slot = cell.borrow_mut();
-            if slot.is_none() {
-                *slot = Some(open()?);
-            }
-            match slot.as_ref() {
-                Some(conn) => tokenize(conn, text),
-                None => Ok(Vec::new()),
-            }
+            let conn = match slot.take() {
+                Some(conn) => conn,
+                None => open()?,
+            };
+            let tokens = tokenize(&conn, text);
+            *slot = Some(conn);
+            tokens
         })
         .unwrap_or_else(|_| {
             text.split(|c: char| !c.is_alphanumeric())
@@ -74,14 +74,20 @@ fn open() -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Tokenizes `text` as its one row, removed again whatever happened (a row
+/// left behind would make every later insert on this thread fail).
 fn tokenize(conn: &Connection, text: &str) -> rusqlite::Result<Vec<String>> {
-    conn.execute("INSERT INTO words (rowid, x) VALUES (1, ?1)", [text])?;
     let tokens = conn
-        .prepare_cached("SELECT term FROM word_list ORDER BY offset")?
-        .query_map([], |r| r.get(0))?
-        .collect();
-    conn.execute("DELETE FROM words", [])?;
-    tokens
+        .execute("INSERT INTO words (rowid, x) VALUES (1, ?1)", [text])
+        .and_then(|_| {
+            conn.prepare_cached("SELECT term FROM word_list ORDER BY offset")?
+                .query_map([], |r| r.get(0))?
+                .collect()
+        });
+    let cleared = conn.execute("DELETE FROM words", []);
+    let tokens = tokens?;
+    cleared?;
+    Ok(tokens)
 }
 
 #[cfg(test)]
