@@ -149,6 +149,95 @@ async fn metrics_are_prometheus_text() {
     assert!(has("vcon_store_index_held_microseconds_total 0"), "{text}");
 }
 
+/// The line of `/metrics` for `name` whose labels include every pair of
+/// `labels` (the exporter's label order is its own), without the value.
+fn metric_value(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    text.lines().find_map(|line| {
+        let rest = line.strip_prefix(name)?;
+        let (labelset, value) = rest.rsplit_once(' ')?;
+        let all = labels
+            .iter()
+            .all(|(k, v)| labelset.contains(&format!("{k}=\"{v}\"")));
+        all.then(|| value.parse().ok()).flatten()
+    })
+}
+
+#[tokio::test]
+async fn pipeline_metrics_count_links_failures_and_dead_letters() {
+    // One vCon passes both links; the other makes the jq filter fail, which
+    // is permanent: it is dead-lettered at once.
+    let pipeline = vcon_pipeline::PipelineConfig::from_toml(
+        "idle_poll_ms = 10\n\
+         [links.tagger]\ntype = \"tag\"\noptions = { tags = [\"m\"] }\n\
+         [links.check]\ntype = \"jq\"\n\
+         options = { filter = 'if .dialog[0].body == \"fail me\" then error(\"boom\") else true end' }\n\
+         [chains.metrics_chain]\ningress = [\"metrics_in\"]\nlinks = [\"tagger\", \"check\"]\n\
+         egress = [\"metrics_out\"]\nretry = { max_attempts = 1 }\n",
+    )
+    .unwrap();
+    let t = start(move |c| c.pipeline = pipeline).await;
+    let app = t.server.router();
+    for text in ["pass me", "fail me"] {
+        let post = native(Method::POST, "/v1/vcons?ingress=metrics_in")
+            .header("content-type", "application/vcon")
+            .body(Body::from(strict_vcon(&new_uuid(), "+12345678901", text)))
+            .unwrap();
+        assert_eq!(send(&app, post).await.status, 201);
+    }
+    let chain = ("chain", "metrics_chain");
+    let mut text = String::new();
+    for _ in 0..500 {
+        text = String::from_utf8(send(&app, public("/metrics")).await.body.to_vec()).unwrap();
+        let dead = metric_value(&text, "vcon_pipeline_dead_letters_total", &[chain]);
+        let stored = metric_value(
+            &text,
+            "vcon_pipeline_processed_total",
+            &[chain, ("outcome", "stored")],
+        );
+        let idle = metric_value(&text, "vcon_pipeline_in_flight", &[chain]);
+        if dead == Some(1.0) && stored == Some(1.0) && idle == Some(0.0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let value = |name: &str, labels: &[(&str, &str)]| {
+        metric_value(&text, name, labels)
+            .unwrap_or_else(|| panic!("no {name} {labels:?} in {text}"))
+    };
+    assert_eq!(value("vcon_pipeline_dead_letters_total", &[chain]), 1.0);
+    assert_eq!(
+        value(
+            "vcon_pipeline_processed_total",
+            &[chain, ("outcome", "stored")]
+        ),
+        1.0
+    );
+    // Both vCons ran the tag link; only the one that passed finished the jq link.
+    assert_eq!(
+        value(
+            "vcon_pipeline_link_duration_seconds_count",
+            &[chain, ("link", "tagger")]
+        ),
+        2.0
+    );
+    assert_eq!(
+        value(
+            "vcon_pipeline_link_failures_total",
+            &[chain, ("link", "check"), ("class", "permanent")]
+        ),
+        1.0
+    );
+    assert_eq!(value("vcon_pipeline_in_flight", &[chain]), 0.0);
+    assert_eq!(
+        value("vcon_pipeline_queue_dead", &[("list", "metrics_in")]),
+        1.0
+    );
+    assert_eq!(
+        value("vcon_pipeline_queue_depth", &[("list", "metrics_in")]),
+        0.0
+    );
+}
+
 #[tokio::test]
 async fn health_and_ready() {
     let t = start(|_| {}).await;
