@@ -7,6 +7,7 @@
 //! | `vcon_pipeline_link_failures_total` | counter | `chain`, `link`, `class` (`retryable`/`permanent`/`timeout`) |
 //! | `vcon_pipeline_storage_duration_seconds` | histogram | `chain`, `storage` |
 //! | `vcon_pipeline_storage_failures_total` | counter | `chain`, `storage` |
+//! | `vcon_pipeline_storage_delete_failures_total` | counter | `storage` (a delete or expiry not carried out there) |
 //! | `vcon_pipeline_in_flight` | gauge | `chain` |
 //! | `vcon_pipeline_processed_total` | counter | `chain`, `outcome` (`stored`/`stopped`/`missing`) |
 //! | `vcon_pipeline_retries_total` | counter | `chain` |
@@ -24,6 +25,8 @@ pub const LINK_FAILURES: &str = "vcon_pipeline_link_failures_total";
 pub const STORAGE_DURATION: &str = "vcon_pipeline_storage_duration_seconds";
 /// Per-storage failures.
 pub const STORAGE_FAILURES: &str = "vcon_pipeline_storage_failures_total";
+/// Per-storage delete failures (API deletes and retention).
+pub const STORAGE_DELETE_FAILURES: &str = "vcon_pipeline_storage_delete_failures_total";
 /// vCons being processed now.
 pub const IN_FLIGHT: &str = "vcon_pipeline_in_flight";
 /// vCons finished (acknowledged).
@@ -55,6 +58,10 @@ pub fn describe() {
         "Write time of one storage for one vCon."
     );
     describe_counter!(STORAGE_FAILURES, "Storage write failures.");
+    describe_counter!(
+        STORAGE_DELETE_FAILURES,
+        "Deletes (API or retention) a storage failed to carry out."
+    );
     describe_gauge!(IN_FLIGHT, "vCons being processed now.");
     describe_counter!(PROCESSED, "vCons finished and acknowledged, by outcome.");
     describe_counter!(RETRIES, "Failed attempts scheduled for a retry.");

@@ -36,6 +36,19 @@ impl SaveRequest<'_> {
     }
 }
 
+/// One vCon to delete from a storage, with what a backend may need to find
+/// it (a date-partitioned one files it by `created_at`).
+#[derive(Debug, Clone, Copy)]
+pub struct DeleteRequest<'a> {
+    /// The uuid.
+    pub uuid: &'a str,
+    /// `created_at` of the vCon as the working store last held it, when
+    /// readable: usually the [`SaveRequest::created_at`] it was saved with.
+    pub created_at: Option<DateTime<Utc>>,
+    /// The tenant the vCon belonged to, if the deployment has tenants.
+    pub tenant: Option<&'a str>,
+}
+
 /// A sink for processed vCons.
 ///
 /// Writes are **idempotent**: saving the same uuid again replaces (or keeps)
@@ -46,13 +59,21 @@ pub trait Storage: Send + Sync + fmt::Debug {
     /// Saves one vCon.
     async fn save(&self, request: &SaveRequest<'_>) -> Result<(), StorageError>;
 
-    /// Erases a vCon (retention); returns whether something was removed.
-    /// The default says the backend cannot.
-    async fn delete(&self, uuid: &str) -> Result<bool, StorageError> {
+    /// Erases a vCon (a delete through the API, or retention); returns
+    /// whether something was removed (`false`: nothing held it). Deleting
+    /// again is harmless. The default says the backend cannot
+    /// ([`StorageError::Unsupported`]).
+    async fn delete(&self, request: &DeleteRequest<'_>) -> Result<bool, StorageError> {
         Err(StorageError::Unsupported {
             operation: "delete",
-            uuid: uuid.to_owned(),
+            uuid: request.uuid.to_owned(),
         })
+    }
+
+    /// Whether this storage is the working store itself (`embedded`): the
+    /// server's own delete covers it, so deletes are not fanned out to it.
+    fn is_working_store(&self) -> bool {
+        false
     }
 
     /// Checks at start-up that the backend can be written to.
@@ -103,6 +124,19 @@ pub enum StorageError {
         /// Whether a later attempt may succeed.
         retryable: bool,
     },
+    /// A date-partitioned backend did not find the vCon within the bounded
+    /// look through its date directories (it may still be further on).
+    #[error(
+        "{uuid}: not found in the first {limit} date directories under {path}; looked no further"
+    )]
+    NotFoundWithin {
+        /// The uuid.
+        uuid: String,
+        /// The base directory.
+        path: String,
+        /// How many date directories were looked in.
+        limit: usize,
+    },
     /// The backend cannot do this.
     #[error("{operation} of {uuid}: not supported by this storage")]
     Unsupported {
@@ -119,7 +153,7 @@ impl StorageError {
         match self {
             Self::Io { .. } => true,
             Self::Http { retryable, .. } | Self::Store { retryable, .. } => *retryable,
-            Self::TooLarge { .. } | Self::Unsupported { .. } => false,
+            Self::TooLarge { .. } | Self::Unsupported { .. } | Self::NotFoundWithin { .. } => false,
         }
     }
 }

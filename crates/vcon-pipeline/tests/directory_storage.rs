@@ -7,7 +7,7 @@ mod support;
 use std::io::Read;
 
 use vcon_pipeline::storages::directory::{DirectoryOptions, DirectoryStorage};
-use vcon_pipeline::{SaveRequest, Storage, StorageError, VconDoc};
+use vcon_pipeline::{DeleteRequest, SaveRequest, Storage, StorageError, VconDoc};
 
 fn request<'a>(doc: &'a VconDoc, bytes: &'a [u8]) -> SaveRequest<'a> {
     SaveRequest {
@@ -129,4 +129,112 @@ async fn an_unwritable_directory_fails_the_healthcheck_and_the_write_retryably()
         matches!(err, StorageError::Io { .. }) && err.is_retryable(),
         "{err}"
     );
+}
+
+fn delete_request(
+    uuid: &str,
+    created_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> DeleteRequest<'_> {
+    DeleteRequest {
+        uuid,
+        created_at,
+        tenant: None,
+    }
+}
+
+#[tokio::test]
+async fn delete_removes_the_dated_file_and_then_finds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = DirectoryStorage::new(DirectoryOptions::new(dir.path())).unwrap();
+    let (a, b) = (support::doc(1), support::doc(2));
+    for d in [&a, &b] {
+        storage.save(&request(d, &d.to_bytes())).await.unwrap();
+    }
+    assert!(
+        storage
+            .delete(&delete_request(a.uuid(), a.created_at()))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        files_under(dir.path()),
+        vec![format!("2026/03/04/{}.vcon", support::uuid(2))],
+        "only the other vCon's file is left"
+    );
+    // Again: nothing there, not an error.
+    assert!(
+        !storage
+            .delete(&delete_request(a.uuid(), a.created_at()))
+            .await
+            .unwrap()
+    );
+    // A uuid that cannot be a file name was never saved.
+    assert!(
+        !storage
+            .delete(&delete_request("../etc/passwd", None))
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn delete_without_the_right_date_looks_through_the_date_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = DirectoryOptions::new(dir.path());
+    options.gzip = true;
+    let storage = DirectoryStorage::new(options).unwrap();
+    let doc = support::doc(3);
+    storage.save(&request(&doc, &doc.to_bytes())).await.unwrap();
+    // Unknown date (e.g. a signed vCon in the working store), then a wrong one.
+    assert!(
+        storage
+            .delete(&delete_request(doc.uuid(), None))
+            .await
+            .unwrap()
+    );
+    assert!(files_under(dir.path()).is_empty());
+    storage.save(&request(&doc, &doc.to_bytes())).await.unwrap();
+    let wrong = chrono::DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    assert!(
+        storage
+            .delete(&delete_request(doc.uuid(), Some(wrong)))
+            .await
+            .unwrap()
+    );
+    assert!(files_under(dir.path()).is_empty());
+
+    // Written before gzip was turned on: the plain file is found too.
+    let plain = DirectoryStorage::new(DirectoryOptions::new(dir.path())).unwrap();
+    plain.save(&request(&doc, &doc.to_bytes())).await.unwrap();
+    assert!(
+        storage
+            .delete(&delete_request(doc.uuid(), doc.created_at()))
+            .await
+            .unwrap()
+    );
+    assert!(files_under(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn delete_finds_flat_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = DirectoryOptions::new(dir.path());
+    options.date_partition = false;
+    options.extension = "json".into();
+    let storage = DirectoryStorage::new(options).unwrap();
+    let doc = support::doc(4);
+    storage.save(&request(&doc, &doc.to_bytes())).await.unwrap();
+    assert_eq!(
+        files_under(dir.path()),
+        vec![format!("{}.json", support::uuid(4))]
+    );
+    assert!(
+        storage
+            .delete(&delete_request(doc.uuid(), doc.created_at()))
+            .await
+            .unwrap()
+    );
+    assert!(files_under(dir.path()).is_empty());
 }

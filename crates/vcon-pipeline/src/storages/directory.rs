@@ -7,6 +7,12 @@
 //! directory is fsynced. Saving the same uuid again replaces the file, so
 //! repeated deliveries are harmless. A vCon without a readable `created_at`
 //! (signed or encrypted, or missing) goes directly under the base directory.
+//!
+//! Deleting looks for `<uuid>.<extension>` and `<uuid>.<extension>.gz` at the
+//! dated path of the `created_at` given, then directly under the base
+//! directory, then (as the conserver's `file` storage globs) in each
+//! `YYYY/MM/DD` directory, at most [`MAX_DATE_DIRS`] of them. Emptied date
+//! directories are left in place (a concurrent save may be writing there).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,7 +25,7 @@ use serde_json::Value;
 
 use crate::error::ConfigError;
 use crate::registry::{BuildContext, StorageKind, example_of, option_error, storage_options};
-use crate::storage::{SaveRequest, Storage, StorageError};
+use crate::storage::{DeleteRequest, SaveRequest, Storage, StorageError};
 
 /// Registration.
 pub const KIND: StorageKind = StorageKind {
@@ -28,6 +34,10 @@ pub const KIND: StorageKind = StorageKind {
     build,
     example,
 };
+
+/// Most `YYYY/MM/DD` directories a delete looks in for a file it did not
+/// find at its expected place (about 27 years of days).
+pub const MAX_DATE_DIRS: usize = 10_000;
 
 /// Options of the `directory` storage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,6 +126,20 @@ impl DirectoryStorage {
     }
 }
 
+impl DirectoryStorage {
+    /// The names a vCon's file may have: with the configured compression
+    /// first, then the other (the option may have changed since it was written).
+    fn file_names(&self, uuid: &str) -> [String; 2] {
+        let ext = &self.options.extension;
+        let (plain, gz) = (format!("{uuid}.{ext}"), format!("{uuid}.{ext}.gz"));
+        if self.options.gzip {
+            [gz, plain]
+        } else {
+            [plain, gz]
+        }
+    }
+}
+
 fn build(name: &str, options: &Value, _: &BuildContext) -> Result<Arc<dyn Storage>, ConfigError> {
     let options: DirectoryOptions = storage_options(KIND.name, name, options)?;
     let storage =
@@ -187,6 +211,79 @@ fn write_atomic(target: &Path, bytes: &[u8], gzip: bool, fsync: bool) -> Result<
     result
 }
 
+/// Removes `path`: `Ok(true)` if it was there, `Ok(false)` if not; the
+/// directory is fsynced after a removal when `fsync`.
+fn remove(path: &Path, fsync: bool) -> Result<bool, StorageError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {
+            if fsync {
+                let dir = path.parent().unwrap_or(Path::new("."));
+                std::fs::File::open(dir)
+                    .and_then(|d| d.sync_all())
+                    .map_err(io("fsync directory", dir))?;
+            }
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io("remove", path)(e)),
+    }
+}
+
+/// The subdirectories of `dir` whose names are `digits` ASCII digits
+/// (none when `dir` does not exist).
+fn digit_dirs(dir: &Path, digits: usize) -> Result<Vec<PathBuf>, StorageError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io("list", dir)(e)),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(io("list", dir))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.len() == digits
+            && name.bytes().all(|b| b.is_ascii_digit())
+            && entry.file_type().map(|t| t.is_dir()).unwrap_or(false)
+        {
+            out.push(entry.path());
+        }
+    }
+    out.sort_unstable_by(|a, b| b.cmp(a)); // newest first
+    Ok(out)
+}
+
+/// Looks for one of `names` in the `YYYY/MM/DD` directories under `base`
+/// (at most [`MAX_DATE_DIRS`]) and removes the first found.
+fn remove_dated(
+    base: &Path,
+    uuid: &str,
+    names: &[String],
+    fsync: bool,
+) -> Result<bool, StorageError> {
+    let mut looked = 0usize;
+    for year in digit_dirs(base, 4)? {
+        for month in digit_dirs(&year, 2)? {
+            for day in digit_dirs(&month, 2)? {
+                if looked == MAX_DATE_DIRS {
+                    return Err(StorageError::NotFoundWithin {
+                        uuid: uuid.to_owned(),
+                        path: base.display().to_string(),
+                        limit: MAX_DATE_DIRS,
+                    });
+                }
+                looked += 1;
+                for name in names {
+                    if remove(&day.join(name), fsync)? {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+    }
+    Ok(false)
+}
+
 #[async_trait]
 impl Storage for DirectoryStorage {
     async fn save(&self, request: &SaveRequest<'_>) -> Result<(), StorageError> {
@@ -214,6 +311,40 @@ impl Storage for DirectoryStorage {
                 path: path.display().to_string(),
                 source: std::io::Error::other(e.to_string()),
             })?
+    }
+
+    async fn delete(&self, request: &DeleteRequest<'_>) -> Result<bool, StorageError> {
+        if !safe_name(request.uuid) {
+            // Nothing can have been saved under this name.
+            return Ok(false);
+        }
+        let names = self.file_names(request.uuid);
+        let base = self.options.path.clone();
+        let mut direct = Vec::with_capacity(4);
+        let dated = self.file_for(request.uuid, request.created_at);
+        if self.options.date_partition
+            && request.created_at.is_some()
+            && let Some(dir) = dated.parent()
+        {
+            direct.extend(names.iter().map(|n| dir.join(n)));
+        }
+        direct.extend(names.iter().map(|n| base.join(n)));
+        let uuid = request.uuid.to_owned();
+        let fsync = self.options.fsync;
+        tokio::task::spawn_blocking(move || {
+            for path in &direct {
+                if remove(path, fsync)? {
+                    return Ok(true);
+                }
+            }
+            remove_dated(&base, &uuid, &names, fsync)
+        })
+        .await
+        .map_err(|e| StorageError::Io {
+            operation: "delete (task)",
+            path: self.options.path.display().to_string(),
+            source: std::io::Error::other(e.to_string()),
+        })?
     }
 
     async fn healthcheck(&self) -> Result<(), StorageError> {

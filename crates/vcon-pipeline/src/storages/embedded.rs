@@ -12,7 +12,7 @@ use vcon_store::{RecordOptions, Store, StoreError, VconRecord, VconUuid};
 
 use crate::error::ConfigError;
 use crate::registry::{BuildContext, StorageKind, example_of, option_error, storage_options};
-use crate::storage::{SaveRequest, Storage, StorageError};
+use crate::storage::{DeleteRequest, SaveRequest, Storage, StorageError};
 
 /// Registration.
 pub const KIND: StorageKind = StorageKind {
@@ -98,8 +98,8 @@ impl Storage for EmbeddedStorage {
         Ok(())
     }
 
-    async fn delete(&self, uuid: &str) -> Result<bool, StorageError> {
-        let uuid = VconUuid::parse(uuid).map_err(|e| StorageError::Store {
+    async fn delete(&self, request: &DeleteRequest<'_>) -> Result<bool, StorageError> {
+        let uuid = VconUuid::parse(request.uuid).map_err(|e| StorageError::Store {
             message: e.to_string(),
             retryable: false,
         })?;
@@ -110,6 +110,10 @@ impl Storage for EmbeddedStorage {
                 retryable: store_error_retryable(&e),
                 message: e.to_string(),
             })
+    }
+
+    fn is_working_store(&self) -> bool {
+        true
     }
 
     async fn healthcheck(&self) -> Result<(), StorageError> {

@@ -3,6 +3,11 @@
 //! and retries as the `webhook` link ([`crate::delivery::WebhookOptions`]).
 //! Receivers should treat the uuid as an idempotency key: a vCon may be
 //! delivered more than once.
+//!
+//! Deletes are not forwarded: a webhook has no delete convention (the
+//! conserver's `webhook` storage has no `delete`, so its `DELETE /vcon`
+//! skips it), so [`Storage::delete`] answers [`StorageError::Unsupported`]
+//! and `vcon serve` logs the storage as skipped, not failed.
 
 use std::sync::Arc;
 
