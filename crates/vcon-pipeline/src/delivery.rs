@@ -1,17 +1,49 @@
 //! HTTP delivery shared by the `webhook` link and the `webhook` storage:
 //! POST a JSON body to each URL, with an optional HMAC-SHA256 signature
-//! header over the exact body, and retries with exponential backoff.
+//! header, and retries with exponential backoff.
+//!
+//! ## Signature
+//!
+//! With a secret, every request carries two headers:
+//!
+//! * `X-Vcon-Timestamp` ([`WebhookOptions::timestamp_header`]): the time of
+//!   this request, in whole seconds since the Unix epoch;
+//! * `X-Vcon-Signature` ([`WebhookOptions::signature_header`]):
+//!   `sha256=<lower-case hex of HMAC-SHA256(secret, timestamp + "." + body)>`.
+//!
+//! The signed text is the timestamp header's value, a `.`, then the exact
+//! body bytes (as Stripe and Slack sign theirs). A receiver recomputes the
+//! HMAC over what it got, compares in constant time, and refuses a
+//! timestamp too far from its own clock (five minutes is usual): a captured
+//! request then cannot be replayed later. Each attempt is signed afresh.
+//!
+//! ## Several URLs
+//!
+//! Every URL must accept the body (2xx), in order. When one fails after its
+//! retries, the delivery fails; the URLs that had accepted this body are
+//! remembered (by the body's SHA-256, in memory, for the last
+//! [`MAX_PENDING_DELIVERIES`] unfinished deliveries), so the worker's retry
+//! of the same vCon posts only to those that have not. A restart forgets
+//! them: delivery stays at least once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 /// The signature header written when none is configured.
 pub const DEFAULT_SIGNATURE_HEADER: &str = "X-Vcon-Signature";
+
+/// The timestamp header written with a signature when none is configured.
+pub const DEFAULT_TIMESTAMP_HEADER: &str = "X-Vcon-Timestamp";
+
+/// Unfinished deliveries (to several URLs) whose accepted URLs are
+/// remembered for the retry; the oldest is forgotten beyond this.
+pub const MAX_PENDING_DELIVERIES: usize = 4096;
 
 /// Options of a webhook (link or storage).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,7 +57,8 @@ pub struct WebhookOptions {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// HMAC-SHA256 key. When set (here or through `secret_env`), each request
-    /// carries `<signature_header>: sha256=<hex HMAC of the body>`.
+    /// carries `<timestamp_header>: <unix seconds>` and
+    /// `<signature_header>: sha256=<hex HMAC of "<timestamp>.<body>">`.
     #[serde(default)]
     pub secret: Option<String>,
     /// Name of an environment variable holding the HMAC key (read at start-up),
@@ -35,6 +68,9 @@ pub struct WebhookOptions {
     /// The signature header's name.
     #[serde(default = "default_signature_header")]
     pub signature_header: String,
+    /// The name of the header carrying the signed timestamp.
+    #[serde(default = "default_timestamp_header")]
+    pub timestamp_header: String,
     /// Tries per URL before the delivery fails (1 = no retry).
     #[serde(default = "default_attempts")]
     pub max_attempts: u32,
@@ -48,6 +84,9 @@ pub struct WebhookOptions {
 
 fn default_signature_header() -> String {
     DEFAULT_SIGNATURE_HEADER.to_owned()
+}
+fn default_timestamp_header() -> String {
+    DEFAULT_TIMESTAMP_HEADER.to_owned()
 }
 fn default_attempts() -> u32 {
     3
@@ -68,6 +107,7 @@ impl WebhookOptions {
             secret: None,
             secret_env: None,
             signature_header: default_signature_header(),
+            timestamp_header: default_timestamp_header(),
             max_attempts: default_attempts(),
             initial_backoff_ms: default_backoff(),
             timeout_secs: default_request_timeout(),
@@ -82,10 +122,58 @@ pub struct Webhook {
     headers: HeaderMap,
     key: Option<Vec<u8>>,
     signature_header: HeaderName,
+    timestamp_header: HeaderName,
     max_attempts: u32,
     initial_backoff: Duration,
     timeout: Duration,
     client: reqwest::Client,
+    accepted: Arc<Mutex<Accepted>>,
+}
+
+/// The URLs (by index) that accepted a body whose delivery has not yet
+/// succeeded everywhere, by the body's SHA-256; the oldest are forgotten
+/// beyond [`MAX_PENDING_DELIVERIES`].
+#[derive(Debug, Default)]
+struct Accepted {
+    by_body: HashMap<[u8; 32], Vec<bool>>,
+    order: VecDeque<[u8; 32]>,
+}
+
+impl Accepted {
+    /// Which URLs already accepted `body` (all false when none or forgotten).
+    fn of(&self, body: &[u8; 32], urls: usize) -> Vec<bool> {
+        self.by_body
+            .get(body)
+            .cloned()
+            .unwrap_or_else(|| vec![false; urls])
+    }
+
+    /// Records that URL `index` of `urls` accepted `body`.
+    fn record(&mut self, body: [u8; 32], index: usize, urls: usize) {
+        let entry = self.by_body.entry(body).or_insert_with(|| {
+            self.order.push_back(body);
+            vec![false; urls]
+        });
+        if let Some(slot) = entry.get_mut(index) {
+            *slot = true;
+        }
+        while self.order.len() > MAX_PENDING_DELIVERIES {
+            if let Some(old) = self.order.pop_front() {
+                self.by_body.remove(&old);
+            }
+        }
+    }
+
+    /// Forgets `body`: every URL accepted it.
+    fn finish(&mut self, body: &[u8; 32]) {
+        if self.by_body.remove(body).is_some() {
+            self.order.retain(|b| b != body);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.by_body.len()
+    }
 }
 
 impl std::fmt::Debug for Webhook {
@@ -137,6 +225,14 @@ impl Webhook {
         }
         let signature_header = HeaderName::from_bytes(options.signature_header.as_bytes())
             .map_err(|e| format!("signature_header `{}`: {e}", options.signature_header))?;
+        let timestamp_header = HeaderName::from_bytes(options.timestamp_header.as_bytes())
+            .map_err(|e| format!("timestamp_header `{}`: {e}", options.timestamp_header))?;
+        if timestamp_header == signature_header {
+            return Err(format!(
+                "timestamp_header and signature_header are both `{}`",
+                options.signature_header
+            ));
+        }
         let key = match (&options.secret, &options.secret_env) {
             (Some(_), Some(_)) => return Err("set secret or secret_env, not both".into()),
             (Some(s), None) => Some(s.as_bytes().to_vec()),
@@ -162,34 +258,64 @@ impl Webhook {
             headers,
             key,
             signature_header,
+            timestamp_header,
             max_attempts: options.max_attempts,
             initial_backoff: Duration::from_millis(options.initial_backoff_ms),
             timeout,
             client,
+            accepted: Arc::default(),
         })
     }
 
-    /// The signature header value for `body`: `sha256=<lower-case hex>`, or
-    /// `None` without a secret.
-    pub fn signature(&self, body: &[u8]) -> Option<String> {
-        self.key.as_deref().map(|key| sign(key, body))
+    /// The signature header value for `body` sent at `timestamp` (Unix
+    /// seconds): `sha256=<lower-case hex>` of the HMAC over
+    /// `"<timestamp>.<body>"`, or `None` without a secret.
+    pub fn signature(&self, timestamp: i64, body: &[u8]) -> Option<String> {
+        self.key
+            .as_deref()
+            .map(|key| sign_timestamped(key, timestamp, body))
     }
 
-    /// POSTs `body` (JSON) to every URL, retrying each as configured.
+    /// POSTs `body` (JSON) to every URL in order, retrying each as
+    /// configured. URLs that accepted this same body in an earlier call
+    /// whose delivery failed further on are skipped (see the module docs).
     pub async fn deliver(&self, body: bytes::Bytes) -> Result<(), DeliveryError> {
-        let signature = self.signature(&body);
-        for url in &self.urls {
-            self.deliver_one(url, body.clone(), signature.as_deref())
-                .await?;
+        if self.urls.len() == 1 {
+            return match self.urls.first() {
+                Some(url) => self.deliver_one(url, &body).await,
+                None => Ok(()),
+            };
         }
+        let key: [u8; 32] = Sha256::digest(&body).into();
+        let done = self.lock_accepted().of(&key, self.urls.len());
+        for (index, url) in self.urls.iter().enumerate() {
+            if done.get(index).copied().unwrap_or(false) {
+                tracing::debug!(url = %url, "webhook: this body was already accepted here; not posted again");
+                continue;
+            }
+            self.deliver_one(url, &body).await?;
+            self.lock_accepted().record(key, index, self.urls.len());
+        }
+        self.lock_accepted().finish(&key);
         Ok(())
+    }
+
+    /// How many unfinished deliveries have URLs remembered (tests).
+    pub fn pending_deliveries(&self) -> usize {
+        self.lock_accepted().len()
+    }
+
+    fn lock_accepted(&self) -> std::sync::MutexGuard<'_, Accepted> {
+        // The map is consistent after any panic (each update is one call).
+        self.accepted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     async fn deliver_one(
         &self,
         url: &reqwest::Url,
-        body: bytes::Bytes,
-        signature: Option<&str>,
+        body: &bytes::Bytes,
     ) -> Result<(), DeliveryError> {
         let mut wait = self.initial_backoff;
         let mut attempt = 1;
@@ -201,8 +327,11 @@ impl Webhook {
                 .headers(self.headers.clone())
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone());
-            if let Some(sig) = signature {
-                request = request.header(self.signature_header.clone(), sig);
+            let timestamp = chrono::Utc::now().timestamp();
+            if let Some(sig) = self.signature(timestamp, body) {
+                request = request
+                    .header(self.timestamp_header.clone(), timestamp.to_string())
+                    .header(self.signature_header.clone(), sig);
             }
             let failure = match request.send().await {
                 Ok(response) if response.status().is_success() => return Ok(()),
@@ -256,12 +385,35 @@ fn transport_reason(e: &reqwest::Error) -> String {
 /// assert_eq!(sig, "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 /// ```
 pub fn sign(key: &[u8], body: &[u8]) -> String {
+    hmac_hex(key, &[body])
+}
+
+/// The webhook signature: `sha256=<hex of HMAC-SHA256(key, "<timestamp>." + body)>`,
+/// what a receiver recomputes from the timestamp header and the body.
+///
+/// ```
+/// use vcon_pipeline::delivery::{sign, sign_timestamped};
+/// let body = br#"{"uuid":"x"}"#;
+/// assert_eq!(
+///     sign_timestamped(b"k", 1_767_225_600, body),
+///     sign(b"k", br#"1767225600.{"uuid":"x"}"#)
+/// );
+/// ```
+pub fn sign_timestamped(key: &[u8], timestamp: i64, body: &[u8]) -> String {
+    let timestamp = timestamp.to_string();
+    hmac_hex(key, &[timestamp.as_bytes(), b".", body])
+}
+
+/// `sha256=<hex>` of the HMAC-SHA256 of the parts, concatenated.
+fn hmac_hex(key: &[u8], parts: &[&[u8]]) -> String {
     // HMAC accepts keys of any length, so this never fails.
     let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => return String::new(),
     };
-    mac.update(body);
+    for part in parts {
+        mac.update(part);
+    }
     let tag = mac.finalize().into_bytes();
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256=");
@@ -270,4 +422,39 @@ pub fn sign(key: &[u8], body: &[u8]) -> String {
         out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepted_urls_are_remembered_until_the_delivery_finishes() {
+        let mut a = Accepted::default();
+        let body = [7u8; 32];
+        assert_eq!(a.of(&body, 3), vec![false; 3]);
+        a.record(body, 0, 3);
+        a.record(body, 1, 3);
+        assert_eq!(a.of(&body, 3), vec![true, true, false]);
+        a.finish(&body);
+        assert_eq!(a.of(&body, 3), vec![false; 3]);
+        assert_eq!(a.len(), 0);
+        assert!(a.order.is_empty());
+    }
+
+    #[test]
+    fn the_oldest_unfinished_delivery_is_forgotten_beyond_the_bound() {
+        let mut a = Accepted::default();
+        for i in 0..=MAX_PENDING_DELIVERIES {
+            let mut body = [0u8; 32];
+            body[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            a.record(body, 0, 2);
+        }
+        assert_eq!(a.len(), MAX_PENDING_DELIVERIES);
+        assert_eq!(
+            a.of(&[0u8; 32], 2),
+            vec![false, false],
+            "the first was forgotten"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! The webhook link and storage against a local HTTP server: body,
-//! HMAC-SHA256 header, retries with backoff, permanent 4xx; and diet's
+//! timestamped HMAC-SHA256 header, retries with backoff, permanent 4xx,
+//! no duplicate posts to URLs that already accepted a vCon; and diet's
 //! media post.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -14,7 +15,7 @@ use support::{ctx, doc};
 use vcon_pipeline::delivery::WebhookOptions;
 use vcon_pipeline::links::diet::{DietLink, DietOptions};
 use vcon_pipeline::registry::{BuildContext, build_link, build_storage};
-use vcon_pipeline::{Flow, Link, LinkError, SaveRequest};
+use vcon_pipeline::{DeleteRequest, Flow, Link, LinkError, SaveRequest, StorageError};
 
 fn hex_hmac(key: &[u8], body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
@@ -24,6 +25,26 @@ fn hex_hmac(key: &[u8], body: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Checks the timestamp and signature headers of a received request the
+/// way a receiver would: HMAC over `"<timestamp>.<body>"`, timestamp recent.
+fn assert_signed(r: &support::http::Received, key: &[u8]) {
+    let timestamp = &r.headers["x-vcon-timestamp"];
+    let t: i64 = timestamp.parse().unwrap();
+    let now = chrono::Utc::now().timestamp();
+    assert!((now - 60..=now).contains(&t), "timestamp {t}, now {now}");
+    let mut signed = format!("{timestamp}.").into_bytes();
+    signed.extend_from_slice(&r.body);
+    assert_eq!(
+        r.headers["x-hub-signature-256"],
+        format!("sha256={}", hex_hmac(key, &signed))
+    );
+    // The body alone does not verify: the timestamp is covered.
+    assert_ne!(
+        r.headers["x-hub-signature-256"],
+        format!("sha256={}", hex_hmac(key, &r.body))
+    );
 }
 
 fn options(url: &str) -> WebhookOptions {
@@ -56,11 +77,8 @@ async fn webhook_link_posts_the_vcon_with_a_verifiable_hmac_header() {
     assert_eq!(sent["uuid"], support::uuid(3));
     assert_eq!(r.headers["content-type"], "application/json");
     assert_eq!(r.headers["x-conserver-api-token"], "tok");
-    // The receiver recomputes the HMAC over the exact body it got.
-    assert_eq!(
-        r.headers["x-hub-signature-256"],
-        format!("sha256={}", hex_hmac(b"s3cret", &r.body))
-    );
+    // The receiver recomputes the HMAC over the timestamp and the exact body it got.
+    assert_signed(r, b"s3cret");
     assert!(!d.is_changed());
 }
 
@@ -80,9 +98,11 @@ async fn webhook_retries_server_errors_then_succeeds() {
     );
     let got = server.received.lock().unwrap().clone();
     assert_eq!(got.len(), 3);
-    // Every attempt carries the same body and signature.
-    assert!(got.windows(2).all(|w| w[0].body == w[1].body
-        && w[0].headers["x-hub-signature-256"] == w[1].headers["x-hub-signature-256"]));
+    // Every attempt carries the same body, signed with its own timestamp.
+    assert!(got.windows(2).all(|w| w[0].body == w[1].body));
+    for r in &got {
+        assert_signed(r, b"s3cret");
+    }
 }
 
 #[tokio::test]
@@ -172,10 +192,87 @@ async fn webhook_storage_posts_the_stored_bytes() {
     storage.save(&request).await.unwrap();
     let got = server.received.lock().unwrap().clone();
     assert_eq!(got[0].body, bytes);
-    assert_eq!(
-        got[0].headers["x-hub-signature-256"],
-        format!("sha256={}", hex_hmac(b"s3cret", &bytes))
+    assert_signed(&got[0], b"s3cret");
+}
+
+#[tokio::test]
+async fn webhook_storage_cannot_delete_and_sends_nothing() {
+    let server = serve(vec![200], "{}").await;
+    let storage = build_storage(
+        "archive",
+        "webhook",
+        &serde_json::to_value(options(&server.url)).unwrap(),
+        &BuildContext::new(None),
+    )
+    .unwrap();
+    let request = DeleteRequest {
+        uuid: &support::uuid(4),
+        created_at: None,
+        tenant: None,
+    };
+    let err = storage.delete(&request).await.unwrap_err();
+    assert!(matches!(err, StorageError::Unsupported { .. }), "{err}");
+    assert!(server.received.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn unsigned_webhooks_carry_no_signature_or_timestamp() {
+    let server = serve(vec![200], "{}").await;
+    let mut o = options(&server.url);
+    o.secret = None;
+    let link = build_link(
+        "hook",
+        "webhook",
+        &serde_json::to_value(o).unwrap(),
+        &BuildContext::new(None),
+    )
+    .unwrap();
+    link.process(&mut doc(2), &ctx()).await.unwrap();
+    let got = server.received.lock().unwrap().clone();
+    assert!(!got[0].headers.contains_key("x-hub-signature-256"));
+    assert!(!got[0].headers.contains_key("x-vcon-timestamp"));
+}
+
+#[tokio::test]
+async fn a_retry_posts_only_to_the_urls_that_have_not_accepted_the_vcon() {
+    let first = serve(vec![200], "{}").await;
+    let second = serve(vec![503, 200], "{}").await;
+    let third = serve(vec![200], "{}").await;
+    let mut o = options(&first.url);
+    o.urls = vec![
+        format!("{}/a", first.url),
+        format!("{}/b", second.url),
+        format!("{}/c", third.url),
+    ];
+    o.max_attempts = 1;
+    let link = build_link(
+        "hook",
+        "webhook",
+        &serde_json::to_value(o).unwrap(),
+        &BuildContext::new(None),
+    )
+    .unwrap();
+    let count = |s: &support::http::Server| s.received.lock().unwrap().len();
+
+    // URL 2 fails: the delivery fails; URL 1 has it, URL 3 not yet.
+    let err = link.process(&mut doc(5), &ctx()).await.unwrap_err();
+    assert!(
+        err.is_retryable() && err.to_string().contains("/b"),
+        "{err}"
     );
+    assert_eq!((count(&first), count(&second), count(&third)), (1, 1, 0));
+
+    // The worker's retry of the same vCon: URL 1 is not posted to again.
+    link.process(&mut doc(5), &ctx()).await.unwrap();
+    assert_eq!((count(&first), count(&second), count(&third)), (1, 2, 1));
+
+    // That delivery is finished: a later one (a reprocessed vCon) goes everywhere.
+    link.process(&mut doc(5), &ctx()).await.unwrap();
+    assert_eq!((count(&first), count(&second), count(&third)), (2, 3, 2));
+
+    // Another vCon is another delivery.
+    link.process(&mut doc(6), &ctx()).await.unwrap();
+    assert_eq!((count(&first), count(&second), count(&third)), (3, 4, 3));
 }
 
 #[test]
@@ -196,6 +293,10 @@ fn webhook_options_are_checked_at_build() {
         (
             json!({"urls": ["http://x/"], "webhook-urls": []}),
             "webhook-urls",
+        ),
+        (
+            json!({"urls": ["http://x/"], "timestamp_header": "X-Vcon-Signature"}),
+            "both",
         ),
     ] {
         let err = build_link("hook", "webhook", &options, &ctx)

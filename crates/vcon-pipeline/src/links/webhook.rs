@@ -1,7 +1,16 @@
 //! `webhook`: POSTs the vCon's JSON to one or more URLs, as the conserver's
-//! `webhook` link does, with an optional HMAC-SHA256 signature header over
-//! the exact body and retries with exponential backoff (see
-//! [`crate::delivery::WebhookOptions`]).
+//! `webhook` link does, with an optional HMAC-SHA256 signature and retries
+//! with exponential backoff (see [`crate::delivery::WebhookOptions`]).
+//!
+//! With a secret, each request carries `X-Vcon-Timestamp: <unix seconds>`
+//! and `X-Vcon-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`
+//! (both names configurable): receivers verify the HMAC over the timestamp
+//! header, a `.` and the exact body, and refuse old timestamps, so a
+//! captured request cannot be replayed (see [`crate::delivery`]).
+//!
+//! With several URLs, a retry of a vCon whose delivery failed at one URL
+//! posts only to the URLs that have not yet accepted it (remembered in
+//! memory; a restart forgets, so delivery stays at least once).
 //!
 //! Unlike the conserver's link, a non-2xx answer fails the delivery:
 //! 408, 429, 5xx and transport errors are retried (by the link, then by the
