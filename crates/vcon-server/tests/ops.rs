@@ -47,6 +47,7 @@ async fn openapi_document_lists_every_route() {
         "GET /v1/search",
         "POST /v1/vcons/{uuid}/analysis",
         "POST /v1/vcons/{uuid}/attachments",
+        "GET /v1/queues/{list}/dead-letters",
         "GET /vcon",
         "POST /vcon",
         "GET /vcon/{vcon_uuid}",
@@ -84,7 +85,8 @@ async fn openapi_document_lists_every_route() {
         let (method, path) = route.split_once(' ').unwrap();
         let path = path
             .replace("{uuid}", &new_uuid())
-            .replace("{vcon_uuid}", &new_uuid());
+            .replace("{vcon_uuid}", &new_uuid())
+            .replace("{list}", "default");
         let request = native(method.parse::<Method>().unwrap(), &path)
             .header(HEADER, CONSERVER)
             .body(Body::empty())

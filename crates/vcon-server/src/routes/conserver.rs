@@ -54,7 +54,7 @@ const NEW: Origin = Origin {
 };
 
 /// Most uuids a list or search answer collects, to bound memory.
-const MAX_COLLECT: usize = 1_000_000;
+pub(crate) const MAX_COLLECT: usize = 1_000_000;
 
 /// Gets a list of vCon UUIDs, newest `created_at` first; `since`/`until`
 /// filter on `created_at` (to the second, both ends included), `page`

@@ -13,8 +13,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vcon_store::{ListName, VconUuid};
+use vcon_store::{ListName, Queue, StoreError, VconUuid};
 
+use super::conserver::MAX_COLLECT;
 use super::extract::{Body, QueryPairs, path_uuid};
 use crate::metrics;
 use crate::problem::{ApiError, Problem};
@@ -128,7 +129,9 @@ pub async fn get_count(
     Ok(axum::Json(stats.depth()).into_response())
 }
 
-/// The uuids in the dead-letter list of an ingress list, oldest first.
+/// The uuids in the dead-letter list of an ingress list, oldest first (at
+/// most 1,000,000, as the other list answers; `GET /v1/queues/{list}/dead-letters`
+/// pages through all of them, with their errors).
 #[utoipa::path(
     get, path = "/dlq", tag = "conserver",
     params(("ingress_list" = String, Query, description = "The ingress list whose dead letters to list")),
@@ -140,18 +143,33 @@ pub async fn get_dlq(
     query: QueryPairs,
 ) -> Result<Response, ApiError> {
     let list = list(&query, "ingress_list")?;
+    let out = dead_letter_uuids(state.queue.as_ref(), &list, MAX_COLLECT).await?;
+    if out.len() >= MAX_COLLECT {
+        tracing::warn!(list = %list, limit = MAX_COLLECT, "GET /dlq: answer capped; page with GET /v1/queues/{{list}}/dead-letters");
+    }
+    Ok(axum::Json(out).into_response())
+}
+
+/// The uuids of the first `cap` dead letters of `list`, oldest first (the
+/// answer of `GET /dlq`, which caps at 1,000,000).
+pub async fn dead_letter_uuids(
+    queue: &dyn Queue,
+    list: &ListName,
+    cap: usize,
+) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
     let mut after = 0i64;
-    loop {
-        let batch = state
-            .queue
-            .dlq_list(&list, after, vcon_store::MAX_PAGE)
-            .await?;
+    while out.len() < cap {
+        let want = u32::try_from(cap - out.len())
+            .unwrap_or(vcon_store::MAX_PAGE)
+            .min(vcon_store::MAX_PAGE);
+        let batch = queue.dlq_list(list, after, want).await?;
         let Some(last) = batch.last() else { break };
         after = last.id;
         out.extend(batch.iter().map(|d| d.uuid.to_string()));
     }
-    Ok(axum::Json(out).into_response())
+    out.truncate(cap);
+    Ok(out)
 }
 
 /// Moves up to `count` dead letters back to their ingress list; returns how

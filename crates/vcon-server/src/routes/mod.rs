@@ -1,7 +1,7 @@
 //! The router: every route, its auth, the fallbacks and the middleware
 //! stack, plus the OpenAPI document collected from the handlers.
 //!
-//! * [`native`], [`native_append`]: `/v1` (Bearer token).
+//! * [`native`], [`native_append`], [`native_queues`]: `/v1` (Bearer token).
 //! * [`conserver`], [`conserver_lists`]: the conserver's paths, at the root
 //!   and under `conserver.root_path` (its token header).
 //! * [`ops`]: `/health`, `/version`, `/ready`, `/metrics`, `/openapi.json` (public).
@@ -11,6 +11,7 @@ pub mod conserver_lists;
 pub mod extract;
 pub mod native;
 pub mod native_append;
+pub mod native_queues;
 pub mod ops;
 
 use std::sync::Arc;

@@ -131,6 +131,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search_vcons))
         .routes(routes!(super::native_append::append_analysis))
         .routes(routes!(super::native_append::append_attachments))
+        .routes(routes!(super::native_queues::list_dead_letters))
 }
 
 /// The response to a write: `changed` when it created or replaced
@@ -355,7 +356,8 @@ fn parse_order(q: &QueryPairs) -> Result<Order, ApiError> {
     }
 }
 
-fn parse_limit(q: &QueryPairs) -> Result<u32, ApiError> {
+/// `limit` of a native listing: 1 to [`vcon_store::MAX_PAGE`], default 50.
+pub(crate) fn parse_limit(q: &QueryPairs) -> Result<u32, ApiError> {
     let limit = q.parsed("limit", 50u32)?;
     if limit == 0 || limit > vcon_store::MAX_PAGE {
         return Err(ApiError::Unprocessable(format!(
