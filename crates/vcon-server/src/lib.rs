@@ -50,6 +50,7 @@
 pub mod auth;
 pub mod config;
 pub mod conserver_rules;
+pub mod deletion;
 pub mod ingest;
 pub mod limits;
 pub mod logging;

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use vcon_pipeline::{BuildContext, Pipeline, PipelineConfig, WorkerPool};
+use vcon_pipeline::{BuildContext, Pipeline, PipelineConfig, StorageEraser, WorkerPool};
 use vcon_store::Backend;
 
 use crate::config::{ConfigError, ServerConfig};
@@ -101,12 +101,18 @@ pub fn check_build(plan: &PipelinePlan) -> Result<(), ConfigError> {
         .map_err(|e| ConfigError::Pipeline(e.to_string()))
 }
 
+/// A started pipeline.
+#[derive(Debug)]
+pub struct Started {
+    /// The workers.
+    pub pool: WorkerPool,
+    /// The storages of its chains, which deletes also go to.
+    pub storages: StorageEraser,
+}
+
 /// Builds the pipeline on `backend`, runs its health checks and starts the
 /// workers; `None` when no chain is enabled.
-pub async fn start(
-    plan: &PipelinePlan,
-    backend: &Backend,
-) -> Result<Option<WorkerPool>, ConfigError> {
+pub async fn start(plan: &PipelinePlan, backend: &Backend) -> Result<Option<Started>, ConfigError> {
     if !plan.has_chains() {
         return Ok(None);
     }
@@ -118,11 +124,16 @@ pub async fn start(
         .healthcheck()
         .await
         .map_err(|e| ConfigError::Pipeline(e.to_string()))?;
-    Ok(Some(WorkerPool::start(
+    let storages = StorageEraser::of_pipeline(&pipeline);
+    if !storages.is_empty() {
+        tracing::info!(storages = ?storages.names().collect::<Vec<_>>(), "deletes and expiries also go to these storages");
+    }
+    let pool = WorkerPool::start(
         Arc::new(pipeline),
         Arc::clone(&backend.store),
         Arc::clone(&backend.queue),
-    )))
+    );
+    Ok(Some(Started { pool, storages }))
 }
 
 #[cfg(test)]

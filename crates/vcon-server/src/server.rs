@@ -105,7 +105,10 @@ impl Server {
             .map_err(|e| ServeError::Task(e.to_string()))??;
         let (auth, generated_admin_token) = build_auth(&config, &tokens)?;
         let metrics = crate::metrics::install();
-        let pool = pipeline_setup::start(&plan, &backend).await?;
+        let (pool, storages) = match pipeline_setup::start(&plan, &backend).await? {
+            Some(started) => (Some(started.pool), started.storages),
+            None => (None, vcon_pipeline::StorageEraser::default()),
+        };
         let workers = pool.as_ref().map(|p| {
             Arc::new(PoolWorkers {
                 flag: WorkerFlag::new(true),
@@ -128,12 +131,13 @@ impl Server {
             workers: workers
                 .as_ref()
                 .map(|w| Arc::clone(w) as Arc<dyn crate::state::WorkerStatus>),
+            storages: storages.clone(),
             version: VersionInfo::default(),
             draining: AtomicBool::new(false),
             openapi: Default::default(),
         });
         let router = routes::build(state.clone(), &config);
-        let sweeper = Sweeper::start(Arc::clone(&backend.store), &config.retention);
+        let sweeper = Sweeper::start(Arc::clone(&backend.store), storages, &config.retention);
         Ok(Self {
             config,
             state,

@@ -126,6 +126,8 @@ pub struct Shared {
     pub pipeline_config: serde_json::Value,
     /// The workers, when a pipeline runs.
     pub workers: Option<Arc<dyn WorkerStatus>>,
+    /// The chains' storages, which deletes also go to (empty without a pipeline).
+    pub storages: vcon_pipeline::StorageEraser,
     /// Version reported by `/version` and `/health`.
     pub version: VersionInfo,
     /// Set once shutdown begins: `/ready` turns 503.

@@ -96,22 +96,26 @@ async fn sweep_erases_in_batches_and_reports() {
         assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
         uuids.push(uuid);
     }
+    let no_storages = vcon_pipeline::StorageEraser::default();
     let before = chrono::DateTime::parse_from_rfc3339("2025-12-31T00:00:00Z")
         .unwrap()
         .to_utc();
     assert_eq!(
-        sweep(store.as_ref(), before, 2).await.unwrap(),
+        sweep(store.as_ref(), &no_storages, before, 2)
+            .await
+            .unwrap(),
         SweepReport::default()
     );
     let after = chrono::DateTime::parse_from_rfc3339("2026-01-02T00:00:00Z")
         .unwrap()
         .to_utc();
-    let report = sweep(store.as_ref(), after, 2).await.unwrap();
+    let report = sweep(store.as_ref(), &no_storages, after, 2).await.unwrap();
     assert_eq!(
         report,
         SweepReport {
             erased: 5,
-            changed: 0
+            changed: 0,
+            storage_failures: 0,
         }
     );
     for uuid in &uuids {

@@ -20,6 +20,7 @@ use vcon_store::{Order, SearchQuery, VconUuid};
 
 use super::extract::{Body, Posted, QueryPairs, list_names, path_uuid, tel_param};
 use crate::conserver_rules::parse_datetime;
+use crate::deletion::{FanOut, delete_everywhere, mark_failures};
 use crate::ingest::{OnExisting, Origin, store_accepted};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -236,11 +237,14 @@ pub async fn external_ingress(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Removes a vCon (204, also when it was not stored, as the conserver).
+/// Removes a vCon from the store and from every storage of the chains
+/// (204, also when it was not stored, as the conserver). Storages are best
+/// effort: those that failed are named in `x-vcon-storage-delete-failed`.
 #[utoipa::path(
     delete, path = "/vcon/{vcon_uuid}", tag = "conserver",
     params(("vcon_uuid" = String, Path, description = "The vCon's uuid")),
-    responses((status = 204, description = "Deleted (or absent)")),
+    responses((status = 204, description = "Deleted (or absent)", headers(
+        ("x-vcon-storage-delete-failed" = String, description = "Storages the delete failed in, comma-separated (absent when none)")))),
     security(("conserver_token" = []))
 )]
 pub async fn delete_vcon(
@@ -248,8 +252,17 @@ pub async fn delete_vcon(
     Path(uuid): Path<String>,
 ) -> Result<Response, ApiError> {
     let uuid = path_uuid(&uuid)?;
-    state.store.delete(&uuid, None).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let deletion = delete_everywhere(
+        state.store.as_ref(),
+        &state.storages,
+        &uuid,
+        None,
+        FanOut::Always,
+    )
+    .await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    mark_failures(&mut response, &deletion.storages);
+    Ok(response)
 }
 
 /// Gets several vCons by `vcon_uuids` (repeatable): a JSON array in the

@@ -14,6 +14,7 @@ use vcon_store::{Cursor, Order, PutOutcome, PutStatus, SearchQuery, TagFilter, V
 use super::extract::{
     Body, IfMatch, Posted, QueryPairs, if_match, list_names, path_uuid, quoted, tel_param,
 };
+use crate::deletion::{FanOut, delete_everywhere, mark_failures};
 use crate::ingest::{OnExisting, Origin, store_accepted};
 use crate::metrics;
 use crate::problem::{ApiError, Problem};
@@ -313,7 +314,10 @@ pub async fn replace_vcon(
     Ok(write_response(&outcome, StatusCode::OK))
 }
 
-/// Deletes a vCon (with `If-Match`, only that version).
+/// Deletes a vCon (with `If-Match`, only that version), then deletes it
+/// from every storage of the chains. Storages are best effort: those that
+/// failed are named in `x-vcon-storage-delete-failed` (the store's delete
+/// stands). A vCon not in the store answers 404 and no storage is asked.
 #[utoipa::path(
     delete, path = "/v1/vcons/{uuid}", tag = "vcons",
     params(
@@ -321,7 +325,8 @@ pub async fn replace_vcon(
         ("If-Match" = Option<String>, Header, description = "Delete only this version"),
     ),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 204, description = "Deleted", headers(
+            ("x-vcon-storage-delete-failed" = String, description = "Storages the delete failed in, comma-separated (absent when none)"))),
         (status = 404, description = "Not stored", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not hold", body = Problem, content_type = "application/problem+json"),
     ),
@@ -337,8 +342,18 @@ pub async fn delete_vcon(
         IfMatch::Etag(e) => Some(e),
         IfMatch::Absent | IfMatch::Any => None,
     };
-    if state.store.delete(&uuid, etag.as_ref()).await? {
-        Ok(StatusCode::NO_CONTENT.into_response())
+    let deletion = delete_everywhere(
+        state.store.as_ref(),
+        &state.storages,
+        &uuid,
+        etag.as_ref(),
+        FanOut::IfDeleted,
+    )
+    .await?;
+    if deletion.deleted {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        mark_failures(&mut response, &deletion.storages);
+        Ok(response)
     } else {
         Err(ApiError::NotFound(format!("vCon {uuid} is not stored")))
     }
