@@ -339,7 +339,10 @@ async fn text_with_punctuation_finds_its_tokens_instead_of_failing() {
     one["subject"] = "Follow-up: e-mail the customer, don't wait (order #42)".into();
     let mut two = vcon(2);
     two["subject"] = "mail about an order".into();
-    for v in [&one, &two] {
+    // Every token of `e-mail` and `don't`, but not side by side.
+    let mut three = vcon(3);
+    three["subject"] = "mail: e, t don".into();
+    for v in [&one, &two, &three] {
         t.store
             .put(VconRecord::from_bytes(bytes(v), &RecordOptions::default()).unwrap())
             .await
@@ -349,7 +352,7 @@ async fn text_with_punctuation_finds_its_tokens_instead_of_failing() {
         text: Some(q.into()),
         ..Default::default()
     };
-    // The index keeps no positions: a word of several tokens needs each of them.
+    // A word of several tokens needs them side by side, in order.
     for q in [
         "e-mail",
         "follow-up",
@@ -361,8 +364,63 @@ async fn text_with_punctuation_finds_its_tokens_instead_of_failing() {
         assert_eq!(uuids(t.store.as_ref(), text(q)).await, [uuid(1)], "{q}");
     }
     assert_eq!(uuids(t.store.as_ref(), text("mail order")).await.len(), 2);
+    assert_eq!(uuids(t.store.as_ref(), text("mail e")).await.len(), 2);
+    assert_eq!(t.store.count(&text("e-mail")).await.unwrap(), 1);
+    assert_eq!(t.store.count(&text("mail")).await.unwrap(), 3);
     // Nothing but separators: no vCon holds such a token.
     assert!(uuids(t.store.as_ref(), text("- !!")).await.is_empty());
     // An empty text is no filter.
-    assert_eq!(uuids(t.store.as_ref(), text("  ")).await.len(), 2);
+    assert_eq!(uuids(t.store.as_ref(), text("  ")).await.len(), 3);
+}
+
+#[tokio::test]
+async fn pages_of_a_phrase_search_skip_the_vcons_holding_its_tokens_apart() {
+    let t = open();
+    // 33 vCons hold `e-mail`, the others `e` and `mail` apart: 3 early on,
+    // then 4,520 apart, more than a page checks (4,096), so that page comes
+    // back short with a cursor that goes on; then 30.
+    let mut expected = HashSet::new();
+    for n in 0..5000u64 {
+        let mut v = vcon(n);
+        v["subject"] = if (n < 450 && n % 150 == 149) || n >= 4970 {
+            expected.insert(uuid(n));
+            "please e-mail me".into()
+        } else {
+            "mail for e".into()
+        };
+        t.store.put(record(&v)).await.unwrap();
+    }
+    assert_eq!(expected.len(), 33);
+    let mut q = SearchQuery {
+        text: Some("E-Mail".into()),
+        limit: 4,
+        ..Default::default()
+    };
+    let mut seen = HashSet::new();
+    let mut pages = 0;
+    let mut short = 0;
+    loop {
+        let page = t.store.search(&q).await.unwrap();
+        pages += 1;
+        assert!(page.items.len() <= 4);
+        if page.items.len() < 4 && page.next.is_some() {
+            short += 1;
+        }
+        for m in page.items {
+            assert!(
+                expected.contains(&m.uuid),
+                "{} holds the tokens apart",
+                m.uuid
+            );
+            assert!(seen.insert(m.uuid), "twice");
+        }
+        match page.next {
+            Some(c) => q.cursor = Some(c),
+            None => break,
+        }
+        assert!(pages < 100, "paging does not end");
+    }
+    assert_eq!(seen, expected);
+    assert_eq!(short, 1, "the page that stopped after 4,096 candidates");
+    assert_eq!(t.store.count(&q).await.unwrap(), 33);
 }

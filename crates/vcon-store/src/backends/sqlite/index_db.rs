@@ -360,10 +360,7 @@ pub(super) fn recover(
     index: &mut Connection,
     fresh: bool,
 ) -> Result<u64, StoreError> {
-    let options = RecordOptions {
-        max_bytes: usize::MAX,
-        ..RecordOptions::default()
-    };
+    let options = stored_options();
     let mut after = i64::MIN;
     let mut total = 0;
     loop {
@@ -394,7 +391,7 @@ pub(super) fn recover(
         let mut entries = BTreeMap::new();
         for (id, generation, row) in rows {
             let indexed = row.map(|(body, at_ms, uuid)| Indexed {
-                fields: search_fields(body, &options, id),
+                fields: search_fields(body, &options, &format_args!("vCon row {id}")),
                 at_ms,
                 uuid,
             });
@@ -422,14 +419,11 @@ pub(super) fn recover(
 
 /// Re-extracts the search fields of stored rows (CPU work, off the writer).
 pub(super) fn reindex_fields(chunk: Vec<ReindexRow>) -> Vec<(i64, Etag, Indexed)> {
-    let options = RecordOptions {
-        max_bytes: usize::MAX,
-        ..RecordOptions::default()
-    };
+    let options = stored_options();
     chunk
         .into_iter()
         .map(|row| {
-            let fields = search_fields(row.body, &options, row.id);
+            let fields = search_fields(row.body, &options, &format_args!("vCon row {}", row.id));
             let indexed = Indexed {
                 fields,
                 at_ms: row.at_ms,
@@ -440,10 +434,29 @@ pub(super) fn reindex_fields(chunk: Vec<ReindexRow>) -> Vec<(i64, Etag, Indexed)
         .collect()
 }
 
-/// The search fields of row `id`'s body; none when it does not decode or
-/// parse (a `get` of it then reports the damage).
-fn search_fields(body: StoredBody, options: &RecordOptions, id: i64) -> IndexFields {
-    body.unpack(&format_args!("vCon row {id}"))
+/// The full text of a stored vCon's search fields, as the index was given
+/// it (`text_query::holds_phrases` checks a search's phrases on it).
+pub(super) fn indexed_text(body: StoredBody, uuid: &VconUuid) -> String {
+    search_fields(body, &stored_options(), &format_args!("vCon {uuid}")).text
+}
+
+/// The options to read a stored vCon with: it was accepted once, so no
+/// size limit applies again.
+fn stored_options() -> RecordOptions {
+    RecordOptions {
+        max_bytes: usize::MAX,
+        ..RecordOptions::default()
+    }
+}
+
+/// The search fields of a stored body (`what` names it); none when it does
+/// not decode or parse (a `get` of it then reports the damage).
+fn search_fields(
+    body: StoredBody,
+    options: &RecordOptions,
+    what: &dyn std::fmt::Display,
+) -> IndexFields {
+    body.unpack(what)
         .ok()
         .and_then(|bytes| extract(&bytes, options).ok())
         .map(|x| x.index)

@@ -1,15 +1,17 @@
 //! Read queries: vCons by uuid, search and count, queue counts and dead letters.
 
+use std::ops::ControlFlow;
+
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::body_codec::{BODY_COLUMNS, StoredBody};
-use super::index_db::ReindexRow;
+use super::index_db::{ReindexRow, indexed_text};
 use super::index_rows::{in_term_table, term_id, term_token};
 use super::rows::{
     DEAD_COLUMNS, META_COLUMNS, dead_letter_from_row, form_name, list_at, meta_from_row, uuid_at,
 };
 use super::schema::sql_error;
-use super::text_query::fts_query;
+use super::text_query::{TextQuery, holds_phrases};
 use crate::error::StoreError;
 use crate::ids::{ListName, VconUuid};
 use crate::index::TermKind;
@@ -87,11 +89,20 @@ fn source(q: &SearchQuery) -> &'static str {
     }
 }
 
+/// The text query of `q`, unless its text is absent or blank (no filter).
+fn text_of(q: &SearchQuery) -> Option<TextQuery> {
+    q.text
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(TextQuery::of)
+}
+
 /// The WHERE clause of a query's filters (without the cursor), over its
 /// [`source`]. Tags and dialog types are looked up in `vcon_terms`; party
-/// terms and words are ANDed into one FTS5 query on `vcon_index` (see
-/// `index_rows`).
-fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
+/// terms and the text's tokens are ANDed into one FTS5 query on
+/// `vcon_index` (see `index_rows`). The phrases of `text`, if any, are not
+/// in it: see [`search`].
+fn filters(q: &SearchQuery, text: Option<&TextQuery>) -> (String, Vec<Param>) {
     let mut sql = String::from(" WHERE 1 = 1");
     let mut params = Vec::new();
     // A date filter never matches a vCon without created_at (its place in
@@ -134,8 +145,8 @@ fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
             None => term(TermKind::TagName, &tag.name),
         }
     }
-    if let Some(text) = q.text.as_deref().filter(|t| !t.trim().is_empty()) {
-        match fts_query(text) {
+    if let Some(text) = text {
+        match &text.tokens {
             Some(m) => matches.push(format!("text : ({m})")),
             // Only separators (`-`, `!!`): no indexed token matches.
             None => sql.push_str(" AND 0"),
@@ -156,11 +167,15 @@ fn filters(q: &SearchQuery) -> (String, Vec<Param>) {
     (sql, params)
 }
 
-/// The SQL of a page of results and its parameters; `true` when the
-/// cursor key is the created order's (column 12) rather than the row id
-/// (column 11).
-fn page_sql(q: &SearchQuery) -> Result<(String, Vec<Param>, bool), StoreError> {
-    let (mut sql, mut params) = filters(q);
+/// The SQL of up to `rows` results after `q`'s cursor, and its
+/// parameters; `true` when the cursor key is the created order's (column
+/// 12) rather than the row id (column 11).
+fn page_sql(
+    q: &SearchQuery,
+    text: Option<&TextQuery>,
+    rows: usize,
+) -> Result<(String, Vec<Param>, bool), StoreError> {
+    let (mut sql, mut params) = filters(q, text);
     // Stored order is arrival order, the row id: unique, so no tie-break.
     // Created order ties are broken by uuid (`vcon` of the order table).
     let (key, tie) = if q.order.by_created() {
@@ -191,48 +206,155 @@ fn page_sql(q: &SearchQuery) -> Result<(String, Vec<Param>, bool), StoreError> {
     };
     let order_key = if uses_created_order(q) { ", at_ms" } else { "" };
     let full = format!(
-        "SELECT {META_COLUMNS}, id{order_key} FROM {}{sql} ORDER BY {key} {dir}{tie_order} LIMIT {}",
+        "SELECT {META_COLUMNS}, id{order_key} FROM {}{sql} ORDER BY {key} {dir}{tie_order} LIMIT {rows}",
         source(q),
-        u64::from(q.effective_limit()) + 1
     );
     Ok((full, params, tie))
 }
 
-/// A page of results.
-pub(super) fn search(conn: &Connection, q: &SearchQuery) -> Result<Page, StoreError> {
-    let (full, params, tie) = page_sql(q)?;
-    let limit = q.effective_limit();
-    let rows = conn
-        .prepare_cached(&full)
+/// Candidates a page of a search with phrases checks at most; the page may
+/// then hold fewer items than its limit, and its cursor goes on after the
+/// last candidate checked.
+const PHRASE_SCAN: usize = 4096;
+
+/// Candidates read at a time when they are checked for phrases.
+const PHRASE_CHUNK: usize = 256;
+
+/// Up to `rows` results after `q`'s cursor, each with its cursor key.
+fn candidates(
+    conn: &Connection,
+    q: &SearchQuery,
+    text: Option<&TextQuery>,
+    rows: usize,
+) -> Result<Vec<(VconMeta, CursorKey)>, StoreError> {
+    let (full, params, tie) = page_sql(q, text, rows)?;
+    conn.prepare_cached(&full)
         .and_then(|mut s| {
             s.query_map(params_from_iter(params.iter()), |r| {
                 let key: i64 = if tie { r.get(12)? } else { r.get(11)? };
-                Ok((meta_from_row(r)?, key))
+                let meta = meta_from_row(r)?;
+                let key = CursorKey {
+                    order: q.order,
+                    key,
+                    uuid: meta.uuid.clone(),
+                };
+                Ok((meta, key))
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
         })
-        .map_err(|e| sql_error("search", e))?;
-    let more = rows.len() > limit as usize;
-    let mut items = Vec::with_capacity(rows.len().min(limit as usize));
-    let mut last_key = None;
-    for (meta, key) in rows.into_iter().take(limit as usize) {
-        last_key = Some(key);
-        items.push(meta);
-    }
-    let next = match (more, items.last(), last_key) {
-        (true, Some(last), Some(key)) => Some(Cursor::encode(&CursorKey {
-            order: q.order,
-            key,
-            uuid: last.uuid.clone(),
-        })),
-        _ => None,
-    };
-    Ok(Page { items, next })
+        .map_err(|e| sql_error("search", e))
 }
 
-/// How many vCons match the filters.
+/// The page of `limit` items from `rows`, which holds one more when a next
+/// page exists.
+fn page_of(rows: Vec<(VconMeta, CursorKey)>, limit: usize) -> Page {
+    let more = rows.len() > limit;
+    let mut items = Vec::with_capacity(rows.len().min(limit));
+    let mut last = None;
+    for (meta, key) in rows.into_iter().take(limit) {
+        last = Some(key);
+        items.push(meta);
+    }
+    let next = last.filter(|_| more).map(|key| Cursor::encode(&key));
+    Page { items, next }
+}
+
+/// Whether the stored text of `uuid` holds `phrases` (a vCon deleted
+/// meanwhile does not).
+fn holds(conn: &Connection, uuid: &VconUuid, phrases: &str) -> Result<bool, StoreError> {
+    let body = conn
+        .prepare_cached(&format!("SELECT {BODY_COLUMNS} FROM vcons WHERE uuid = ?1"))
+        .and_then(|mut s| {
+            s.query_row([uuid.as_str()], |r| StoredBody::at(r, 0))
+                .optional()
+        })
+        .map_err(|e| sql_error(format!("read vCon {uuid} to match the search's words"), e))?;
+    Ok(body.is_some_and(|body| holds_phrases(&indexed_text(body, uuid), phrases)))
+}
+
+/// Walks the candidates of `q` after its cursor, [`PHRASE_CHUNK`] at a
+/// time, giving `visit` each with whether it holds `phrases`, until `visit`
+/// breaks or none are left.
+fn walk_phrases(
+    conn: &Connection,
+    q: &SearchQuery,
+    text: Option<&TextQuery>,
+    phrases: &str,
+    mut visit: impl FnMut(VconMeta, CursorKey, bool) -> ControlFlow<()>,
+) -> Result<(), StoreError> {
+    let mut next = q.clone();
+    loop {
+        let rows = candidates(conn, &next, text, PHRASE_CHUNK)?;
+        let exhausted = rows.len() < PHRASE_CHUNK;
+        let mut last = None;
+        for (meta, key) in rows {
+            let holds = holds(conn, &meta.uuid, phrases)?;
+            last = Some(Cursor::encode(&key));
+            if visit(meta, key, holds).is_break() {
+                return Ok(());
+            }
+        }
+        match last {
+            Some(cursor) if !exhausted => next.cursor = Some(cursor),
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// A page of results. A text with words of several tokens (`e-mail`)
+/// first finds the vCons holding each token (the index keeps no
+/// positions); each is then checked for the words' phrases on its stored
+/// text, reading up to [`PHRASE_SCAN`] candidates per page.
+pub(super) fn search(conn: &Connection, q: &SearchQuery) -> Result<Page, StoreError> {
+    let text = text_of(q);
+    let limit = q.effective_limit() as usize;
+    let Some(phrases) = text.as_ref().and_then(|t| t.phrases.as_deref()) else {
+        return Ok(page_of(
+            candidates(conn, q, text.as_ref(), limit + 1)?,
+            limit,
+        ));
+    };
+    let mut found = Vec::with_capacity(limit + 1);
+    let mut scanned = 0;
+    let mut stopped_at = None;
+    walk_phrases(conn, q, text.as_ref(), phrases, |meta, key, holds| {
+        scanned += 1;
+        if holds {
+            found.push((meta, key.clone()));
+            if found.len() > limit {
+                return ControlFlow::Break(());
+            }
+        }
+        if scanned >= PHRASE_SCAN {
+            stopped_at = Some(key);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    })?;
+    let mut page = page_of(found, limit);
+    if let Some(key) = stopped_at {
+        page.next = Some(Cursor::encode(&key));
+    }
+    Ok(page)
+}
+
+/// How many vCons match the filters. With phrases (see [`search`]), every
+/// candidate is read and checked.
 pub(super) fn count(conn: &Connection, q: &SearchQuery) -> Result<u64, StoreError> {
-    let (sql, params) = filters(q);
+    let text = text_of(q);
+    if let Some(phrases) = text.as_ref().and_then(|t| t.phrases.as_deref()) {
+        let from_start = SearchQuery {
+            cursor: None,
+            ..q.clone()
+        };
+        let mut n = 0;
+        walk_phrases(conn, &from_start, text.as_ref(), phrases, |_, _, holds| {
+            n += u64::from(holds);
+            ControlFlow::Continue(())
+        })?;
+        return Ok(n);
+    }
+    let (sql, params) = filters(q, text.as_ref());
     conn.prepare_cached(&format!("SELECT count(*) FROM {}{sql}", source(q)))
         .and_then(|mut s| s.query_row(params_from_iter(params.iter()), |r| r.get::<_, i64>(0)))
         .map(|n| u64::try_from(n).unwrap_or(0))
@@ -350,7 +472,7 @@ mod tests {
 
     /// SQLite's plan for the page query of `q`, its steps joined by `; `.
     fn plan(conn: &Connection, q: &SearchQuery) -> String {
-        let (sql, params, _) = page_sql(q).unwrap();
+        let (sql, params, _) = page_sql(q, text_of(q).as_ref(), 51).unwrap();
         let steps: Vec<String> = conn
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
             .unwrap()

@@ -5,10 +5,15 @@
 //! two (`"e-mail"`, `"don't"`, `"+1-555"`) fails the whole search with
 //! "phrase queries are not supported". So the text is first split into the
 //! very tokens the index holds, by FTS5's own tokenizer on an in-memory
-//! table (one per reader thread), and each token is required on its own:
-//! `e-mail` finds the vCons holding both `e` and `mail`. No FTS5 syntax in
-//! the user's text is interpreted; a trailing `*` on a word keeps its
-//! meaning of prefix search, on the word's last token.
+//! table (one per reader thread), and the index is asked for the vCons
+//! holding every token ([`TextQuery::tokens`]). A word of several tokens
+//! must also hold them in order, side by side: `e-mail` must not find a
+//! vCon saying `e` here and `mail` there. The index cannot tell, so each
+//! vCon it returns for such a word has its text checked against the
+//! word's phrase ([`TextQuery::phrases`], [`holds_phrases`]) on an
+//! in-memory table that keeps positions. No FTS5 syntax in the user's
+//! text is interpreted; a trailing `*` on a word keeps its meaning of
+//! prefix search, on the word's last token.
 
 use std::cell::RefCell;
 
@@ -21,55 +26,114 @@ thread_local! {
     static TOKENIZER: RefCell<Option<Connection>> = const { RefCell::new(None) };
 }
 
-/// The FTS5 query requiring every token of `text`, with the prefix marks of
-/// its words; `None` when the text holds no token at all (only
-/// punctuation, say), which no indexed vCon can match.
-pub(super) fn fts_query(text: &str) -> Option<String> {
-    let mut parts = Vec::new();
-    for word in text.split_whitespace() {
-        let (stem, prefix) = match word.strip_suffix('*') {
-            Some(stem) => (stem, true),
-            None => (word, false),
-        };
-        let tokens = tokens(stem);
-        let last = tokens.len().saturating_sub(1);
-        for (i, token) in tokens.iter().enumerate() {
-            let star = if prefix && i == last { "*" } else { "" };
-            parts.push(format!("\"{}\"{star}", token.replace('"', "\"\"")));
+/// The FTS5 queries of a search's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct TextQuery {
+    /// Every token required, for the index; `None` when the text holds no
+    /// token at all (only punctuation, say), which no indexed vCon can match.
+    pub tokens: Option<String>,
+    /// Every word as a phrase of its tokens (`"e" + "mail"`), for
+    /// [`holds_phrases`]; `None` when no word has more than one token, so
+    /// that the index's answer is already exact.
+    pub phrases: Option<String>,
+}
+
+impl TextQuery {
+    /// The queries of `text`.
+    pub(super) fn of(text: &str) -> Self {
+        let mut tokens = Vec::new();
+        let mut phrases = Vec::new();
+        let mut joined = false;
+        for word in text.split_whitespace() {
+            let (stem, prefix) = match word.strip_suffix('*') {
+                Some(stem) => (stem, true),
+                None => (word, false),
+            };
+            let words = split(stem);
+            let Some(last) = words.len().checked_sub(1) else {
+                continue;
+            };
+            let quoted: Vec<String> = words
+                .iter()
+                .enumerate()
+                .map(|(i, token)| {
+                    let star = if prefix && i == last { "*" } else { "" };
+                    format!("\"{}\"{star}", token.replace('"', "\"\""))
+                })
+                .collect();
+            joined |= quoted.len() > 1;
+            phrases.push(quoted.join(" + "));
+            tokens.extend(quoted);
+        }
+        Self {
+            tokens: (!tokens.is_empty()).then(|| tokens.join(" ")),
+            phrases: joined.then(|| phrases.join(" ")),
         }
     }
-    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// The FTS5 query requiring every token of `text`, with the prefix marks of
+/// its words ([`TextQuery::tokens`]).
+#[cfg(test)]
+fn fts_query(text: &str) -> Option<String> {
+    TextQuery::of(text).tokens
+}
+
+/// Whether `text` holds every phrase of `phrases` ([`TextQuery::phrases`]),
+/// as the index's tokenizer splits it. Should the in-memory table fail,
+/// the answer is `true`: the search then keeps what the index found.
+pub(super) fn holds_phrases(text: &str, phrases: &str) -> bool {
+    with_tokenizer(|conn| {
+        let found = conn
+            .execute("INSERT INTO texts (rowid, x) VALUES (1, ?1)", [text])
+            .and_then(|_| {
+                conn.prepare_cached("SELECT count(*) FROM texts WHERE texts MATCH ?1")?
+                    .query_row([phrases], |r| r.get::<_, i64>(0))
+            });
+        let cleared = conn.execute("DELETE FROM texts", []);
+        let found = found?;
+        cleared?;
+        Ok(found > 0)
+    })
+    .unwrap_or(true)
 }
 
 /// The tokens the index's tokenizer makes of `text`, in order. Should the
 /// tokenizer connection fail (it runs in memory), the text is split on
 /// every character that is not alphanumeric, which is the same for
 /// everything but a few marks of some scripts.
-fn tokens(text: &str) -> Vec<String> {
-    TOKENIZER
-        .with(|cell| {
-            let mut slot = cell.borrow_mut();
-            let conn = match slot.take() {
-                Some(conn) => conn,
-                None => open()?,
-            };
-            let tokens = tokenize(&conn, text);
-            *slot = Some(conn);
-            tokens
-        })
-        .unwrap_or_else(|_| {
-            text.split(|c: char| !c.is_alphanumeric())
-                .filter(|t| !t.is_empty())
-                .map(str::to_lowercase)
-                .collect()
-        })
+fn split(text: &str) -> Vec<String> {
+    with_tokenizer(|conn| tokenize(conn, text)).unwrap_or_else(|_| {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    })
 }
 
+/// Runs `f` on this thread's tokenizer connection, opening it first if
+/// needed.
+fn with_tokenizer<T>(f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    TOKENIZER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let conn = match slot.take() {
+            Some(conn) => conn,
+            None => open()?,
+        };
+        let out = f(&conn);
+        *slot = Some(conn);
+        out
+    })
+}
+
+/// `words` splits a text into tokens (`word_list`); `texts` keeps their
+/// positions, to match phrases.
 fn open() -> rusqlite::Result<Connection> {
     let conn = Connection::open_in_memory()?;
     conn.execute_batch(&format!(
         "CREATE VIRTUAL TABLE words USING fts5 (x, tokenize = '{TOKENIZE}');
-         CREATE VIRTUAL TABLE word_list USING fts5vocab (words, 'instance');"
+         CREATE VIRTUAL TABLE word_list USING fts5vocab (words, 'instance');
+         CREATE VIRTUAL TABLE texts USING fts5 (x, tokenize = '{TOKENIZE}');"
     ))?;
     Ok(conn)
 }
@@ -168,6 +232,40 @@ mod tests {
             fts_query(r#"a OR "b" NOT c:d"#).as_deref(),
             Some(r#""a" "or" "b" "not" "c" "d""#)
         );
+    }
+
+    #[test]
+    fn words_of_several_tokens_become_phrases() {
+        assert_eq!(TextQuery::of("refund wait").phrases, None);
+        assert_eq!(
+            TextQuery::of("E-mail refund don't").phrases.as_deref(),
+            Some(r#""e" + "mail" "refund" "don" + "t""#)
+        );
+        assert_eq!(
+            TextQuery::of("e-ma*").phrases.as_deref(),
+            Some(r#""e" + "ma"*"#)
+        );
+    }
+
+    #[test]
+    fn phrases_hold_only_side_by_side_and_in_order() {
+        let text = "Follow-up: e-mail the customer, don't wait";
+        let holds = |q: &str| holds_phrases(text, &TextQuery::of(q).phrases.unwrap());
+        for q in [
+            "e-mail",
+            "E-MAIL wait",
+            "follow-up",
+            "don't",
+            "e-ma*",
+            "up-e",
+        ] {
+            assert!(holds(q), "{q}");
+        }
+        for q in ["mail-e", "e-customer", "follow-mail", "don't-follow"] {
+            assert!(!holds(q), "{q}");
+        }
+        // The table is empty again after each check.
+        assert!(holds("e-mail"));
     }
 
     #[test]
