@@ -196,8 +196,14 @@ async fn pipeline_metrics_count_links_failures_and_dead_letters() {
             "vcon_pipeline_processed_total",
             &[chain, ("outcome", "stored")],
         );
+        // The counters move before the queue's rows are written: wait for both.
         let idle = metric_value(&text, "vcon_pipeline_in_flight", &[chain]);
-        if dead == Some(1.0) && stored == Some(1.0) && idle == Some(0.0) {
+        let list = [("list", "metrics_in")];
+        let kept = metric_value(&text, "vcon_pipeline_queue_dead", &list);
+        let left = metric_value(&text, "vcon_pipeline_queue_depth", &list);
+        if (dead, stored, idle, kept, left)
+            == (Some(1.0), Some(1.0), Some(0.0), Some(1.0), Some(0.0))
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
