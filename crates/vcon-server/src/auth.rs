@@ -2,6 +2,11 @@
 //! SHA-256), the conserver's global tokens (`CONSERVER_API_TOKEN`,
 //! `CONSERVER_API_TOKEN_FILE`) and its per-ingress-list keys.
 //!
+//! Scopes: the admin token opens both APIs (when `auth.enabled`); a
+//! conserver token opens the conserver-compatible routes only, and is
+//! checked there even when `auth.enabled = false`, as the conserver checks
+//! any key it was given.
+//!
 //! Presented tokens are hashed with SHA-256 and compared with every known
 //! hash in constant time ([`subtle`]), so neither the comparison nor the
 //! stored file reveals a token. A 256-bit random token needs no slow hash.
@@ -190,18 +195,48 @@ pub fn admin_token(hash_file: &Path, from_env: Option<&str>) -> Result<AdminToke
     })
 }
 
-/// Reads a conserver token file: one token per line, blank lines skipped.
+/// Reads a conserver token file: one token per line, surrounding
+/// whitespace trimmed, blank lines skipped.
 pub fn read_token_file(path: &Path) -> Result<Vec<String>, AuthError> {
+    Ok(token_file_lines(path)?
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect())
+}
+
+/// Every line of a token file, trimmed (blank ones kept, as empty strings).
+fn token_file_lines(path: &Path) -> Result<Vec<String>, AuthError> {
     let text = std::fs::read_to_string(path).map_err(|source| AuthError::Io {
         path: path.to_owned(),
         source,
     })?;
-    Ok(text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect())
+    Ok(text.lines().map(|l| l.trim().to_owned()).collect())
+}
+
+/// The conserver's global tokens from `CONSERVER_API_TOKEN` and the lines of
+/// `CONSERVER_API_TOKEN_FILE`, as the conserver reads them: `None` (no
+/// check) when the variable is unset and the file unset or without lines;
+/// otherwise the hashes of the non-blank ones. A file of blank lines thus
+/// turns the check on and lets no token through, as in the conserver,
+/// where a blank line is a key no header can present.
+pub fn conserver_tokens(sources: &TokenSources) -> Result<Option<Vec<TokenHash>>, AuthError> {
+    let mut configured = false;
+    let mut hashes = Vec::new();
+    if let Some(t) = &sources.conserver_api_token {
+        configured = true;
+        hashes.push(TokenHash::of(t));
+    }
+    if let Some(file) = &sources.conserver_api_token_file {
+        let lines = token_file_lines(file)?;
+        configured |= !lines.is_empty();
+        hashes.extend(
+            lines
+                .iter()
+                .filter(|l| !l.is_empty())
+                .map(|l| TokenHash::of(l)),
+        );
+    }
+    Ok(configured.then_some(hashes))
 }
 
 /// The keys of one ingress list in `ingress_auth`.
@@ -217,24 +252,41 @@ pub enum IngressKeys {
 #[derive(Debug, Clone)]
 pub struct Auth {
     enabled: bool,
-    /// Admin and conserver global tokens: full access to both APIs.
-    global: Vec<TokenHash>,
+    /// The admin token: full access to both APIs (when `enabled`).
+    admin: Vec<TokenHash>,
+    /// The conserver's global tokens; `Some` when configured, even empty.
+    conserver: Option<Vec<TokenHash>>,
     header: HeaderName,
     ingress: BTreeMap<String, IngressKeys>,
 }
 
+/// The tokens [`Auth`] checks, as hashes.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens {
+    /// The admin token (empty when native auth is off): both APIs.
+    pub admin: Vec<TokenHash>,
+    /// The conserver's global tokens (`CONSERVER_API_TOKEN`, the lines of
+    /// `CONSERVER_API_TOKEN_FILE`): the conserver-compatible routes only.
+    /// `None` when neither is set; `Some` (even empty, for a file of blank
+    /// lines) turns the conserver check on whatever `enabled` says, as the
+    /// conserver does when it has any key.
+    pub conserver: Option<Vec<TokenHash>>,
+}
+
 impl Auth {
     /// Checks built from hashes. `enabled = false` lets every request of
-    /// the native and conserver APIs through (external ingress keeps its keys).
+    /// the native API through, and of the conserver API unless conserver
+    /// tokens are configured (external ingress keeps its keys).
     pub fn new(
         enabled: bool,
-        global: Vec<TokenHash>,
+        tokens: Tokens,
         header: HeaderName,
         ingress: BTreeMap<String, IngressKeys>,
     ) -> Self {
         Self {
             enabled,
-            global,
+            admin: tokens.admin,
+            conserver: tokens.conserver,
             header,
             ingress,
         }
@@ -270,7 +322,7 @@ impl Auth {
             .ok_or_else(|| {
                 ApiError::Unauthorized("the Authorization header is not `Bearer TOKEN`".into())
             })?;
-        if any_matches(&self.global, token) {
+        if any_matches(&self.admin, token) {
             Ok(())
         } else {
             Err(ApiError::Unauthorized("the token is not valid".into()))
@@ -278,14 +330,22 @@ impl Auth {
     }
 
     /// Checks the conserver header (conserver API): 403 "Invalid API Key"
-    /// otherwise, as the conserver answers.
+    /// otherwise, as the conserver answers. The admin token passes when
+    /// native auth is on; configured conserver tokens are enforced even
+    /// when it is off (the conserver checks any key it was given).
     pub fn check_conserver(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        if !self.enabled {
+        if !self.enabled && self.conserver.is_none() {
             return Ok(());
         }
-        let token = headers.get(&self.header).and_then(|v| v.to_str().ok());
+        let token = headers
+            .get(&self.header)
+            .and_then(|v| v.to_str().ok())
+            .filter(|t| !t.is_empty());
+        let conserver = self.conserver.as_deref().unwrap_or_default();
+        let admin = if self.enabled { &self.admin[..] } else { &[] };
         match token {
-            Some(t) if any_matches(&self.global, t) => Ok(()),
+            // `|` not `||`: both lists are compared whichever matches.
+            Some(t) if any_matches(admin, t) | any_matches(conserver, t) => Ok(()),
             _ => Err(ApiError::Forbidden("Invalid API Key".into())),
         }
     }
@@ -361,7 +421,10 @@ mod tests {
         }));
         Auth::new(
             true,
-            vec![TokenHash::of("admin"), TokenHash::of("conserver")],
+            Tokens {
+                admin: vec![TokenHash::of("admin")],
+                conserver: Some(vec![TokenHash::of("conserver")]),
+            },
             HeaderName::from_static("x-conserver-api-token"),
             ingress,
         )
@@ -406,9 +469,14 @@ mod tests {
                 .is_ok()
         );
         assert!(
-            a.check_bearer(&headers("authorization", "bearer conserver"))
+            a.check_bearer(&headers("authorization", "bearer admin"))
                 .is_ok()
         );
+        // A conserver token is for the conserver API only.
+        let e = a
+            .check_bearer(&headers("authorization", "Bearer conserver"))
+            .unwrap_err();
+        assert_eq!(e.status().as_u16(), 401);
         let e = a
             .check_bearer(&headers("authorization", "Bearer nope"))
             .unwrap_err();
@@ -427,9 +495,66 @@ mod tests {
             a.check_conserver(&headers("x-conserver-api-token", "conserver"))
                 .is_ok()
         );
+        assert!(
+            a.check_conserver(&headers("x-conserver-api-token", "admin"))
+                .is_ok()
+        );
         let e = a.check_conserver(&HeaderMap::new()).unwrap_err();
         assert_eq!(e.status().as_u16(), 403);
         assert_eq!(e.to_problem().detail, "Invalid API Key");
+    }
+
+    #[test]
+    fn conserver_tokens_are_enforced_when_native_auth_is_off() {
+        let h = |v| headers("x-conserver-api-token", v);
+        let header = HeaderName::from_static("x-conserver-api-token");
+        let off = |conserver| {
+            Auth::new(
+                false,
+                Tokens {
+                    admin: Vec::new(),
+                    conserver,
+                },
+                header.clone(),
+                BTreeMap::new(),
+            )
+        };
+        let with_token = off(Some(vec![TokenHash::of("conserver")]));
+        assert!(with_token.check_conserver(&h("conserver")).is_ok());
+        assert!(with_token.check_conserver(&h("admin")).is_err());
+        assert!(with_token.check_conserver(&HeaderMap::new()).is_err());
+        // The native API is open either way.
+        assert!(with_token.check_bearer(&HeaderMap::new()).is_ok());
+        // Nothing configured: open, as the conserver without keys.
+        assert!(off(None).check_conserver(&HeaderMap::new()).is_ok());
+        // Configured but empty (a file of blank lines): nothing passes.
+        let blank = off(Some(Vec::new()));
+        assert!(blank.check_conserver(&h("")).is_err());
+        assert!(blank.check_conserver(&HeaderMap::new()).is_err());
+    }
+
+    #[test]
+    fn conserver_tokens_read_as_the_conserver_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tokens");
+        let sources = |token: Option<&str>| TokenSources {
+            admin_token: None,
+            conserver_api_token: token.map(str::to_owned),
+            conserver_api_token_file: Some(file.clone()),
+        };
+        std::fs::write(&file, "").unwrap();
+        assert!(conserver_tokens(&sources(None)).unwrap().is_none());
+        let only_env = conserver_tokens(&sources(Some("env"))).unwrap().unwrap();
+        assert!(any_matches(&only_env, "env"));
+        std::fs::write(&file, "\n").unwrap();
+        assert_eq!(conserver_tokens(&sources(None)).unwrap(), Some(Vec::new()));
+        std::fs::write(&file, " a \nb\n").unwrap();
+        let both = conserver_tokens(&sources(None)).unwrap().unwrap();
+        assert!(any_matches(&both, "a") && any_matches(&both, "b"));
+        assert!(!any_matches(&both, " a "));
+        std::fs::remove_file(&file).unwrap();
+        let e = conserver_tokens(&sources(None)).unwrap_err();
+        assert!(e.to_string().contains("tokens"), "{e}");
     }
 
     #[test]
@@ -457,7 +582,7 @@ mod tests {
         );
         let none = Auth::new(
             true,
-            vec![],
+            Tokens::default(),
             HeaderName::from_static("x-conserver-api-token"),
             BTreeMap::new(),
         );

@@ -43,8 +43,8 @@ pub fn base(header_name: &str) -> utoipa::openapi::OpenApi {
         CONSERVER_TOKEN,
         SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
             header_name,
-            "CONSERVER_API_TOKEN, a line of CONSERVER_API_TOKEN_FILE, or the admin token; \
-             per-list ingress_auth keys on /vcon/external-ingress",
+            "CONSERVER_API_TOKEN, a line of CONSERVER_API_TOKEN_FILE (conserver routes only), \
+             or the admin token; per-list ingress_auth keys on /vcon/external-ingress",
         ))),
     );
     doc

@@ -249,26 +249,17 @@ fn build_auth(
     config: &ServerConfig,
     tokens: &TokenSources,
 ) -> Result<(Auth, Option<String>), ServeError> {
-    let mut global = Vec::new();
+    let mut admin = Vec::new();
     let mut generated = None;
     if config.auth.enabled {
-        let admin = auth::admin_token(
+        let token = auth::admin_token(
             &config.admin_token_hash_path(),
             tokens.admin_token.as_deref(),
         )?;
-        global.push(admin.hash);
-        generated = admin.generated;
+        admin.push(token.hash);
+        generated = token.generated;
     }
-    if let Some(t) = &tokens.conserver_api_token {
-        global.push(TokenHash::of(t));
-    }
-    if let Some(file) = &tokens.conserver_api_token_file {
-        global.extend(
-            auth::read_token_file(file)?
-                .iter()
-                .map(|t| TokenHash::of(t)),
-        );
-    }
+    let conserver = auth::conserver_tokens(tokens)?;
     let mut ingress: BTreeMap<String, IngressKeys> = BTreeMap::new();
     if let Some(path) = &config.conserver.config_file {
         ingress.extend(ingress_auth_of_file(path)?);
@@ -286,7 +277,12 @@ fn build_auth(
         }
     })?;
     Ok((
-        Auth::new(config.auth.enabled, global, header, ingress),
+        Auth::new(
+            config.auth.enabled,
+            auth::Tokens { admin, conserver },
+            header,
+            ingress,
+        ),
         generated,
     ))
 }

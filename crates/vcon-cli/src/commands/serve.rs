@@ -28,7 +28,9 @@ APIs:
   /v1/...          native API (Authorization: Bearer TOKEN); OpenAPI 3.1 at /openapi.json
   /vcon, /vcons... the conserver's API, same paths and answers, also under /api
                    (x-conserver-api-token: CONSERVER_API_TOKEN, a line of
-                   CONSERVER_API_TOKEN_FILE, or the admin token)
+                   CONSERVER_API_TOKEN_FILE, or the admin token; conserver
+                   tokens open these routes only, and are checked even
+                   with VCON_AUTH=off)
   /health /ready /metrics /version
 
 Configuration: --config FILE (TOML; every key optional; --print-config shows them all with

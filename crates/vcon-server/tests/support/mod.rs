@@ -35,16 +35,26 @@ pub async fn start(tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
 /// [`start`] in `dir`, which the test may have filled first; the store
 /// goes in `dir/data`.
 pub async fn start_in(dir: TempDir, tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
-    let mut config = ServerConfig {
-        data_dir: dir.path().join("data"),
-        ..ServerConfig::default()
-    };
-    tweak(&mut config);
     let tokens = TokenSources {
         admin_token: Some(ADMIN.into()),
         conserver_api_token: Some(CONSERVER.into()),
         conserver_api_token_file: None,
     };
+    start_with_tokens(dir, tokens, tweak).await
+}
+
+/// [`start_in`] with the given token sources instead of [`ADMIN`] and
+/// [`CONSERVER`].
+pub async fn start_with_tokens(
+    dir: TempDir,
+    tokens: TokenSources,
+    tweak: impl FnOnce(&mut ServerConfig),
+) -> TestServer {
+    let mut config = ServerConfig {
+        data_dir: dir.path().join("data"),
+        ..ServerConfig::default()
+    };
+    tweak(&mut config);
     let server = Server::start(config, tokens).await.unwrap();
     TestServer { dir, server }
 }
