@@ -1,7 +1,9 @@
 //! [`Server`]: opens the store, sets up tokens, metrics and the router,
-//! starts the workers, serves until a shutdown signal, then stops in order:
-//! stop accepting, drain in-flight requests (within the grace period), stop
-//! the worker pool (it finishes or requeues in-flight vCons), close the store.
+//! starts the workers, serves until a shutdown signal, then stops: stop
+//! accepting, and at the same time drain in-flight requests (within
+//! `limits.shutdown_grace_secs`) and stop the worker pool (it finishes or
+//! requeues in-flight vCons within `pipeline.shutdown_grace_secs`); then
+//! close the store.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -176,9 +178,12 @@ impl Server {
             })
     }
 
-    /// Serves on `listener` until `shutdown` completes, then drains
-    /// in-flight requests (at most `limits.shutdown_grace_secs`), stops
-    /// the workers and closes the store.
+    /// Serves on `listener` until `shutdown` completes, then, at the same
+    /// time, drains in-flight requests (at most `limits.shutdown_grace_secs`)
+    /// and stops the workers (in-flight vCons finish within
+    /// `pipeline.shutdown_grace_secs`, else are requeued); then closes the
+    /// store. Shutdown thus takes at most the longer of the two graces, not
+    /// their sum.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -186,6 +191,7 @@ impl Server {
     ) -> Result<(), ServeError> {
         let grace = Duration::from_secs_f64(self.config.limits.shutdown_grace_secs);
         let (began_tx, mut began_rx) = tokio::sync::watch::channel(false);
+        let mut workers_rx = began_rx.clone();
         let state = self.state.clone();
         let signal = async move {
             shutdown.await;
@@ -202,24 +208,34 @@ impl Server {
             let _ = began_rx.wait_for(|began| *began).await;
             tokio::time::sleep(grace).await;
         };
-        let result = tokio::select! {
-            r = served => r.map_err(|source| ServeError::Io { context: "serving".into(), source }),
-            () = deadline => {
-                tracing::warn!(grace_secs = grace.as_secs_f64(), "requests still in flight after the grace period; stopping anyway");
-                Ok(())
+        let http = async {
+            tokio::select! {
+                r = served => r.map_err(|source| ServeError::Io { context: "serving".into(), source }),
+                () = deadline => {
+                    tracing::warn!(grace_secs = grace.as_secs_f64(), "requests still in flight after the grace period; stopping anyway");
+                    Ok(())
+                }
             }
         };
-        if let Some(workers) = &self.workers {
-            workers.flag.set(false);
-        }
-        if let Some(pool) = self.pool {
-            let report = pool.shutdown_within(grace).await;
-            tracing::info!(
-                drained = report.drained,
-                requeued = report.stats.requeued,
-                "processing workers stopped"
-            );
-        }
+        let (pool, workers) = (self.pool, self.workers);
+        let stop_workers = async move {
+            // On the signal, or when serving ended without one (the sender
+            // is dropped with the signal future).
+            let _ = workers_rx.wait_for(|began| *began).await;
+            if let Some(workers) = &workers {
+                workers.flag.set(false);
+            }
+            if let Some(pool) = pool {
+                // Within `[pipeline] shutdown_grace_secs`.
+                let report = pool.shutdown().await;
+                tracing::info!(
+                    drained = report.drained,
+                    requeued = report.stats.requeued,
+                    "processing workers stopped"
+                );
+            }
+        };
+        let (result, ()) = tokio::join!(http, stop_workers);
         if let Some(sweeper) = self.sweeper {
             sweeper.stop().await;
         }
