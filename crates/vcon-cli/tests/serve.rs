@@ -1,4 +1,5 @@
-//! `vcon serve`: --print-config, --check-config (line numbers, exit 0/2),
+//! `vcon serve`: --print-config, --check-config (line numbers, exit 0/2,
+//! unmapped conserver links, strict import),
 //! and a first start that prints the admin token once and stores its hash.
 #![cfg(feature = "server")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -58,7 +59,7 @@ fn check_config_reports_the_line_and_exits_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "bad.toml:1:1: pipeline: chains.main: link `nope` is not defined",
+            "bad.toml:3:1: pipeline: chains.main: link `nope` is not defined",
         ));
 
     vcon()
@@ -67,6 +68,128 @@ fn check_config_reports_the_line_and_exits_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("VCON_LISTEN"));
+}
+
+/// Runs `--check-config` on `text` (extra `env`), expects exit 2 and
+/// returns standard error.
+fn check_fails(text: &str, env: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vcon.toml");
+    std::fs::write(&file, text).unwrap();
+    let mut cmd = vcon();
+    cmd.args(["serve", "--check-config", "--config"]).arg(&file);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.assert().code(2);
+    String::from_utf8(out.get_output().stderr.clone()).unwrap()
+}
+
+#[test]
+fn check_config_gives_every_key_error_its_line() {
+    // A value out of range.
+    let e = check_fails("[limits]\n\nmax_body_bytes = 0\n", &[]);
+    assert!(
+        e.contains("vcon.toml:3:1: limits.max_body_bytes: must be at least 1"),
+        "{e}"
+    );
+    // A link's options, found when the chains are built.
+    let e = check_fails(
+        "[pipeline.links.t]\ntype = \"tag\"\noptions = { tagz = [\"a\"] }\n",
+        &[],
+    );
+    assert!(
+        e.contains("vcon.toml:3:1: pipeline: links.t (tag): "),
+        "{e}"
+    );
+    // A storage's options.
+    let e = check_fails(
+        "[pipeline.storages.s]\ntype = \"directory\"\n\noptions = { path = \"/tmp/x\", compression = 3 }\n",
+        &[],
+    );
+    assert!(
+        e.contains("vcon.toml:4:1: pipeline: storages.s (directory): "),
+        "{e}"
+    );
+    // Retries, the lease, a list feeding two chains, a chain's timeout.
+    let e = check_fails("[pipeline.retry]\nmax_attempts = 0\n", &[]);
+    assert!(
+        e.contains("vcon.toml:2:1: pipeline: retry.max_attempts"),
+        "{e}"
+    );
+    let e = check_fails("[pipeline]\nlease_secs = -1\n", &[]);
+    assert!(e.contains("vcon.toml:2:1: pipeline: lease_secs"), "{e}");
+    let chains =
+        "[pipeline.chains.a]\ningress = [\"in\"]\n[pipeline.chains.b]\ningress = [\"in\"]\n";
+    let e = check_fails(chains, &[]);
+    assert!(
+        e.contains("vcon.toml:4:1: pipeline: list `in` feeds both"),
+        "{e}"
+    );
+    let e = check_fails(
+        "[pipeline.chains.a]\ningress = [\"in\"]\ntimeout_secs = 0\n",
+        &[],
+    );
+    assert!(
+        e.contains("vcon.toml:3:1: pipeline: chains.a.timeout_secs"),
+        "{e}"
+    );
+    // From the environment: the variable, not a line.
+    let e = check_fails("", &[("VCON_MAX_BODY_BYTES", "0")]);
+    assert!(
+        e.contains("environment variable VCON_MAX_BODY_BYTES=\"0\": limits.max_body_bytes"),
+        "{e}"
+    );
+}
+
+#[test]
+fn check_config_lists_unmapped_conserver_links_and_strict_refuses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let yml = dir.path().join("config.yml");
+    std::fs::write(
+        &yml,
+        "links:\n  transcribe:\n    module: links.deepgram_link\n\
+         chains:\n  main:\n    links: [transcribe]\n    ingress_lists: [default]\n",
+    )
+    .unwrap();
+    let file = dir.path().join("vcon.toml");
+    let toml = format!(
+        "[conserver]\nconfig_file = {:?}\n",
+        yml.display().to_string()
+    );
+    std::fs::write(&file, &toml).unwrap();
+    vcon()
+        .args(["serve", "--check-config", "--config"])
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("1 not mapped"))
+        .stderr(predicate::str::contains("1 link(s)/storage(s) of"))
+        .stderr(predicate::str::contains(
+            "  links.transcribe: module `links.deepgram_link` is not implemented; left out",
+        ));
+    std::fs::write(&file, format!("{toml}strict_import = true\n")).unwrap();
+    vcon()
+        .args(["serve", "--check-config", "--config"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "not everything could be mapped (strict import)",
+        ))
+        .stderr(predicate::str::contains("links.transcribe"));
+    // The variable turns it on too, and a start refuses it as --check-config does.
+    std::fs::write(&file, &toml).unwrap();
+    vcon()
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&file)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env("VCON_CONSERVER_STRICT", "on")
+        .env("VCON_ADMIN_TOKEN", "t")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("links.transcribe"));
 }
 
 /// Starts `vcon serve` on a free port, reads standard error up to the

@@ -29,7 +29,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, KeyPath};
 
 /// The pipeline: named link and storage instances, and the chains that use
 /// them.
@@ -187,17 +187,19 @@ impl RetryConfig {
         Duration::from_millis(ms.min(self.max_backoff_ms as f64) as u64)
     }
 
-    fn check(&self, where_: &str) -> Result<(), ConfigError> {
+    /// Checks the values; `at` is where this retry table sits (`retry`,
+    /// `chains.main.retry`).
+    fn check(&self, at: &KeyPath) -> Result<(), ConfigError> {
         if self.max_attempts == 0 {
             return Err(ConfigError::invalid(
-                where_,
-                "retry.max_attempts must be at least 1",
+                at.join("max_attempts"),
+                "must be at least 1",
             ));
         }
         if !self.multiplier.is_finite() || self.multiplier < 1.0 {
             return Err(ConfigError::invalid(
-                where_,
-                "retry.multiplier must be at least 1",
+                at.join("multiplier"),
+                "must be at least 1",
             ));
         }
         Ok(())
@@ -260,40 +262,46 @@ impl PipelineConfig {
     /// are in range, and no list feeds two enabled chains. Link and storage
     /// options are checked when the pipeline is built.
     pub fn check(&self) -> Result<(), ConfigError> {
-        positive("lease_secs", self.lease_secs)?;
-        positive("shutdown_grace_secs", self.shutdown_grace_secs)?;
+        positive(KeyPath::new(["lease_secs"]), self.lease_secs)?;
+        positive(
+            KeyPath::new(["shutdown_grace_secs"]),
+            self.shutdown_grace_secs,
+        )?;
         if !self.queue_depth_interval_secs.is_finite() || self.queue_depth_interval_secs < 0.0 {
             return Err(ConfigError::invalid(
-                "queue_depth_interval_secs",
+                KeyPath::new(["queue_depth_interval_secs"]),
                 "must be 0 or more",
             ));
         }
-        self.retry.check("retry")?;
+        self.retry.check(&KeyPath::new(["retry"]))?;
         let mut feeds: BTreeMap<&str, &str> = BTreeMap::new();
         for (name, chain) in &self.chains {
-            let at = format!("chains.{name}");
+            let at = KeyPath::new(["chains", name.as_str()]);
             if chain.ingress.is_empty() {
                 return Err(ConfigError::invalid(
-                    &at,
-                    "ingress must name at least one list",
+                    at.join("ingress"),
+                    "must name at least one list",
                 ));
             }
-            positive(&format!("{at}.timeout_secs"), chain.timeout_secs)?;
+            positive(at.join("timeout_secs"), chain.timeout_secs)?;
             if chain.timeout_secs >= self.lease_secs {
                 return Err(ConfigError::invalid(
-                    &at,
+                    at.join("timeout_secs"),
                     format!(
-                        "timeout_secs ({}) must be below lease_secs ({}), or a slow vCon \
+                        "{} must be below lease_secs ({}), or a slow vCon \
                          would be handed to a second worker while the first still holds it",
                         chain.timeout_secs, self.lease_secs
                     ),
                 ));
             }
             if chain.concurrency == 0 {
-                return Err(ConfigError::invalid(&at, "concurrency must be at least 1"));
+                return Err(ConfigError::invalid(
+                    at.join("concurrency"),
+                    "must be at least 1",
+                ));
             }
             if let Some(retry) = &chain.retry {
-                retry.check(&at)?;
+                retry.check(&at.join("retry"))?;
             }
             for link in &chain.links {
                 if !self.links.contains_key(link) {
@@ -343,7 +351,7 @@ fn without_nulls(value: Value) -> Value {
     }
 }
 
-fn positive(what: &str, secs: f64) -> Result<(), ConfigError> {
+fn positive(what: KeyPath, secs: f64) -> Result<(), ConfigError> {
     if secs.is_finite() && secs > 0.0 && secs < 1e9 {
         Ok(())
     } else {

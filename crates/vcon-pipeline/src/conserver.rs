@@ -64,10 +64,8 @@ impl ConserverImport {
         if self.warnings.is_empty() {
             return Ok(self.config);
         }
-        let list: Vec<String> = self.warnings.iter().map(ToString::to_string).collect();
-        Err(ConfigError::invalid(
-            "conserver config",
-            format!("not everything could be mapped: {}", list.join("; ")),
+        Err(ConfigError::Unmapped(
+            self.warnings.iter().map(ToString::to_string).collect(),
         ))
     }
 }

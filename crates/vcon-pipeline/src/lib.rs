@@ -84,7 +84,7 @@ mod worker;
 pub use config::{ChainConfig, LinkDef, PipelineConfig, RetryConfig, StorageDef};
 pub use document::{DocError, Effects, VconDoc};
 pub use erase::{EraseReport, StorageEraser};
-pub use error::ConfigError;
+pub use error::{ConfigError, KeyPath};
 pub use link::{Flow, Link, LinkContext, LinkError};
 pub use pipeline::{Chain, NamedLink, NamedStorage, Pipeline, PoolSettings, ProcessError};
 pub use pool::{PoolHealth, PoolStats, ShutdownReport, WorkerPool};

@@ -13,7 +13,7 @@ use vcon_store::{ListName, StoreError};
 
 use crate::config::{PipelineConfig, RetryConfig, secs};
 use crate::document::{DocError, VconDoc};
-use crate::error::ConfigError;
+use crate::error::{ConfigError, KeyPath};
 use crate::link::{Flow, Link, LinkContext, LinkError};
 use crate::metrics as m;
 use crate::registry::{BuildContext, build_link, build_storage};
@@ -200,9 +200,12 @@ impl Pipeline {
                 build_storage(name, &def.kind, &def.options, ctx)?,
             );
         }
-        let list = |chain: &str, name: &str| {
+        let list = |chain: &str, key: &str, name: &str| {
             ListName::new(name).map_err(|e| {
-                ConfigError::invalid(&format!("chains.{chain}"), format!("list `{name}`: {e}"))
+                ConfigError::invalid(
+                    KeyPath::new(["chains", chain, key]),
+                    format!("list `{name}`: {e}"),
+                )
             })
         };
         let mut chains = Vec::new();
@@ -212,12 +215,12 @@ impl Pipeline {
                 ingress: c
                     .ingress
                     .iter()
-                    .map(|l| list(name, l))
+                    .map(|l| list(name, "ingress", l))
                     .collect::<Result<_, _>>()?,
                 egress: c
                     .egress
                     .iter()
-                    .map(|l| list(name, l))
+                    .map(|l| list(name, "egress", l))
                     .collect::<Result<_, _>>()?,
                 links: c
                     .links

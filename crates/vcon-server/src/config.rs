@@ -3,8 +3,14 @@
 //! Every setting has a default, so no file is needed. Precedence, lowest
 //! first: defaults, the file (`--config`), environment variables (listed on
 //! each field), command-line flags. Unknown keys are errors, reported with
-//! their line and column ([`ConfigError::Parse`]). `vcon serve --print-config`
-//! prints [`DEFAULT_CONFIG_TOML`], the commented defaults.
+//! their line and column ([`ConfigError::Parse`]); so is every other error
+//! about a key of the file, found when loading (ranges) or later, when the
+//! chains are built (link and storage options): the error names its key
+//! ([`ConfigError::key_path`]) and [`ConfigFile::locate`] finds it in the
+//! file ([`ConfigError::At`]). A value out of range that came from the
+//! environment names its variable instead ([`ConfigError::Env`]).
+//! `vcon serve --print-config` prints [`DEFAULT_CONFIG_TOML`], the
+//! commented defaults.
 //!
 //! Secrets never live here: the admin token comes from `VCON_ADMIN_TOKEN` or
 //! is generated (see [`crate::auth`]); conserver tokens come from
@@ -17,6 +23,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 mod env;
+mod error;
+mod locate;
+
+pub use error::ConfigError;
+pub use locate::ConfigFile;
 
 /// The commented default configuration, printed by `--print-config`.
 /// A test checks that it parses to [`ServerConfig::default`].
@@ -107,7 +118,9 @@ pub struct LimitsConfig {
     /// timeout). Env: `VCON_MAX_CONCURRENT_REQUESTS`.
     pub max_concurrent_requests: usize,
     /// On SIGTERM or SIGINT, how long in-flight requests may take to finish,
-    /// in seconds, before the server stops anyway.
+    /// in seconds, before the server stops anyway. The processing workers
+    /// stop at the same time, within `pipeline.shutdown_grace_secs`, so
+    /// shutdown takes at most the longer of the two.
     pub shutdown_grace_secs: f64,
 }
 
@@ -211,6 +224,11 @@ pub struct ConserverConfig {
     /// replaces it, and its `ingress_auth` adds to the one below.
     /// Env: `CONSERVER_CONFIG_FILE`.
     pub config_file: Option<PathBuf>,
+    /// Whether what `config_file` holds that cannot be mapped (links and
+    /// storages of modules not implemented here, ignored options, dropped
+    /// chains) is an error, at start and in `--check-config`. When false,
+    /// the chains run without it, with a warning. Env: `VCON_CONSERVER_STRICT`.
+    pub strict_import: bool,
     /// Keys for `POST /vcon/external-ingress`, by ingress list: one key or a
     /// list of keys (the conserver's `ingress_auth`).
     pub ingress_auth: BTreeMap<String, OneOrMany>,
@@ -224,6 +242,7 @@ impl Default for ConserverConfig {
             header_name: "x-conserver-api-token".to_owned(),
             validation: ConserverValidation::Conserver,
             config_file: None,
+            strict_import: false,
             ingress_auth: BTreeMap::new(),
         }
     }
@@ -301,54 +320,6 @@ impl Default for RetentionConfig {
     }
 }
 
-/// A configuration that cannot be used.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ConfigError {
-    /// The file could not be read.
-    #[error("{}: {reason}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What the OS reported.
-        reason: String,
-    },
-    /// The file is not valid TOML, or a value does not fit its key.
-    #[error("{}:{line}:{column}: {message}", path.display())]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line of the error.
-        line: usize,
-        /// 1-based column (in characters) of the error.
-        column: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// An environment variable has a value that does not fit.
-    #[error("environment variable {var}={value:?}: {reason}")]
-    Env {
-        /// The variable.
-        var: &'static str,
-        /// Its value.
-        value: String,
-        /// Why it does not fit.
-        reason: String,
-    },
-    /// A value is out of range.
-    #[error("{key}: {reason}")]
-    Invalid {
-        /// The key, as a dotted path (`limits.max_body_bytes`).
-        key: &'static str,
-        /// Why.
-        reason: String,
-    },
-    /// The `[pipeline]` section (or the conserver config it imports) is
-    /// inconsistent: a chain names an unknown link, a list feeds two
-    /// chains, a link's options are wrong.
-    #[error("pipeline: {0}")]
-    Pipeline(String),
-}
-
 impl ServerConfig {
     /// Parses TOML `text` read from `path` (the path only names the file in
     /// errors) and checks the values.
@@ -359,21 +330,15 @@ impl ServerConfig {
     /// assert_eq!(c.listen.port(), 9000);
     /// let e = ServerConfig::from_toml("\n\nlisen = 1\n", "vcon.toml".as_ref()).unwrap_err();
     /// assert!(matches!(e, ConfigError::Parse { line: 3, .. }), "{e}");
+    /// let e = ServerConfig::from_toml("[limits]\nmax_json_depth = 1\n", "vcon.toml".as_ref()).unwrap_err();
+    /// assert!(matches!(e, ConfigError::At { line: 2, column: 1, .. }), "{e}");
     /// ```
     pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let config: Self = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map_or((1, 1), |span| line_column(text, span.start));
-            ConfigError::Parse {
-                path: path.to_owned(),
-                line,
-                column,
-                message: e.message().trim().to_owned(),
-            }
-        })?;
-        config.check().map_err(|e| locate(e, text, path))?;
-        Ok(config)
+        let file = ConfigFile {
+            path: path.to_owned(),
+            text: text.to_owned(),
+        };
+        Self::from_file(Some(&file), &|_| None)
     }
 
     /// Reads the file at `path` (defaults when `None`), then applies the
@@ -382,19 +347,55 @@ impl ServerConfig {
         path: Option<&Path>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let mut config = match path {
-            Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Io {
-                    path: p.to_owned(),
-                    reason: e.to_string(),
-                })?;
-                Self::from_toml(&text, p)?
-            }
+        let file = path.map(ConfigFile::read).transpose()?;
+        Self::from_file(file.as_ref(), env)
+    }
+
+    /// Parses `file` (defaults when `None`), applies the environment
+    /// through `env`, then checks the values. An error about a key gives
+    /// that key's line and column in the file ([`ConfigError::At`]), or
+    /// names the environment variable that set it ([`ConfigError::Env`]).
+    pub fn from_file(
+        file: Option<&ConfigFile>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(f) => Self::parse(f)?,
             None => Self::default(),
         };
-        config.apply_env(env)?;
-        config.check()?;
+        let from_env = config.apply_env_tracked(env)?;
+        config.check().map_err(|e| {
+            let set_by = e.key_path().and_then(|k| {
+                from_env
+                    .iter()
+                    .find(|(key, _, _)| key.split('.').eq(k.iter().map(String::as_str)))
+            });
+            match (set_by, file) {
+                (Some((_, var, value)), _) => ConfigError::Env {
+                    var,
+                    value: value.clone(),
+                    reason: e.to_string(),
+                },
+                (None, Some(f)) => f.locate(e),
+                (None, None) => e,
+            }
+        })?;
         Ok(config)
+    }
+
+    /// The file's values, unchecked.
+    fn parse(file: &ConfigFile) -> Result<Self, ConfigError> {
+        toml::from_str(&file.text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map_or((1, 1), |span| locate::line_column(&file.text, span.start));
+            ConfigError::Parse {
+                path: file.path.clone(),
+                line,
+                column,
+                message: e.message().trim().to_owned(),
+            }
+        })
     }
 
     /// Checks what the types cannot: ranges, header names, the root path.
@@ -471,9 +472,7 @@ impl ServerConfig {
                 "is not a valid HTTP header name",
             ));
         }
-        self.pipeline
-            .check()
-            .map_err(|e| ConfigError::Pipeline(e.to_string()))?;
+        self.pipeline.check().map_err(ConfigError::Pipeline)?;
         Ok(())
     }
 
@@ -517,43 +516,6 @@ fn invalid(key: &'static str, reason: &str) -> ConfigError {
         key,
         reason: reason.to_owned(),
     }
-}
-
-/// Gives a pipeline error the line of the table it is about, when the
-/// message starts with its dotted path (`chains.main: ...`).
-fn locate(e: ConfigError, text: &str, path: &Path) -> ConfigError {
-    let ConfigError::Pipeline(message) = &e else {
-        return e;
-    };
-    let Some(at) = message.split([':', ' ']).next().filter(|a| a.contains('.')) else {
-        return e;
-    };
-    let header = format!("[pipeline.{at}]");
-    let found = text
-        .lines()
-        .position(|l| l.trim() == header)
-        .or_else(|| text.lines().position(|l| l.contains(at)));
-    match found {
-        Some(index) => ConfigError::Parse {
-            path: path.to_owned(),
-            line: index + 1,
-            column: 1,
-            message: format!("pipeline: {message}"),
-        },
-        None => e,
-    }
-}
-
-/// 1-based line and column (in characters) of byte `offset` in `text`.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut end = offset.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let before = &text[..end];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
 }
 
 #[cfg(test)]
@@ -602,10 +564,24 @@ mod tests {
         );
     }
 
+    /// The error inside a located one, and its line.
+    fn at_line(e: ConfigError) -> (usize, ConfigError) {
+        match e {
+            ConfigError::At { line, error, .. } => (line, *error),
+            other => panic!("not located: {other:?}"),
+        }
+    }
+
     #[test]
-    fn ranges_are_checked() {
+    fn ranges_are_checked_and_located() {
         let e =
             ServerConfig::from_toml("[limits]\nmax_body_bytes = 0\n", Path::new("x")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "x:2:1: limits.max_body_bytes: must be at least 1"
+        );
+        let (line, e) = at_line(e);
+        assert_eq!(line, 2);
         assert!(matches!(
             e,
             ConfigError::Invalid {
@@ -616,31 +592,39 @@ mod tests {
         let e = ServerConfig::from_toml("[conserver]\nroot_path = \"api/\"\n", Path::new("x"))
             .unwrap_err();
         assert!(matches!(
-            e,
-            ConfigError::Invalid {
-                key: "conserver.root_path",
-                ..
-            }
+            at_line(e),
+            (
+                2,
+                ConfigError::Invalid {
+                    key: "conserver.root_path",
+                    ..
+                }
+            )
         ));
         let e =
-            ServerConfig::from_toml("[store]\nindexer_nice = 20\n", Path::new("x")).unwrap_err();
+            ServerConfig::from_toml("\n[store]\nindexer_nice = 20\n", Path::new("x")).unwrap_err();
         assert!(matches!(
-            e,
-            ConfigError::Invalid {
-                key: "store.indexer_nice",
-                ..
-            }
+            at_line(e),
+            (
+                3,
+                ConfigError::Invalid {
+                    key: "store.indexer_nice",
+                    ..
+                }
+            )
         ));
         let c = ServerConfig::from_toml("[store]\nindexer_nice = 5\n", Path::new("x")).unwrap();
         assert_eq!(c.store.indexer_nice, 5);
     }
 
     #[test]
-    fn pipeline_errors_point_at_their_table() {
+    fn pipeline_errors_point_at_their_key() {
         let text = "listen = \"127.0.0.1:1\"\n\n[pipeline.chains.main]\ningress = [\"a\"]\nlinks = [\"nope\"]\n";
         let e = ServerConfig::from_toml(text, Path::new("x.toml")).unwrap_err();
-        assert!(matches!(e, ConfigError::Parse { line: 3, .. }), "{e}");
-        assert!(e.to_string().contains("link `nope` is not defined"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "x.toml:5:1: pipeline: chains.main: link `nope` is not defined"
+        );
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //!   (OpenAPI 3.1 generated from the handlers), request limits, graceful shutdown.
 //! * Every error is an RFC 9457 problem document ([`problem`]).
 //! * Configuration: TOML with defaults for everything, environment
-//!   overrides, errors with line numbers ([`config`]).
+//!   overrides; errors about a key of the file give its line and column,
+//!   those about an environment value its variable ([`config`]).
 //!
 //! The vCons live in the embedded store of `vcon-store` (SQLite in
 //! `./vcon-data`); a 2xx on a write means it is on disk.

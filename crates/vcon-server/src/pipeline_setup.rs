@@ -16,8 +16,15 @@ use crate::config::{ConfigError, ServerConfig};
 pub struct PipelinePlan {
     /// `[pipeline]` plus the conserver chains.
     pub config: PipelineConfig,
-    /// Conserver modules, options or sections left out, with where.
+    /// Conserver modules, options or sections left out, with where (each
+    /// prefixed by the conserver file's path).
     pub warnings: Vec<String>,
+    /// The conserver file, when one is configured.
+    pub conserver_file: Option<std::path::PathBuf>,
+    /// Links and storages of the conserver file left out, and why
+    /// (`links.transcribe: module `links.deepgram` is not implemented; left out`):
+    /// the chains run without them. Also in `warnings`.
+    pub unmapped: Vec<String>,
 }
 
 impl PipelinePlan {
@@ -28,58 +35,85 @@ impl PipelinePlan {
 }
 
 /// Merges `config.pipeline` with the conserver file's chains (names must
-/// not clash) and checks the result.
+/// not clash) and checks the result. With `conserver.strict_import`,
+/// anything of the conserver file that cannot be mapped is an error.
 pub fn plan(config: &ServerConfig) -> Result<PipelinePlan, ConfigError> {
-    let mut merged = config.pipeline.clone();
-    let mut warnings = Vec::new();
-    if let Some(path) = &config.conserver.config_file {
-        let import = match read_conserver(path)? {
-            Some(text) => vcon_pipeline::conserver::from_conserver_yaml(&text)
-                .map_err(|e| ConfigError::Pipeline(format!("{}: {e}", path.display())))?,
-            None => {
-                warnings.push(format!(
-                    "{}: does not exist yet; no conserver chains",
-                    path.display()
-                ));
-                return finish(merged, warnings);
-            }
-        };
-        warnings.extend(
-            import
-                .warnings
-                .iter()
-                .map(|w| format!("{}: {w}", path.display())),
-        );
-        let clash = |section: &str, name: &str| {
-            ConfigError::Pipeline(format!(
-                "{section}.{name} is defined both in [pipeline] and in {}",
-                path.display()
-            ))
-        };
-        for (name, link) in import.config.links {
-            if merged.links.insert(name.clone(), link).is_some() {
-                return Err(clash("links", &name));
-            }
+    let mut plan = PipelinePlan {
+        config: config.pipeline.clone(),
+        warnings: Vec::new(),
+        conserver_file: config.conserver.config_file.clone(),
+        unmapped: Vec::new(),
+    };
+    let Some(path) = &config.conserver.config_file else {
+        return finish(plan);
+    };
+    let conserver = |source| ConfigError::Conserver {
+        path: path.clone(),
+        source,
+    };
+    let Some(text) = read_conserver(path)? else {
+        plan.warnings.push(format!(
+            "{}: does not exist yet; no conserver chains",
+            path.display()
+        ));
+        return finish(plan);
+    };
+    let import = vcon_pipeline::conserver::from_conserver_yaml(&text).map_err(conserver)?;
+    plan.unmapped = import
+        .warnings
+        .iter()
+        .filter(|w| is_instance(&w.at))
+        .map(ToString::to_string)
+        .collect();
+    plan.warnings.extend(
+        import
+            .warnings
+            .iter()
+            .map(|w| format!("{}: {w}", path.display())),
+    );
+    let imported = if config.conserver.strict_import {
+        import.into_strict().map_err(conserver)?
+    } else {
+        import.config
+    };
+    let clash = |section: &'static str, name: String| ConfigError::Clash {
+        section,
+        name,
+        path: path.clone(),
+    };
+    let merged = &mut plan.config;
+    for (name, link) in imported.links {
+        if merged.links.contains_key(&name) {
+            return Err(clash("links", name));
         }
-        for (name, storage) in import.config.storages {
-            if merged.storages.insert(name.clone(), storage).is_some() {
-                return Err(clash("storages", &name));
-            }
-        }
-        for (name, chain) in import.config.chains {
-            if merged.chains.insert(name.clone(), chain).is_some() {
-                return Err(clash("chains", &name));
-            }
-        }
+        merged.links.insert(name, link);
     }
-    finish(merged, warnings)
+    for (name, storage) in imported.storages {
+        if merged.storages.contains_key(&name) {
+            return Err(clash("storages", name));
+        }
+        merged.storages.insert(name, storage);
+    }
+    for (name, chain) in imported.chains {
+        if merged.chains.contains_key(&name) {
+            return Err(clash("chains", name));
+        }
+        merged.chains.insert(name, chain);
+    }
+    finish(plan)
 }
 
-fn finish(config: PipelineConfig, warnings: Vec<String>) -> Result<PipelinePlan, ConfigError> {
-    config
-        .check()
-        .map_err(|e| ConfigError::Pipeline(e.to_string()))?;
-    Ok(PipelinePlan { config, warnings })
+/// Whether a conserver warning's place is a whole link or storage
+/// (`links.x`, `storages.y`), not an option or a chain.
+fn is_instance(at: &str) -> bool {
+    at.split_once('.').is_some_and(|(section, name)| {
+        matches!(section, "links" | "storages") && !name.contains('.')
+    })
+}
+
+fn finish(plan: PipelinePlan) -> Result<PipelinePlan, ConfigError> {
+    plan.config.check().map_err(ConfigError::Pipeline)?;
+    Ok(plan)
 }
 
 fn read_conserver(path: &Path) -> Result<Option<String>, ConfigError> {
@@ -98,7 +132,7 @@ fn read_conserver(path: &Path) -> Result<Option<String>, ConfigError> {
 pub fn check_build(plan: &PipelinePlan) -> Result<(), ConfigError> {
     Pipeline::build(&plan.config, &BuildContext::new(None))
         .map(drop)
-        .map_err(|e| ConfigError::Pipeline(e.to_string()))
+        .map_err(ConfigError::Pipeline)
 }
 
 /// A started pipeline.
@@ -118,12 +152,11 @@ pub async fn start(plan: &PipelinePlan, backend: &Backend) -> Result<Option<Star
     }
     vcon_pipeline::metrics::describe();
     let ctx = BuildContext::new(Some(Arc::clone(&backend.store)));
-    let pipeline =
-        Pipeline::build(&plan.config, &ctx).map_err(|e| ConfigError::Pipeline(e.to_string()))?;
+    let pipeline = Pipeline::build(&plan.config, &ctx).map_err(ConfigError::Pipeline)?;
     pipeline
         .healthcheck()
         .await
-        .map_err(|e| ConfigError::Pipeline(e.to_string()))?;
+        .map_err(ConfigError::Pipeline)?;
     let storages = StorageEraser::of_pipeline(&pipeline);
     if !storages.is_empty() {
         tracing::info!(storages = ?storages.names().collect::<Vec<_>>(), "deletes and expiries also go to these storages");
@@ -163,6 +196,47 @@ mod tests {
         .unwrap();
         let e = plan(&config).unwrap_err();
         assert!(e.to_string().contains("links.tagit is defined both"), "{e}");
+    }
+
+    #[test]
+    fn unmapped_links_are_listed_and_refused_when_strict() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.yml");
+        std::fs::write(
+            &file,
+            "links:\n  tagit:\n    module: links.tag\n    options:\n      tags: [a]\n\
+             \x20 transcribe:\n    module: links.deepgram_link\n\
+             storages:\n  s3:\n    module: storage.s3\n\
+             chains:\n  main:\n    links: [tagit, transcribe]\n    storages: [s3]\n\
+             \x20   ingress_lists: [default]\n    enabled: 1\n",
+        )
+        .unwrap();
+        let mut config = ServerConfig::default();
+        config.conserver.config_file = Some(file.clone());
+        let p = plan(&config).unwrap();
+        assert_eq!(p.unmapped.len(), 2, "{:?}", p.unmapped);
+        assert!(p.unmapped[0].starts_with("links.transcribe: module `links.deepgram_link`"));
+        assert!(p.unmapped[1].starts_with("storages.s3: module `storage.s3`"));
+        assert_eq!(p.config.chains["main"].links, vec!["tagit"]);
+
+        config.conserver.strict_import = true;
+        let e = plan(&config).unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                ConfigError::Conserver {
+                    source: vcon_pipeline::ConfigError::Unmapped(_),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains("links.transcribe") && text.contains("storages.s3"),
+            "{text}"
+        );
+        assert!(text.starts_with(&file.display().to_string()), "{text}");
     }
 
     #[test]

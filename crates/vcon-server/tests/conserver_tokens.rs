@@ -45,8 +45,17 @@ async fn token_file_lines_open_the_conserver_routes() {
     let t = with_token_file("first-token\n\n  second-token  \n", true).await;
     let app = t.server.router();
     for token in ["first-token", "second-token", ADMIN] {
-        let r = send(&app, with_header("/api/vcon/count?egress_list=out", Some(token))).await;
-        assert_eq!(r.status, 200, "{token}: {}", String::from_utf8_lossy(&r.body));
+        let r = send(
+            &app,
+            with_header("/api/vcon/count?egress_list=out", Some(token)),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            200,
+            "{token}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
         let r = send(&app, with_header("/vcons", Some(token))).await;
         assert_eq!(r.status, 200, "{token}");
     }
@@ -72,15 +81,22 @@ async fn a_conserver_token_does_not_open_the_native_api() {
 async fn conserver_tokens_are_enforced_with_native_auth_off() {
     let t = with_token_file("first-token\n", false).await;
     let app = t.server.router();
-    let ok = send(&app, with_header("/api/vcon/count?egress_list=out", Some("first-token"))).await;
+    let ok = send(
+        &app,
+        with_header("/api/vcon/count?egress_list=out", Some("first-token")),
+    )
+    .await;
     assert_eq!(ok.status, 200);
     send(&app, with_header("/api/vcon/count?egress_list=out", None))
         .await
         .problem(403);
     // The admin token is not loaded with auth off: it opens nothing here.
-    send(&app, with_header("/api/vcon/count?egress_list=out", Some(ADMIN)))
-        .await
-        .problem(403);
+    send(
+        &app,
+        with_header("/api/vcon/count?egress_list=out", Some(ADMIN)),
+    )
+    .await
+    .problem(403);
     // The native API is open.
     let r = send(&app, Request::get("/v1/vcons").body(Body::empty()).unwrap()).await;
     assert_eq!(r.status, 200);
@@ -91,6 +107,10 @@ async fn without_conserver_tokens_auth_off_opens_the_conserver_routes() {
     let dir = tempfile::tempdir().unwrap();
     let tokens = TokenSources::default();
     let t = start_with_tokens(dir, tokens, |c| c.auth.enabled = false).await;
-    let r = send(&t.server.router(), with_header("/api/vcon/count?egress_list=out", None)).await;
+    let r = send(
+        &t.server.router(),
+        with_header("/api/vcon/count?egress_list=out", None),
+    )
+    .await;
     assert_eq!(r.status, 200);
 }

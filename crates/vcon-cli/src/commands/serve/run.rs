@@ -4,8 +4,9 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
+use vcon_server::ServeError;
 use vcon_server::auth::TokenSources;
-use vcon_server::config::{ConfigError, DEFAULT_CONFIG_TOML, LogFormat, ServerConfig};
+use vcon_server::config::{ConfigError, ConfigFile, DEFAULT_CONFIG_TOML, LogFormat, ServerConfig};
 use vcon_server::pipeline_setup;
 
 use super::{Args, LogFormatArg};
@@ -22,9 +23,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Status> {
         std::io::stdout().write_all(DEFAULT_CONFIG_TOML.as_bytes())?;
         return Ok(Status::Ok);
     }
-    let loaded = load(&args);
+    let file = match args.config.as_deref().map(ConfigFile::read).transpose() {
+        Ok(f) => f,
+        Err(e) => return Ok(config_failed(&args, &e, ctx)),
+    };
+    let loaded = load(&args, file.as_ref());
     if args.check_config {
-        return Ok(check(&args, loaded, ctx));
+        return Ok(check(&args, loaded, file.as_ref(), ctx));
     }
     let config = match loaded {
         Ok(c) => c,
@@ -34,7 +39,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Status> {
     let tokens = TokenSources::from_env(&env);
     let hash_file = config.admin_token_hash_path();
     let plain = config.log_format == LogFormat::Text;
-    vcon_server::run(config, tokens, |server, addr| {
+    let served = vcon_server::run(config, tokens, |server, addr| {
         if let Some(token) = server.generated_admin_token() {
             show_admin_token(ctx, token, &hash_file);
         }
@@ -42,14 +47,18 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<Status> {
             // JSON logs carry the same event; keep that stream pure JSON.
             eprintln!("vcon serve: listening on http://{addr} (OpenAPI at /openapi.json)");
         }
-    })
-    .context("vcon serve")?;
-    Ok(Status::Ok)
+    });
+    match served {
+        Ok(()) => Ok(Status::Ok),
+        // A chain that cannot be built: the same report as --check-config.
+        Err(ServeError::Config(e)) => Ok(config_failed(&args, &located(file.as_ref(), e), ctx)),
+        Err(e) => Err(e).context("vcon serve"),
+    }
 }
 
 /// The configuration: defaults, the file, the environment, then the flags.
-fn load(args: &Args) -> Result<ServerConfig, ConfigError> {
-    let mut config = ServerConfig::load(args.config.as_deref(), &env)?;
+fn load(args: &Args, file: Option<&ConfigFile>) -> Result<ServerConfig, ConfigError> {
+    let mut config = ServerConfig::from_file(file, &env)?;
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
@@ -62,8 +71,15 @@ fn load(args: &Args) -> Result<ServerConfig, ConfigError> {
             LogFormatArg::Json => LogFormat::Json,
         };
     }
-    config.check()?;
     Ok(config)
+}
+
+/// `e` with the line of its key in `file`, when it has one there.
+fn located(file: Option<&ConfigFile>, e: ConfigError) -> ConfigError {
+    match file {
+        Some(f) => f.locate(e),
+        None => e,
+    }
 }
 
 fn name_of(args: &Args) -> String {
@@ -77,7 +93,9 @@ fn config_failed(args: &Args, e: &ConfigError, ctx: &Ctx) -> Status {
     let label = ctx.err.paint(Style::Red, "config error");
     let at = match e {
         // Parse errors name the file, line and column themselves.
-        ConfigError::Parse { .. } | ConfigError::Io { .. } => String::new(),
+        ConfigError::Parse { .. } | ConfigError::At { .. } | ConfigError::Io { .. } => {
+            String::new()
+        }
         _ => format!("{}: ", name_of(args)),
     };
     eprintln!("vcon serve: {label}: {at}{e}");
@@ -86,31 +104,48 @@ fn config_failed(args: &Args, e: &ConfigError, ctx: &Ctx) -> Status {
 
 /// `--check-config`: the file, the environment and the chains (built
 /// without a store); 0 when usable, 2 otherwise.
-fn check(args: &Args, loaded: Result<ServerConfig, ConfigError>, ctx: &Ctx) -> Status {
+fn check(
+    args: &Args,
+    loaded: Result<ServerConfig, ConfigError>,
+    file: Option<&ConfigFile>,
+    ctx: &Ctx,
+) -> Status {
     let config = match loaded {
         Ok(c) => c,
         Err(e) => return config_failed(args, &e, ctx),
     };
     let plan = match pipeline_setup::plan(&config) {
         Ok(p) => p,
-        Err(e) => return config_failed(args, &e, ctx),
+        Err(e) => return config_failed(args, &located(file, e), ctx),
     };
+    let warning = ctx.err.paint(Style::Yellow, "warning");
     for w in &plan.warnings {
-        let label = ctx.err.paint(Style::Yellow, "warning");
-        eprintln!("vcon serve: {label}: {w}");
+        eprintln!("vcon serve: {warning}: {w}");
+    }
+    if let (Some(path), false) = (&plan.conserver_file, plan.unmapped.is_empty()) {
+        eprintln!(
+            "vcon serve: {warning}: {} link(s)/storage(s) of {} not mapped; the chains run \
+             without them (conserver.strict_import = true refuses them):",
+            plan.unmapped.len(),
+            path.display()
+        );
+        for u in &plan.unmapped {
+            eprintln!("  {u}");
+        }
     }
     if let Err(e) = pipeline_setup::check_build(&plan) {
-        return config_failed(args, &e, ctx);
+        return config_failed(args, &located(file, e), ctx);
     }
+    let chains = plan.config.chains.len();
+    let unmapped = if plan.unmapped.is_empty() {
+        String::new()
+    } else {
+        format!(", {} not mapped", plan.unmapped.len())
+    };
     println!(
-        "{}: OK ({} chain{}, listen {}, data in {})",
+        "{}: OK ({chains} chain{}{unmapped}, listen {}, data in {})",
         name_of(args),
-        plan.config.chains.len(),
-        if plan.config.chains.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
+        if chains == 1 { "" } else { "s" },
         config.listen,
         config.data_dir.display()
     );
