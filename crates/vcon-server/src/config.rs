@@ -472,7 +472,7 @@ impl ServerConfig {
                 "is not a valid HTTP header name",
             ));
         }
-        self.pipeline.check().map_err(ConfigError::Pipeline)?;
+        self.pipeline.check().map_err(ConfigError::pipeline)?;
         Ok(())
     }
 

@@ -49,7 +49,7 @@ pub fn plan(config: &ServerConfig) -> Result<PipelinePlan, ConfigError> {
     };
     let conserver = |source| ConfigError::Conserver {
         path: path.clone(),
-        source,
+        source: Box::new(source),
     };
     let Some(text) = read_conserver(path)? else {
         plan.warnings.push(format!(
@@ -112,7 +112,7 @@ fn is_instance(at: &str) -> bool {
 }
 
 fn finish(plan: PipelinePlan) -> Result<PipelinePlan, ConfigError> {
-    plan.config.check().map_err(ConfigError::Pipeline)?;
+    plan.config.check().map_err(ConfigError::pipeline)?;
     Ok(plan)
 }
 
@@ -132,7 +132,7 @@ fn read_conserver(path: &Path) -> Result<Option<String>, ConfigError> {
 pub fn check_build(plan: &PipelinePlan) -> Result<(), ConfigError> {
     Pipeline::build(&plan.config, &BuildContext::new(None))
         .map(drop)
-        .map_err(ConfigError::Pipeline)
+        .map_err(ConfigError::pipeline)
 }
 
 /// A started pipeline.
@@ -152,11 +152,11 @@ pub async fn start(plan: &PipelinePlan, backend: &Backend) -> Result<Option<Star
     }
     vcon_pipeline::metrics::describe();
     let ctx = BuildContext::new(Some(Arc::clone(&backend.store)));
-    let pipeline = Pipeline::build(&plan.config, &ctx).map_err(ConfigError::Pipeline)?;
+    let pipeline = Pipeline::build(&plan.config, &ctx).map_err(ConfigError::pipeline)?;
     pipeline
         .healthcheck()
         .await
-        .map_err(ConfigError::Pipeline)?;
+        .map_err(ConfigError::pipeline)?;
     let storages = StorageEraser::of_pipeline(&pipeline);
     if !storages.is_empty() {
         tracing::info!(storages = ?storages.names().collect::<Vec<_>>(), "deletes and expiries also go to these storages");
@@ -224,10 +224,8 @@ mod tests {
         assert!(
             matches!(
                 &e,
-                ConfigError::Conserver {
-                    source: vcon_pipeline::ConfigError::Unmapped(_),
-                    ..
-                }
+                ConfigError::Conserver { source, .. }
+                    if matches!(**source, vcon_pipeline::ConfigError::Unmapped(_))
             ),
             "{e:?}"
         );

@@ -48,14 +48,14 @@ pub enum ConfigError {
     /// config it imports, is inconsistent: a chain names an unknown link,
     /// a list feeds two chains, a link's options are wrong.
     #[error("pipeline: {0}")]
-    Pipeline(vcon_pipeline::ConfigError),
+    Pipeline(Box<vcon_pipeline::ConfigError>),
     /// The conserver `config.yml` (`conserver.config_file`) cannot be used.
     #[error("{}: {source}", path.display())]
     Conserver {
         /// The file.
         path: PathBuf,
         /// What is wrong.
-        source: vcon_pipeline::ConfigError,
+        source: Box<vcon_pipeline::ConfigError>,
     },
     /// A link, storage or chain is defined both in `[pipeline]` and in the
     /// conserver `config.yml`.
@@ -83,6 +83,11 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
+    /// A [`ConfigError::Pipeline`].
+    pub fn pipeline(e: vcon_pipeline::ConfigError) -> Self {
+        Self::Pipeline(Box::new(e))
+    }
+
     /// The key of the file this error is about, as table keys
     /// (`["limits", "max_body_bytes"]`, `["pipeline", "chains", "main",
     /// "timeout_secs"]`); `None` when it is about no key of the file (or
