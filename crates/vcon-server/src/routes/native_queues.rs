@@ -100,11 +100,11 @@ pub async fn list_dead_letters(
     let list = ListName::new(list.as_str())?;
     let limit = super::native::parse_limit(&query)?;
     let after = parse_cursor(query.get("cursor"))?;
-    let found = state.queue.dlq_list(&list, after, limit).await?;
-    let next = match found.last() {
-        Some(last) if found.len() >= limit as usize => Some(cursor_of(last.id)),
-        _ => None,
-    };
+    // One more than the page, to know whether a next page exists.
+    let mut found = state.queue.dlq_list(&list, after, limit + 1).await?;
+    let more = found.len() > limit as usize;
+    found.truncate(limit as usize);
+    let next = found.last().filter(|_| more).map(|last| cursor_of(last.id));
     let page = DeadLetterPage {
         items: found.iter().map(DeadLetterInfo::from_dead_letter).collect(),
         next,
