@@ -57,16 +57,32 @@ fn options(url: &str) -> WebhookOptions {
     o
 }
 
+/// The `webhook` link `hook` with `options`.
+fn webhook_link(options: &WebhookOptions) -> std::sync::Arc<dyn vcon_pipeline::Link> {
+    build_link(
+        "hook",
+        "webhook",
+        &serde_json::to_value(options).unwrap(),
+        &BuildContext::new(None),
+    )
+    .unwrap()
+}
+
+/// The `webhook` storage `archive` with `options`.
+fn webhook_storage(options: &WebhookOptions) -> std::sync::Arc<dyn vcon_pipeline::Storage> {
+    build_storage(
+        "archive",
+        "webhook",
+        &serde_json::to_value(options).unwrap(),
+        &BuildContext::new(None),
+    )
+    .unwrap()
+}
+
 #[tokio::test]
 async fn webhook_link_posts_the_vcon_with_a_verifiable_hmac_header() {
     let server = serve(vec![200], "{}").await;
-    let link = build_link(
-        "hook",
-        "webhook",
-        &serde_json::to_value(options(&server.url)).unwrap(),
-        &BuildContext::new(None),
-    )
-    .unwrap();
+    let link = webhook_link(&options(&server.url));
     let mut d = doc(3);
     assert_eq!(link.process(&mut d, &ctx()).await.unwrap(), Flow::Continue);
     let got = server.received.lock().unwrap().clone();
@@ -85,13 +101,7 @@ async fn webhook_link_posts_the_vcon_with_a_verifiable_hmac_header() {
 #[tokio::test]
 async fn webhook_retries_server_errors_then_succeeds() {
     let server = serve(vec![503, 500, 200], "{}").await;
-    let link = build_link(
-        "hook",
-        "webhook",
-        &serde_json::to_value(options(&server.url)).unwrap(),
-        &BuildContext::new(None),
-    )
-    .unwrap();
+    let link = webhook_link(&options(&server.url));
     assert_eq!(
         link.process(&mut doc(1), &ctx()).await.unwrap(),
         Flow::Continue
@@ -108,13 +118,7 @@ async fn webhook_retries_server_errors_then_succeeds() {
 #[tokio::test]
 async fn webhook_gives_up_retryably_after_max_attempts_and_permanently_on_4xx() {
     let server = serve(vec![503], "{}").await;
-    let link = build_link(
-        "hook",
-        "webhook",
-        &serde_json::to_value(options(&server.url)).unwrap(),
-        &BuildContext::new(None),
-    )
-    .unwrap();
+    let link = webhook_link(&options(&server.url));
     let err = link.process(&mut doc(1), &ctx()).await.unwrap_err();
     assert!(
         matches!(
@@ -133,13 +137,7 @@ async fn webhook_gives_up_retryably_after_max_attempts_and_permanently_on_4xx() 
     assert_eq!(server.received.lock().unwrap().len(), 3);
 
     let server = serve(vec![400], "{}").await;
-    let link = build_link(
-        "hook",
-        "webhook",
-        &serde_json::to_value(options(&server.url)).unwrap(),
-        &BuildContext::new(None),
-    )
-    .unwrap();
+    let link = webhook_link(&options(&server.url));
     let err = link.process(&mut doc(1), &ctx()).await.unwrap_err();
     assert!(!err.is_retryable(), "{err}");
     assert_eq!(
@@ -157,13 +155,7 @@ async fn webhook_transport_errors_are_retryable() {
     drop(listener);
     let mut o = options(&url);
     o.max_attempts = 2;
-    let link = build_link(
-        "hook",
-        "webhook",
-        &serde_json::to_value(o).unwrap(),
-        &BuildContext::new(None),
-    )
-    .unwrap();
+    let link = webhook_link(&o);
     let err = link.process(&mut doc(1), &ctx()).await.unwrap_err();
     assert!(err.is_retryable(), "{err}");
 }
@@ -171,13 +163,7 @@ async fn webhook_transport_errors_are_retryable() {
 #[tokio::test]
 async fn webhook_storage_posts_the_stored_bytes() {
     let server = serve(vec![200], "{}").await;
-    let storage = build_storage(
-        "archive",
-        "webhook",
-        &serde_json::to_value(options(&server.url)).unwrap(),
-        &BuildContext::new(None),
-    )
-    .unwrap();
+    let storage = webhook_storage(&options(&server.url));
     let d = doc(4);
     let bytes = d.to_bytes();
     let request = SaveRequest {
@@ -198,13 +184,7 @@ async fn webhook_storage_posts_the_stored_bytes() {
 #[tokio::test]
 async fn webhook_storage_cannot_delete_and_sends_nothing() {
     let server = serve(vec![200], "{}").await;
-    let storage = build_storage(
-        "archive",
-        "webhook",
-        &serde_json::to_value(options(&server.url)).unwrap(),
-        &BuildContext::new(None),
-    )
-    .unwrap();
+    let storage = webhook_storage(&options(&server.url));
     let request = DeleteRequest {
         uuid: &support::uuid(4),
         created_at: None,
@@ -220,13 +200,7 @@ async fn unsigned_webhooks_carry_no_signature_or_timestamp() {
     let server = serve(vec![200], "{}").await;
     let mut o = options(&server.url);
     o.secret = None;
-    let link = build_link(
-        "hook",
-        "webhook",
-        &serde_json::to_value(o).unwrap(),
-        &BuildContext::new(None),
-    )
-    .unwrap();
+    let link = webhook_link(&o);
     link.process(&mut doc(2), &ctx()).await.unwrap();
     let got = server.received.lock().unwrap().clone();
     assert!(!got[0].headers.contains_key("x-hub-signature-256"));
@@ -245,13 +219,7 @@ async fn a_retry_posts_only_to_the_urls_that_have_not_accepted_the_vcon() {
         format!("{}/c", third.url),
     ];
     o.max_attempts = 1;
-    let link = build_link(
-        "hook",
-        "webhook",
-        &serde_json::to_value(o).unwrap(),
-        &BuildContext::new(None),
-    )
-    .unwrap();
+    let link = webhook_link(&o);
     let count = |s: &support::http::Server| s.received.lock().unwrap().len();
 
     // URL 2 fails: the delivery fails; URL 1 has it, URL 3 not yet.

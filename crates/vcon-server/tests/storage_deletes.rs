@@ -81,19 +81,22 @@ async fn wait_processed(app: &axum::Router) {
     panic!("the chain did not finish");
 }
 
+/// Sends a DELETE of `uri` through `api` (`native` or `conserver`).
+async fn delete(
+    app: &axum::Router,
+    api: fn(Method, &str) -> axum::http::request::Builder,
+    uri: &str,
+) -> Reply {
+    send(app, api(Method::DELETE, uri).body(Body::empty()).unwrap()).await
+}
+
 #[tokio::test]
 async fn the_conserver_delete_removes_the_archived_file() {
     let (t, archive) = server_with_archive(false).await;
     let app = t.server.router();
     let uuid = post_and_archive(&app, &archive).await;
     wait_processed(&app).await;
-    let r = send(
-        &app,
-        conserver(Method::DELETE, &format!("/vcon/{uuid}"))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let r = delete(&app, conserver, &format!("/vcon/{uuid}")).await;
     assert_eq!(r.status, 204);
     assert_eq!(r.header(STORAGE_FAILED_HEADER), None);
     assert!(!file_of(&archive, &uuid).exists());
@@ -106,13 +109,7 @@ async fn the_conserver_delete_removes_the_archived_file() {
     let uuid = post_and_archive(&app, &archive).await;
     let store = t.server.state().store.clone();
     store.delete(&uuid.parse().unwrap(), None).await.unwrap();
-    let r = send(
-        &app,
-        conserver(Method::DELETE, &format!("/vcon/{uuid}"))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let r = delete(&app, conserver, &format!("/vcon/{uuid}")).await;
     assert_eq!(r.status, 204);
     assert!(!file_of(&archive, &uuid).exists());
 }
@@ -123,19 +120,15 @@ async fn the_native_delete_removes_the_archived_file() {
     let app = t.server.router();
     let uuid = post_and_archive(&app, &archive).await;
     wait_processed(&app).await;
-    let delete = native(Method::DELETE, &format!("/v1/vcons/{uuid}"))
-        .body(Body::empty())
-        .unwrap();
-    let r = send(&app, delete).await;
+    let r = delete(&app, native, &format!("/v1/vcons/{uuid}")).await;
     assert_eq!(r.status, 204);
     assert_eq!(r.header(STORAGE_FAILED_HEADER), None);
     assert!(!file_of(&archive, &uuid).exists());
 
     // Not in the store: 404, and storages are not asked.
-    let delete = native(Method::DELETE, &format!("/v1/vcons/{uuid}"))
-        .body(Body::empty())
-        .unwrap();
-    send(&app, delete).await.problem(404);
+    delete(&app, native, &format!("/v1/vcons/{uuid}"))
+        .await
+        .problem(404);
 }
 
 #[tokio::test]
@@ -244,10 +237,7 @@ async fn a_webhook_storage_is_skipped_on_delete() {
         .body(Body::from(strict_vcon(&uuid, "+12345678901", "hello")))
         .unwrap();
     assert_eq!(send(&app, post).await.status, 201);
-    let delete = native(Method::DELETE, &format!("/v1/vcons/{uuid}"))
-        .body(Body::empty())
-        .unwrap();
-    let r = send(&app, delete).await;
+    let r = delete(&app, native, &format!("/v1/vcons/{uuid}")).await;
     assert_eq!(r.status, 204);
     assert_eq!(r.header(STORAGE_FAILED_HEADER), None, "skipped, not failed");
 }
