@@ -22,6 +22,7 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderName, header};
 use base64::Engine as _;
@@ -29,6 +30,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::live::Swap;
 use crate::problem::ApiError;
 
 /// The SHA-256 of a token.
@@ -257,7 +259,9 @@ pub struct Auth {
     /// The conserver's global tokens; `Some` when configured, even empty.
     conserver: Option<Vec<TokenHash>>,
     header: HeaderName,
-    ingress: BTreeMap<String, IngressKeys>,
+    /// Keys of `POST /vcon/external-ingress`, replaced by `POST /config`
+    /// (shared by the clones).
+    ingress: Arc<Swap<BTreeMap<String, IngressKeys>>>,
 }
 
 /// The tokens [`Auth`] checks, as hashes.
@@ -288,8 +292,13 @@ impl Auth {
             admin: tokens.admin,
             conserver: tokens.conserver,
             header,
-            ingress,
+            ingress: Arc::new(Swap::new(ingress)),
         }
+    }
+
+    /// Replaces the `ingress_auth` keys: checks from now on use these.
+    pub fn set_ingress(&self, ingress: BTreeMap<String, IngressKeys>) {
+        self.ingress.store(ingress);
     }
 
     /// Whether requests need a token.
@@ -358,12 +367,13 @@ impl Auth {
             .and_then(|v| v.to_str().ok())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::Forbidden("API Key required".into()))?;
-        if self.ingress.is_empty() {
+        let ingress = self.ingress.load();
+        if ingress.is_empty() {
             return Err(ApiError::Forbidden(
                 "No ingress authentication configured".into(),
             ));
         }
-        match self.ingress.get(list) {
+        match ingress.get(list) {
             None => Err(ApiError::Forbidden(format!(
                 "Ingress list '{list}' not configured"
             ))),

@@ -54,6 +54,7 @@ pub mod conserver_rules;
 pub mod deletion;
 pub mod ingest;
 pub mod limits;
+pub mod live;
 pub mod logging;
 pub mod metrics;
 pub mod openapi;

@@ -38,6 +38,21 @@ impl PipelinePlan {
 /// not clash) and checks the result. With `conserver.strict_import`,
 /// anything of the conserver file that cannot be mapped is an error.
 pub fn plan(config: &ServerConfig) -> Result<PipelinePlan, ConfigError> {
+    let text = match &config.conserver.config_file {
+        Some(path) => read_conserver(path)?,
+        None => None,
+    };
+    plan_with_text(config, text.as_deref())
+}
+
+/// [`plan`] with `text` as the contents of `conserver.config_file`
+/// (`None`: the file does not exist) instead of reading it: what
+/// `POST /config` checks before it writes the file. Errors and warnings
+/// name the configured file.
+pub fn plan_with_text(
+    config: &ServerConfig,
+    text: Option<&str>,
+) -> Result<PipelinePlan, ConfigError> {
     let mut plan = PipelinePlan {
         config: config.pipeline.clone(),
         warnings: Vec::new(),
@@ -51,14 +66,14 @@ pub fn plan(config: &ServerConfig) -> Result<PipelinePlan, ConfigError> {
         path: path.clone(),
         source: Box::new(source),
     };
-    let Some(text) = read_conserver(path)? else {
+    let Some(text) = text else {
         plan.warnings.push(format!(
             "{}: does not exist yet; no conserver chains",
             path.display()
         ));
         return finish(plan);
     };
-    let import = vcon_pipeline::conserver::from_conserver_yaml(&text).map_err(conserver)?;
+    let import = vcon_pipeline::conserver::from_conserver_yaml(text).map_err(conserver)?;
     plan.unmapped = import
         .warnings
         .iter()
@@ -144,9 +159,35 @@ pub struct Started {
     pub storages: StorageEraser,
 }
 
-/// Builds the pipeline on `backend`, runs its health checks and starts the
-/// workers; `None` when no chain is enabled.
-pub async fn start(plan: &PipelinePlan, backend: &Backend) -> Result<Option<Started>, ConfigError> {
+/// A pipeline built on the store and health-checked, not yet running.
+#[derive(Debug)]
+pub struct Prepared {
+    pipeline: Pipeline,
+    /// The storages of its chains, which deletes also go to.
+    pub storages: StorageEraser,
+}
+
+impl Prepared {
+    /// Starts the workers on `backend`'s queue.
+    pub fn launch(self, backend: &Backend) -> Started {
+        let pool = WorkerPool::start(
+            Arc::new(self.pipeline),
+            Arc::clone(&backend.store),
+            Arc::clone(&backend.queue),
+        );
+        Started {
+            pool,
+            storages: self.storages,
+        }
+    }
+}
+
+/// Builds the pipeline on `backend` and runs its health checks, without
+/// starting workers; `None` when no chain is enabled.
+pub async fn prepare(
+    plan: &PipelinePlan,
+    backend: &Backend,
+) -> Result<Option<Prepared>, ConfigError> {
     if !plan.has_chains() {
         return Ok(None);
     }
@@ -161,12 +202,15 @@ pub async fn start(plan: &PipelinePlan, backend: &Backend) -> Result<Option<Star
     if !storages.is_empty() {
         tracing::info!(storages = ?storages.names().collect::<Vec<_>>(), "deletes and expiries also go to these storages");
     }
-    let pool = WorkerPool::start(
-        Arc::new(pipeline),
-        Arc::clone(&backend.store),
-        Arc::clone(&backend.queue),
-    );
-    Ok(Some(Started { pool, storages }))
+    Ok(Some(Prepared { pipeline, storages }))
+}
+
+/// Builds the pipeline on `backend`, runs its health checks and starts the
+/// workers; `None` when no chain is enabled.
+pub async fn start(plan: &PipelinePlan, backend: &Backend) -> Result<Option<Started>, ConfigError> {
+    Ok(prepare(plan, backend)
+        .await?
+        .map(|prepared| prepared.launch(backend)))
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use vcon_store::{Store, StoreError};
 
 use crate::config::RetentionConfig;
 use crate::deletion::{FanOut, delete_everywhere};
+use crate::live::Swap;
 
 /// vCons erased because they expired.
 pub const ERASED: &str = "vcon_retention_erased_total";
@@ -79,7 +80,7 @@ impl Sweeper {
     /// right away); `None` when the interval is 0 (erasure off).
     pub fn start(
         store: Arc<dyn Store>,
-        storages: StorageEraser,
+        storages: Arc<Swap<StorageEraser>>,
         config: &RetentionConfig,
     ) -> Option<Self> {
         if config.sweep_interval_secs <= 0.0 {
@@ -96,7 +97,7 @@ impl Sweeper {
                     _ = ticks.tick() => {}
                     _ = stopped.changed() => return,
                 }
-                match sweep(store.as_ref(), &storages, chrono::Utc::now(), batch).await {
+                match sweep(store.as_ref(), &storages.load(), chrono::Utc::now(), batch).await {
                     Ok(r) if r.storage_failures > 0 => {
                         metrics::counter!(ERASED).increment(r.erased);
                         tracing::warn!(

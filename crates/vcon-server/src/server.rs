@@ -5,7 +5,6 @@
 //! requeues in-flight vCons within `pipeline.shutdown_grace_secs`); then
 //! close the store.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,12 +14,12 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::HeaderName;
 use tokio::net::TcpListener;
-use vcon_pipeline::WorkerPool;
 use vcon_store::{Backend, SqliteConfig, StoreConfig, StoreError};
 
-use crate::auth::{self, Auth, AuthError, IngressKeys, TokenHash, TokenSources};
+use crate::auth::{self, Auth, AuthError, TokenSources};
 use crate::config::{ConfigError, ConserverValidation, ServerConfig};
 use crate::ingest::{Ingestor, Validation};
+use crate::live::{self, PipelineHost, Swap};
 use crate::pipeline_setup;
 use crate::retention::Sweeper;
 use crate::routes;
@@ -66,9 +65,7 @@ pub struct Server {
     state: AppState,
     router: Router,
     backend: Backend,
-    pool: Option<WorkerPool>,
     sweeper: Option<Sweeper>,
-    workers: Option<Arc<PoolWorkers>>,
     generated_admin_token: Option<String>,
 }
 
@@ -108,15 +105,19 @@ impl Server {
         let (auth, generated_admin_token) = build_auth(&config, &tokens)?;
         let metrics = crate::metrics::install();
         let (pool, storages) = match pipeline_setup::start(&plan, &backend).await? {
-            Some(started) => (Some(started.pool), started.storages),
+            Some(started) => {
+                let workers = Arc::new(PoolWorkers {
+                    flag: WorkerFlag::new(true),
+                    health: started.pool.health(),
+                });
+                (Some((started.pool, workers)), started.storages)
+            }
             None => (None, vcon_pipeline::StorageEraser::default()),
         };
-        let workers = pool.as_ref().map(|p| {
-            Arc::new(PoolWorkers {
-                flag: WorkerFlag::new(true),
-                health: p.health(),
-            })
-        });
+        let workers = pool
+            .as_ref()
+            .map(|(_, w)| Arc::clone(w) as Arc<dyn crate::state::WorkerStatus>);
+        let storages = Arc::new(Swap::new(storages));
         let state = AppState::new(Shared {
             store: Arc::clone(&backend.store),
             queue: Arc::clone(&backend.queue),
@@ -129,11 +130,10 @@ impl Server {
             conserver_validation: conserver_validation(&config),
             metrics,
             conserver_config_file: config.conserver.config_file.clone(),
-            pipeline_config: serde_json::to_value(&plan.config).unwrap_or_default(),
-            workers: workers
-                .as_ref()
-                .map(|w| Arc::clone(w) as Arc<dyn crate::state::WorkerStatus>),
-            storages: storages.clone(),
+            pipeline_config: Swap::new(serde_json::to_value(&plan.config).unwrap_or_default()),
+            workers: Swap::new(workers),
+            storages: Arc::clone(&storages),
+            pipeline: PipelineHost::new(config.clone(), &backend, pool),
             version: VersionInfo::default(),
             draining: AtomicBool::new(false),
             openapi: Default::default(),
@@ -145,9 +145,7 @@ impl Server {
             state,
             router,
             backend,
-            pool,
             sweeper,
-            workers,
             generated_admin_token,
         })
     }
@@ -217,23 +215,14 @@ impl Server {
                 }
             }
         };
-        let (pool, workers) = (self.pool, self.workers);
+        let workers_state = self.state.clone();
         let stop_workers = async move {
             // On the signal, or when serving ended without one (the sender
-            // is dropped with the signal future).
+            // is dropped with the signal future). Stops whichever pool a
+            // reload left running (after a reload under way), within
+            // `[pipeline] shutdown_grace_secs`; later reloads are refused.
             let _ = workers_rx.wait_for(|began| *began).await;
-            if let Some(workers) = &workers {
-                workers.flag.set(false);
-            }
-            if let Some(pool) = pool {
-                // Within `[pipeline] shutdown_grace_secs`.
-                let report = pool.shutdown().await;
-                tracing::info!(
-                    drained = report.drained,
-                    requeued = report.stats.requeued,
-                    "processing workers stopped"
-                );
-            }
+            workers_state.pipeline.close().await;
         };
         let (result, ()) = tokio::join!(http, stop_workers);
         if let Some(sweeper) = self.sweeper {
@@ -276,16 +265,11 @@ fn build_auth(
         generated = token.generated;
     }
     let conserver = auth::conserver_tokens(tokens)?;
-    let mut ingress: BTreeMap<String, IngressKeys> = BTreeMap::new();
-    if let Some(path) = &config.conserver.config_file {
-        ingress.extend(ingress_auth_of_file(path)?);
-    }
-    for (list, keys) in &config.conserver.ingress_auth {
-        ingress.insert(
-            list.clone(),
-            IngressKeys::Keys(keys.to_vec().iter().map(|k| TokenHash::of(k)).collect()),
-        );
-    }
+    let file = match &config.conserver.config_file {
+        Some(path) => ingress_auth_of_file(path)?,
+        None => None,
+    };
+    let ingress = live::ingress_keys(config, file.as_ref());
     let header = HeaderName::from_bytes(config.conserver.header_name.as_bytes()).map_err(|e| {
         ServeError::ConserverConfig {
             path: PathBuf::from("conserver.header_name"),
@@ -303,15 +287,14 @@ fn build_auth(
     ))
 }
 
-/// `ingress_auth` of a conserver `config.yml` (absent file: none).
-fn ingress_auth_of_file(
-    path: &std::path::Path,
-) -> Result<BTreeMap<String, IngressKeys>, ServeError> {
+/// The `ingress_auth` value of a conserver `config.yml` (absent file or
+/// key: none).
+fn ingress_auth_of_file(path: &std::path::Path) -> Result<Option<serde_json::Value>, ServeError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             tracing::warn!(path = %path.display(), "conserver config file does not exist yet");
-            return Ok(BTreeMap::new());
+            return Ok(None);
         }
         Err(e) => {
             return Err(ServeError::ConserverConfig {
@@ -320,15 +303,12 @@ fn ingress_auth_of_file(
             });
         }
     };
-    let value: serde_json::Value =
+    let mut value: serde_json::Value =
         serde_norway::from_str(&text).map_err(|e| ServeError::ConserverConfig {
             path: path.to_owned(),
             reason: e.to_string(),
         })?;
-    Ok(value
-        .get("ingress_auth")
-        .map(auth::ingress_keys_from_yaml)
-        .unwrap_or_default())
+    Ok(value.get_mut("ingress_auth").map(serde_json::Value::take))
 }
 
 /// Runs the server to completion on a new multi-thread tokio runtime:

@@ -13,6 +13,7 @@ use vcon_store::{Queue, Store};
 
 use crate::auth::Auth;
 use crate::ingest::{Ingestor, Validation};
+use crate::live::{PipelineHost, Swap};
 
 /// Whether the processing workers run, for `/ready`.
 pub trait WorkerStatus: Send + Sync {
@@ -122,12 +123,16 @@ pub struct Shared {
     pub metrics: Option<PrometheusHandle>,
     /// The conserver `config.yml` behind `GET`/`POST /config`.
     pub conserver_config_file: Option<PathBuf>,
-    /// The pipeline in force, as JSON (`GET /config` without a conserver file).
-    pub pipeline_config: serde_json::Value,
-    /// The workers, when a pipeline runs.
-    pub workers: Option<Arc<dyn WorkerStatus>>,
-    /// The chains' storages, which deletes also go to (empty without a pipeline).
-    pub storages: vcon_pipeline::StorageEraser,
+    /// The pipeline in force, as JSON (`GET /config` without a conserver
+    /// file); replaced by a reload.
+    pub pipeline_config: Swap<serde_json::Value>,
+    /// The workers, when a pipeline runs; replaced by a reload.
+    pub workers: Swap<Option<Arc<dyn WorkerStatus>>>,
+    /// The chains' storages, which deletes and retention also go to (empty
+    /// without a pipeline); replaced by a reload.
+    pub storages: Arc<Swap<vcon_pipeline::StorageEraser>>,
+    /// Owns the running worker pool; `POST /config` replaces it.
+    pub pipeline: PipelineHost,
     /// Version reported by `/version` and `/health`.
     pub version: VersionInfo,
     /// Set once shutdown begins: `/ready` turns 503.

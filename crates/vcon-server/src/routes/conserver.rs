@@ -254,7 +254,7 @@ pub async fn delete_vcon(
     let uuid = path_uuid(&uuid)?;
     let deletion = delete_everywhere(
         state.store.as_ref(),
-        &state.storages,
+        &state.storages.load(),
         &uuid,
         None,
         FanOut::Always,

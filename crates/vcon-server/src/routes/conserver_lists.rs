@@ -17,6 +17,7 @@ use vcon_store::{ListName, Queue, StoreError, VconUuid};
 
 use super::conserver::MAX_COLLECT;
 use super::extract::{Body, QueryPairs, path_uuid};
+use crate::live::{self, ReloadError};
 use crate::metrics;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -217,7 +218,7 @@ pub async fn post_dlq_reprocess(
 )]
 pub async fn get_config(State(state): State<AppState>) -> Result<Response, ApiError> {
     let Some(path) = state.conserver_config_file.clone() else {
-        return Ok(axum::Json(&state.pipeline_config).into_response());
+        return Ok(axum::Json(&*state.pipeline_config.load()).into_response());
     };
     let text = tokio::fs::read_to_string(&path).await.map_err(|e| {
         tracing::error!(path = %path.display(), error = %e, "reading the conserver config");
@@ -231,13 +232,18 @@ pub async fn get_config(State(state): State<AppState>) -> Result<Response, ApiEr
 }
 
 /// Replaces the conserver configuration file with the posted object (as
-/// YAML). Chains read it at the next start.
+/// YAML) and applies it at once: the `ingress_auth` keys, and the chains,
+/// whose workers restart on the new pipeline. A configuration whose
+/// pipeline is invalid or fails its health check is refused (422) and
+/// nothing is written or changed.
 #[utoipa::path(
     post, path = "/config", tag = "conserver",
     request_body(content = Object, description = "The new configuration", content_type = "application/json"),
     responses(
-        (status = 204, description = "Written"),
+        (status = 204, description = "Written and applied"),
+        (status = 422, description = "Not a JSON object, or its pipeline is invalid or unhealthy; nothing written", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Failed to update configuration", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The server is shutting down; nothing written", body = Problem, content_type = "application/problem+json"),
     ),
     security(("conserver_token" = []))
 )]
@@ -247,23 +253,22 @@ pub async fn post_config(
 ) -> Result<Response, ApiError> {
     let value: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&body)
         .map_err(|e| ApiError::Unprocessable(format!("the body must be a JSON object: {e}")))?;
-    let Some(path) = state.conserver_config_file.clone() else {
-        tracing::error!("POST /config: no conserver.config_file is configured");
-        return Err(ApiError::Internal("Failed to update configuration".into()));
-    };
-    let yaml = serde_norway::to_string(&value)
-        .map_err(|e| ApiError::Internal(format!("Failed to update configuration: {e}")))?;
-    let tmp = path.with_extension("yml.tmp");
-    let write = async {
-        tokio::fs::write(&tmp, yaml.as_bytes()).await?;
-        tokio::fs::rename(&tmp, &path).await
-    };
-    write.await.map_err(|e| {
-        tracing::error!(path = %path.display(), error = %e, "writing the conserver config");
-        ApiError::Internal("Failed to update configuration".into())
-    })?;
-    tracing::info!(path = %path.display(), "conserver config replaced; chains read it at the next start");
-    Ok(StatusCode::NO_CONTENT.into_response())
+    match live::reload(&state, value).await {
+        Ok(_) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(e @ (ReloadError::Invalid(_) | ReloadError::Unhealthy(_))) => {
+            tracing::warn!(error = %e, "POST /config refused; nothing written");
+            Err(ApiError::Unprocessable(format!(
+                "configuration not applied (nothing written): {e}"
+            )))
+        }
+        Err(ReloadError::ShuttingDown) => Err(ApiError::Unavailable(
+            "the server is shutting down; configuration not applied".into(),
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "POST /config failed");
+            Err(ApiError::Internal("Failed to update configuration".into()))
+        }
+    }
 }
 
 /// Rebuilds the search index from the stored vCons; returns how many.

@@ -344,7 +344,7 @@ pub async fn delete_vcon(
     };
     let deletion = delete_everywhere(
         state.store.as_ref(),
-        &state.storages,
+        &state.storages.load(),
         &uuid,
         etag.as_ref(),
         FanOut::IfDeleted,

@@ -78,10 +78,11 @@ pub async fn ready(State(state): State<AppState>) -> Result<Response, ApiError> 
             "the store is not healthy: {e}"
         )));
     }
-    if let Some(w) = state.workers.as_ref().filter(|w| !w.running()) {
+    let workers = state.workers.load();
+    if let Some(w) = workers.as_ref().as_ref().filter(|w| !w.running()) {
         return Err(ApiError::Unavailable(w.why_not()));
     }
-    let workers = state.workers.as_ref().map(|_| true);
+    let workers = workers.as_ref().as_ref().map(|_| true);
     Ok(axum::Json(Readiness {
         status: "ready",
         store: true,
