@@ -227,7 +227,7 @@ async fn a_webhook_storage_is_skipped_on_delete() {
     .unwrap();
     let t = start_in(dir, move |c| c.pipeline = pipeline).await;
     assert_eq!(
-        t.server.state().storages.names().collect::<Vec<_>>(),
+        t.server.state().storages.load().names().collect::<Vec<_>>(),
         ["hook"]
     );
     let app = t.server.router();
