@@ -354,3 +354,60 @@ async fn strict_import_refuses_what_it_cannot_map() {
     assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
     assert!(file.exists());
 }
+
+/// Files under `dir` (recursively) whose name holds `uuid`.
+fn files_of(dir: &std::path::Path, uuid: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_of(&p, uuid));
+        } else if p.file_name().unwrap().to_string_lossy().contains(uuid) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn deletes_reach_the_storages_of_the_reloaded_chains() {
+    let (t, _file) = with_file(&json!({})).await;
+    let app = t.server.router();
+    let archive = t.dir.path().join("archive");
+    let mut config = tag_chain("inbox", "outbox");
+    config["storages"] = json!({"files": {
+        "module": "storage.file",
+        "options": {"path": archive.display().to_string()}
+    }});
+    config["chains"]["main"]["storages"] = json!(["files"]);
+    let r = send(&app, post_config(&config)).await;
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        t.server.state().storages.load().names().collect::<Vec<_>>(),
+        vec!["files"]
+    );
+
+    let uuid = new_uuid();
+    let post = native(Method::POST, "/v1/vcons?ingress=inbox")
+        .header("content-type", "application/vcon")
+        .body(Body::from(strict_vcon(&uuid, "+12345678901", "archive me")))
+        .unwrap();
+    assert_eq!(send(&app, post).await.status, 201);
+    assert_eq!(pop_eventually(&app, "outbox").await, json!([uuid]));
+    assert_eq!(
+        files_of(&archive, &uuid).len(),
+        1,
+        "stored by the new chain"
+    );
+
+    let d = send(&app, bare(Method::DELETE, &format!("/vcon/{uuid}"))).await;
+    assert_eq!(d.status, 204);
+    assert_eq!(d.header("x-vcon-storage-delete-failed"), None);
+    assert!(
+        files_of(&archive, &uuid).is_empty(),
+        "deleted from the new storage"
+    );
+}
