@@ -13,6 +13,7 @@
 //! | `vcon_store_index_backlog` | gauge | (sampled at each scrape; vCons written, not yet in the search index) |
 //! | `vcon_store_index_held_microseconds_total` | counter | (sampled at each scrape; how long writes waited for the search index to catch up) |
 //! | `vcon_store_disk_bytes` | gauge | (sampled at each scrape; the store's files on disk, index and WAL included) |
+//! | `vcon_config_reloads_total` | counter | `outcome` (`applied`/`refused`/`failed`): `POST /config` |
 //!
 //! The pipeline's own names are listed in `vcon_pipeline::metrics`.
 
@@ -47,6 +48,15 @@ pub const INDEX_BACKLOG: &str = "vcon_store_index_backlog";
 pub const INDEX_HELD: &str = "vcon_store_index_held_microseconds_total";
 /// Bytes of the store's files on disk, sampled at scrape time.
 pub const DISK_BYTES: &str = "vcon_store_disk_bytes";
+
+/// `POST /config` reloads, by outcome (`applied`, `refused` when the
+/// configuration is invalid or unhealthy, `failed` otherwise).
+pub const CONFIG_RELOADS: &str = "vcon_config_reloads_total";
+
+/// Counts one `POST /config` by its outcome.
+pub fn config_reload(outcome: &'static str) {
+    metrics::counter!(CONFIG_RELOADS, "outcome" => outcome).increment(1);
+}
 
 /// Latency buckets, in seconds: fine below 20 ms, where the ingest target is.
 const BUCKETS: &[f64] = &[
@@ -83,6 +93,10 @@ fn describe() {
     describe_gauge!(HTTP_IN_FLIGHT, "HTTP requests being answered now.");
     describe_counter!(INGESTED, "vCons accepted by the store, by API and outcome.");
     describe_counter!(ENQUEUED, "vCon uuids pushed onto ingress lists by the API.");
+    describe_counter!(
+        CONFIG_RELOADS,
+        "POST /config reloads of the conserver configuration, by outcome."
+    );
     describe_gauge!(
         INDEX_BACKLOG,
         "vCons written whose search rows the indexer has not written yet."

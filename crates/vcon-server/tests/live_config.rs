@@ -270,6 +270,12 @@ async fn an_invalid_config_is_refused_and_nothing_written() {
     assert_eq!(send(&app, post).await.status, 201);
     assert_eq!(pop_eventually(&app, "outbox").await, json!([uuid]));
     assert_eq!(send(&app, public("/ready")).await.json()["workers"], true);
+    let metrics = send(&app, public("/metrics")).await;
+    let text = String::from_utf8_lossy(&metrics.body);
+    assert!(
+        text.contains("vcon_config_reloads_total{outcome=\"refused\"}"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -253,7 +253,13 @@ pub async fn post_config(
 ) -> Result<Response, ApiError> {
     let value: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&body)
         .map_err(|e| ApiError::Unprocessable(format!("the body must be a JSON object: {e}")))?;
-    match live::reload(&state, value).await {
+    let outcome = live::reload(&state, value).await;
+    metrics::config_reload(match &outcome {
+        Ok(_) => "applied",
+        Err(ReloadError::Invalid(_) | ReloadError::Unhealthy(_)) => "refused",
+        Err(_) => "failed",
+    });
+    match outcome {
         Ok(_) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err(e @ (ReloadError::Invalid(_) | ReloadError::Unhealthy(_))) => {
             tracing::warn!(error = %e, "POST /config refused; nothing written");
