@@ -221,7 +221,9 @@ pub struct ConserverConfig {
     /// What counts as a valid vCon on these routes.
     pub validation: ConserverValidation,
     /// A conserver `config.yml`: `GET /config` returns it, `POST /config`
-    /// replaces it, and its `ingress_auth` adds to the one below.
+    /// checks, replaces and applies it without a restart (see
+    /// [`crate::live`]), and its `ingress_auth` adds to the one below
+    /// (which wins for a list named in both).
     /// Env: `CONSERVER_CONFIG_FILE`.
     pub config_file: Option<PathBuf>,
     /// Whether what `config_file` holds that cannot be mapped (links and

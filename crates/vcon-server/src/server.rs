@@ -3,7 +3,10 @@
 //! accepting, and at the same time drain in-flight requests (within
 //! `limits.shutdown_grace_secs`) and stop the worker pool (it finishes or
 //! requeues in-flight vCons within `pipeline.shutdown_grace_secs`); then
-//! close the store.
+//! close the store. The worker pool is owned by a
+//! [`PipelineHost`](crate::live::PipelineHost) in the shared state, which
+//! `POST /config` replaces it through (see [`crate::live`]); shutdown stops
+//! whichever pool is current.
 
 use std::future::Future;
 use std::path::PathBuf;
