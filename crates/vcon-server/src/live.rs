@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use vcon_pipeline::{StorageEraser, WorkerPool};
+use vcon_pipeline::WorkerPool;
 use vcon_store::Backend;
 
 use crate::auth::{IngressKeys, TokenHash};
@@ -208,6 +208,8 @@ async fn apply(
     let prepared = pipeline_setup::prepare(&plan, &host.backend)
         .await
         .map_err(ReloadError::Unhealthy)?;
+    let storages = pipeline_setup::storages_of(&plan, &host.backend, prepared.as_ref())
+        .map_err(ReloadError::Invalid)?;
     write_atomically(&path, &yaml).await?;
     state.auth.set_ingress(ingress);
     for warning in &plan.warnings {
@@ -222,9 +224,6 @@ async fn apply(
             "config reload: previous workers stopped"
         );
     }
-    let storages = prepared
-        .as_ref()
-        .map_or_else(StorageEraser::default, |p| p.storages.clone());
     let running = prepared.map(|p| {
         let started = p.launch(&host.backend);
         let workers = Arc::new(PoolWorkers {

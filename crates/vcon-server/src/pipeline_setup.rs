@@ -205,6 +205,26 @@ pub async fn prepare(
     Ok(Some(Prepared { pipeline, storages }))
 }
 
+/// The storages deletes and expiries go to: those of every chain, enabled
+/// or not (a disabled chain's storage still holds what it wrote before).
+/// With no chain enabled no pipeline is started, so its chains are built
+/// here only to reach their storages (no health check: nothing writes).
+pub fn storages_of(
+    plan: &PipelinePlan,
+    backend: &Backend,
+    prepared: Option<&Prepared>,
+) -> Result<StorageEraser, ConfigError> {
+    if let Some(p) = prepared {
+        return Ok(p.storages.clone());
+    }
+    if plan.config.chains.values().all(|c| c.storages.is_empty()) {
+        return Ok(StorageEraser::default());
+    }
+    let ctx = BuildContext::new(Some(Arc::clone(&backend.store)));
+    let pipeline = Pipeline::build(&plan.config, &ctx).map_err(ConfigError::pipeline)?;
+    Ok(StorageEraser::of_pipeline(&pipeline))
+}
+
 /// Builds the pipeline on `backend`, runs its health checks and starts the
 /// workers; `None` when no chain is enabled.
 pub async fn start(plan: &PipelinePlan, backend: &Backend) -> Result<Option<Started>, ConfigError> {

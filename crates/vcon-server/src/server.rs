@@ -115,7 +115,7 @@ impl Server {
                 });
                 (Some((started.pool, workers)), started.storages)
             }
-            None => (None, vcon_pipeline::StorageEraser::default()),
+            None => (None, pipeline_setup::storages_of(&plan, &backend, None)?),
         };
         let workers = pool
             .as_ref()

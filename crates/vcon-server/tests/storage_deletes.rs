@@ -195,21 +195,22 @@ async fn an_expired_vcon_is_erased_from_the_storages_too() {
         .body(Body::from(strict_vcon(&uuid, "+12345678901", "hello")))
         .unwrap();
     assert_eq!(send(&app, post).await.status, 201);
-    // Bounded wait for the chain to archive and tag it and the sweep to erase it
-    // (the file may come and go between two looks, so wait for the store).
+    // Bounded wait for the chain to archive and tag it and the sweep to erase
+    // it: from the store first, then from the storages (the file may come and
+    // go between two looks, so wait for the store, then for the file).
+    let file = file_of(&archive, &uuid);
     let mut last = 0;
     for _ in 0..500 {
         let get = native(Method::GET, &format!("/v1/vcons/{uuid}"))
             .body(Body::empty())
             .unwrap();
         last = send(&app, get).await.status.as_u16();
-        if last == 404 {
+        if last == 404 && !file.exists() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(last, 404, "the sweep erased the vCon");
-    let file = file_of(&archive, &uuid);
     assert!(
         file.parent().unwrap().is_dir(),
         "the chain archived it (its date directory was made)"
@@ -240,4 +241,32 @@ async fn a_webhook_storage_is_skipped_on_delete() {
     let r = delete(&app, native, &format!("/v1/vcons/{uuid}")).await;
     assert_eq!(r.status, 204);
     assert_eq!(r.header(STORAGE_FAILED_HEADER), None, "skipped, not failed");
+}
+
+#[tokio::test]
+async fn with_every_chain_disabled_deletes_still_reach_their_storages() {
+    // No worker runs, but the storage may hold what it wrote before.
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    let pipeline = vcon_pipeline::PipelineConfig::from_toml(&format!(
+        "[storages.files]\ntype = \"directory\"\noptions = {{ path = {archive:?} }}\n\
+         [chains.archive]\ningress = [\"in\"]\nstorages = [\"files\"]\nenabled = false\n",
+    ))
+    .unwrap();
+    let t = start_in(dir, move |c| c.pipeline = pipeline).await;
+    let app = t.server.router();
+    let uuid = new_uuid();
+    let post = native(Method::POST, "/v1/vcons")
+        .header("content-type", "application/vcon")
+        .body(Body::from(strict_vcon(&uuid, "+12345678901", "hello")))
+        .unwrap();
+    assert_eq!(send(&app, post).await.status, 201);
+    let file = file_of(&archive, &uuid);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, b"{}").unwrap();
+
+    let r = delete(&app, native, &format!("/v1/vcons/{uuid}")).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header(STORAGE_FAILED_HEADER), None);
+    assert!(!file.exists(), "the disabled chain's storage kept the vCon");
 }
