@@ -40,10 +40,12 @@ use vcon_store::{
 };
 
 use crate::document::VconDoc;
+use crate::erase::StorageEraser;
 use crate::link::Flow;
 use crate::metrics as m;
 use crate::pipeline::{Chain, PoolSettings, ProcessError};
 use crate::pool::{Counters, Phase, idle};
+use crate::storage::DeleteRequest;
 
 /// Most items leased (and loaded) in one queue call.
 const MAX_LEASE_BATCH: usize = 64;
@@ -322,9 +324,27 @@ impl ChainRunner {
         let mut forward: Vec<ListName> = Vec::new();
         if flow == Flow::Continue {
             let bytes = bytes.as_deref().unwrap_or(&stored.bytes);
-            chain
-                .save(&doc, bytes, stored.meta.tenant.as_deref())
-                .await?;
+            let tenant = stored.meta.tenant.as_deref();
+            chain.save(&doc, bytes, tenant).await?;
+            if !chain.storages.is_empty() && self.deleted_meanwhile(&lease.uuid).await {
+                // Deleted (API or retention) while the links ran: its delete
+                // asked the storages before this save, so take it back here.
+                let request = DeleteRequest {
+                    uuid,
+                    created_at: doc.created_at(),
+                    tenant,
+                };
+                let report = StorageEraser::new(chain.storages.iter().cloned())
+                    .delete(&request)
+                    .await;
+                tracing::info!(
+                    chain = chain.name,
+                    uuid,
+                    ?report,
+                    "vCon deleted while in the chain; its storage copies were deleted again"
+                );
+                return Ok(ack(None, Vec::new(), Outcome::Missing));
+            }
             forward.extend(chain.egress.iter().cloned());
         }
         for route in &doc.effects().routes {
@@ -367,6 +387,12 @@ impl ChainRunner {
                 ack(write_back, forward, Outcome::Stopped)
             }
         })
+    }
+
+    /// Whether the vCon is no longer in the store. A store error counts as
+    /// still there: the storages then keep this copy, as without the check.
+    async fn deleted_meanwhile(&self, uuid: &VconUuid) -> bool {
+        matches!(self.store.head(uuid).await, Ok(None))
     }
 
     /// Completes finished vCons, everything waiting in one queue call.

@@ -521,3 +521,64 @@ async fn health_counts_live_chain_runners() {
     .await;
     assert!(!health.all_alive());
 }
+
+/// A storage in memory: the uuids it holds.
+#[derive(Debug, Default)]
+struct MemoryStorage {
+    held: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
+
+#[async_trait::async_trait]
+impl vcon_pipeline::Storage for MemoryStorage {
+    async fn save(
+        &self,
+        request: &vcon_pipeline::SaveRequest<'_>,
+    ) -> Result<(), vcon_pipeline::StorageError> {
+        self.held.lock().unwrap().insert(request.uuid.to_owned());
+        Ok(())
+    }
+
+    async fn delete(
+        &self,
+        request: &vcon_pipeline::DeleteRequest<'_>,
+    ) -> Result<bool, vcon_pipeline::StorageError> {
+        Ok(self.held.lock().unwrap().remove(request.uuid))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vcon_deleted_while_in_the_chain_leaves_no_copy_in_its_storages() {
+    let t = open_store();
+    let gate = Arc::new(support::GateLink::default());
+    let memory = Arc::new(MemoryStorage::default());
+    let mut chain = Chain::new(
+        "gated",
+        vec![list("in")],
+        vec![NamedLink::new("gate", gate.clone())],
+        vec![vcon_pipeline::NamedStorage::new("memory", memory.clone())],
+    );
+    chain.egress = vec![list("out")];
+    let pipeline = Arc::new(Pipeline::new(vec![chain], fast()).unwrap());
+    ingest(&t.store, 1, "in").await;
+    ingest(&t.store, 2, "in").await;
+    let pool = WorkerPool::start(pipeline, t.store.clone(), t.store.clone());
+    // vCon 1 is in the link: delete it (its delete finds no copy yet to ask
+    // the storages about), then let the chain go on.
+    gate.started.notified().await;
+    assert!(t.store.delete(&vuuid(1), None).await.unwrap());
+    gate.open.notify_one();
+    gate.started.notified().await;
+    gate.open.notify_one();
+    wait_until("both are acknowledged", PATIENCE, || async {
+        let s = pool.stats();
+        s.stored + s.missing == 2
+    })
+    .await;
+    let stats = pool.shutdown().await.stats;
+    assert_eq!((stats.stored, stats.missing), (1, 1), "{stats:?}");
+    // The deleted one was taken back out of the storage, and not forwarded.
+    let held: Vec<String> = memory.held.lock().unwrap().iter().cloned().collect();
+    assert_eq!(held, [support::uuid(2)]);
+    let out = t.store.pop(&list("out"), 10).await.unwrap();
+    assert_eq!(out, [vuuid(2)]);
+}
