@@ -4,7 +4,7 @@
 #![cfg(feature = "server")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Command, Stdio};
 
 use assert_cmd::cargo::CommandCargoExt as _;
@@ -196,12 +196,18 @@ fn check_config_lists_unmapped_conserver_links_and_strict_refuses_them() {
 /// "listening" line, stops it with SIGTERM; returns what it printed.
 #[cfg(unix)]
 fn start_and_stop(data: &std::path::Path) -> String {
-    let mut child = Command::cargo_bin("vcon")
-        .unwrap()
+    let mut cmd = Command::cargo_bin("vcon").unwrap();
+    cmd.env_remove("VCON_ADMIN_TOKEN").env("VCON_LOG", "warn");
+    start_and_stop_with(cmd, data)
+}
+
+/// [`start_and_stop`] with the command's own flags and environment; the
+/// rest of standard error, after the stop, is returned too.
+#[cfg(unix)]
+fn start_and_stop_with(mut cmd: Command, data: &std::path::Path) -> String {
+    let mut child = cmd
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
-        .env_remove("VCON_ADMIN_TOKEN")
-        .env("VCON_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -214,7 +220,8 @@ fn start_and_stop(data: &std::path::Path) -> String {
             break;
         }
         printed.push_str(&line);
-        if line.contains("listening on") {
+        // The text line, or the JSON event "vcon serve listening".
+        if line.contains("listening") {
             break;
         }
     }
@@ -223,9 +230,39 @@ fn start_and_stop(data: &std::path::Path) -> String {
         .status()
         .unwrap();
     assert!(kill.success());
+    stderr.read_to_string(&mut printed).unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "graceful stop: {printed}");
     printed
+}
+
+#[cfg(unix)]
+#[test]
+fn json_logs_are_one_json_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::cargo_bin("vcon").unwrap();
+    cmd.env("VCON_ADMIN_TOKEN", "t")
+        .env("VCON_LOG", "info")
+        .env("VCON_LOG_FORMAT", "json");
+    let printed = start_and_stop_with(cmd, &dir.path().join("data"));
+    let events: Vec<serde_json::Value> = printed
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    for e in &events {
+        assert!(e["timestamp"].is_string() && e["level"].is_string(), "{e}");
+    }
+    let listening = events
+        .iter()
+        .find(|e| e["message"] == "vcon serve listening")
+        .unwrap_or_else(|| panic!("no listening event in {printed}"));
+    assert_eq!(listening["level"], "INFO");
+    assert!(
+        listening["address"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
 }
 
 #[cfg(unix)]
