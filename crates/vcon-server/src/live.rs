@@ -94,6 +94,20 @@ struct Running {
     workers: Arc<PoolWorkers>,
 }
 
+impl Running {
+    /// Marks the workers down for `/ready`, then stops them: in-flight
+    /// vCons finish within the grace or are handed back. Logs `what`.
+    async fn stop(self, what: &str) {
+        self.workers.flag.set(false);
+        let report = self.pool.shutdown().await;
+        tracing::info!(
+            drained = report.drained,
+            requeued = report.stats.requeued,
+            "{what}"
+        );
+    }
+}
+
 #[derive(Debug, Default)]
 struct Slot {
     running: Option<Running>,
@@ -142,13 +156,7 @@ impl PipelineHost {
         let mut slot = self.slot.lock().await;
         slot.closed = true;
         if let Some(running) = slot.running.take() {
-            running.workers.flag.set(false);
-            let report = running.pool.shutdown().await;
-            tracing::info!(
-                drained = report.drained,
-                requeued = report.stats.requeued,
-                "processing workers stopped"
-            );
+            running.stop("processing workers stopped").await;
         }
     }
 }
@@ -216,13 +224,7 @@ async fn apply(
         tracing::warn!(%warning, "conserver config: not mapped");
     }
     if let Some(old) = slot.running.take() {
-        old.workers.flag.set(false);
-        let report = old.pool.shutdown().await;
-        tracing::info!(
-            drained = report.drained,
-            requeued = report.stats.requeued,
-            "config reload: previous workers stopped"
-        );
+        old.stop("config reload: previous workers stopped").await;
     }
     let running = prepared.map(|p| {
         let started = p.launch(&host.backend);

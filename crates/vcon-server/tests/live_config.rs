@@ -89,6 +89,24 @@ async fn pop_eventually(app: &axum::Router, list: &str) -> Value {
     json!([])
 }
 
+/// Posts the vCon `uuid` (tel, text) onto `ingress` and asserts that the
+/// chain pushes it to `egress`.
+async fn post_through(
+    app: &axum::Router,
+    ingress: &str,
+    egress: &str,
+    uuid: &str,
+    tel: &str,
+    text: &str,
+) {
+    let post = native(Method::POST, &format!("/v1/vcons?ingress={ingress}"))
+        .header("content-type", "application/vcon")
+        .body(Body::from(strict_vcon(uuid, tel, text)))
+        .unwrap();
+    assert_eq!(send(app, post).await.status, 201);
+    assert_eq!(pop_eventually(app, egress).await, json!([uuid]));
+}
+
 #[tokio::test]
 async fn a_new_ingress_key_opens_external_ingress_at_once() {
     let (t, _file) = with_file(&json!({"ingress_auth": {"old_list": "old-key"}})).await;
@@ -191,12 +209,7 @@ async fn a_new_chain_processes_its_ingress_list_without_a_restart() {
     assert_eq!(written, config);
 
     let uuid = new_uuid();
-    let post = native(Method::POST, "/v1/vcons?ingress=inbox")
-        .header("content-type", "application/vcon")
-        .body(Body::from(strict_vcon(&uuid, "+12345678901", "tag me")))
-        .unwrap();
-    assert_eq!(send(&app, post).await.status, 201);
-    assert_eq!(pop_eventually(&app, "outbox").await, json!([uuid]));
+    post_through(&app, "inbox", "outbox", &uuid, "+12345678901", "tag me").await;
     let tagged = send(
         &app,
         native(Method::GET, "/v1/search?tag=live")
@@ -211,12 +224,7 @@ async fn a_new_chain_processes_its_ingress_list_without_a_restart() {
     let r = send(&app, post_config(&tag_chain("inbox2", "outbox2"))).await;
     assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
     let second = new_uuid();
-    let post = native(Method::POST, "/v1/vcons?ingress=inbox2")
-        .header("content-type", "application/vcon")
-        .body(Body::from(strict_vcon(&second, "+12345678902", "again")))
-        .unwrap();
-    assert_eq!(send(&app, post).await.status, 201);
-    assert_eq!(pop_eventually(&app, "outbox2").await, json!([second]));
+    post_through(&app, "inbox2", "outbox2", &second, "+12345678902", "again").await;
 
     // Removing every chain stops the workers: `/ready` says none run.
     let r = send(&app, post_config(&json!({}))).await;
@@ -263,12 +271,7 @@ async fn an_invalid_config_is_refused_and_nothing_written() {
 
     // The chain configured at start still runs.
     let uuid = new_uuid();
-    let post = native(Method::POST, "/v1/vcons?ingress=inbox")
-        .header("content-type", "application/vcon")
-        .body(Body::from(strict_vcon(&uuid, "+12345678901", "still")))
-        .unwrap();
-    assert_eq!(send(&app, post).await.status, 201);
-    assert_eq!(pop_eventually(&app, "outbox").await, json!([uuid]));
+    post_through(&app, "inbox", "outbox", &uuid, "+12345678901", "still").await;
     assert_eq!(send(&app, public("/ready")).await.json()["workers"], true);
     let metrics = send(&app, public("/metrics")).await;
     let text = String::from_utf8_lossy(&metrics.body);
@@ -330,12 +333,7 @@ async fn a_pipeline_failing_its_health_check_is_refused() {
 
     // The pool started with the server still processes.
     let uuid = new_uuid();
-    let post = native(Method::POST, "/v1/vcons?ingress=inbox")
-        .header("content-type", "application/vcon")
-        .body(Body::from(strict_vcon(&uuid, "+12345678901", "still")))
-        .unwrap();
-    assert_eq!(send(&app, post).await.status, 201);
-    assert_eq!(pop_eventually(&app, "outbox").await, json!([uuid]));
+    post_through(&app, "inbox", "outbox", &uuid, "+12345678901", "still").await;
 }
 
 #[tokio::test]
@@ -397,12 +395,7 @@ async fn deletes_reach_the_storages_of_the_reloaded_chains() {
     );
 
     let uuid = new_uuid();
-    let post = native(Method::POST, "/v1/vcons?ingress=inbox")
-        .header("content-type", "application/vcon")
-        .body(Body::from(strict_vcon(&uuid, "+12345678901", "archive me")))
-        .unwrap();
-    assert_eq!(send(&app, post).await.status, 201);
-    assert_eq!(pop_eventually(&app, "outbox").await, json!([uuid]));
+    post_through(&app, "inbox", "outbox", &uuid, "+12345678901", "archive me").await;
     assert_eq!(
         files_of(&archive, &uuid).len(),
         1,
