@@ -44,14 +44,20 @@ fn file_of(archive: &Path, uuid: &str) -> PathBuf {
     archive.join(format!("2026/06/29/{uuid}.vcon"))
 }
 
-/// Posts a vCon to the chain and waits (bounded) until its file is written.
-async fn post_and_archive(app: &axum::Router, archive: &Path) -> String {
+/// Posts a new vCon (created 2026-06-29, text "hello") to `uri`; its uuid.
+async fn post_new(app: &axum::Router, uri: &str) -> String {
     let uuid = new_uuid();
-    let post = native(Method::POST, "/v1/vcons?ingress=in")
+    let post = native(Method::POST, uri)
         .header("content-type", "application/vcon")
         .body(Body::from(strict_vcon(&uuid, "+12345678901", "hello")))
         .unwrap();
     assert_eq!(send(app, post).await.status, 201);
+    uuid
+}
+
+/// Posts a vCon to the chain and waits (bounded) until its file is written.
+async fn post_and_archive(app: &axum::Router, archive: &Path) -> String {
+    let uuid = post_new(app, "/v1/vcons?ingress=in").await;
     let file = file_of(archive, &uuid);
     for _ in 0..500 {
         if file.exists() {
@@ -189,12 +195,7 @@ async fn a_failing_storage_is_named_and_does_not_fail_the_delete() {
 async fn an_expired_vcon_is_erased_from_the_storages_too() {
     let (t, archive) = server_with_archive(true).await;
     let app = t.server.router();
-    let uuid = new_uuid();
-    let post = native(Method::POST, "/v1/vcons?ingress=in")
-        .header("content-type", "application/vcon")
-        .body(Body::from(strict_vcon(&uuid, "+12345678901", "hello")))
-        .unwrap();
-    assert_eq!(send(&app, post).await.status, 201);
+    let uuid = post_new(&app, "/v1/vcons?ingress=in").await;
     // Bounded wait for the chain to archive and tag it and the sweep to erase
     // it: from the store first, then from the storages (the file may come and
     // go between two looks, so wait for the store, then for the file).
@@ -232,12 +233,7 @@ async fn a_webhook_storage_is_skipped_on_delete() {
         ["hook"]
     );
     let app = t.server.router();
-    let uuid = new_uuid();
-    let post = native(Method::POST, "/v1/vcons")
-        .header("content-type", "application/vcon")
-        .body(Body::from(strict_vcon(&uuid, "+12345678901", "hello")))
-        .unwrap();
-    assert_eq!(send(&app, post).await.status, 201);
+    let uuid = post_new(&app, "/v1/vcons").await;
     let r = delete(&app, native, &format!("/v1/vcons/{uuid}")).await;
     assert_eq!(r.status, 204);
     assert_eq!(r.header(STORAGE_FAILED_HEADER), None, "skipped, not failed");
@@ -255,12 +251,7 @@ async fn with_every_chain_disabled_deletes_still_reach_their_storages() {
     .unwrap();
     let t = start_in(dir, move |c| c.pipeline = pipeline).await;
     let app = t.server.router();
-    let uuid = new_uuid();
-    let post = native(Method::POST, "/v1/vcons")
-        .header("content-type", "application/vcon")
-        .body(Body::from(strict_vcon(&uuid, "+12345678901", "hello")))
-        .unwrap();
-    assert_eq!(send(&app, post).await.status, 201);
+    let uuid = post_new(&app, "/v1/vcons").await;
     let file = file_of(&archive, &uuid);
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, b"{}").unwrap();
