@@ -164,9 +164,12 @@ fn check_config_lists_unmapped_conserver_links_and_strict_refuses_them() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("1 not mapped"))
+        .stderr(predicate::str::contains(
+            "config.yml:6: chains.main.links[0]: link `transcribe` is not available",
+        ))
         .stderr(predicate::str::contains("1 link(s)/storage(s) of"))
         .stderr(predicate::str::contains(
-            "  links.transcribe: module `links.deepgram_link` is not implemented; left out",
+            "  line 2: links.transcribe: module `links.deepgram_link` is not implemented; left out",
         ));
     std::fs::write(&file, format!("{toml}strict_import = true\n")).unwrap();
     vcon()

@@ -50,6 +50,9 @@ pub struct ImportWarning {
     pub at: String,
     /// What happened.
     pub message: String,
+    /// The line of `at` in the file (1-based), when it could be found
+    /// ([`crate::yaml_place::line_of`]).
+    pub line: Option<usize>,
 }
 
 impl std::fmt::Display for ImportWarning {
@@ -58,14 +61,25 @@ impl std::fmt::Display for ImportWarning {
     }
 }
 
+impl ImportWarning {
+    /// The warning with its line when known: `line 7: links.x: …`.
+    pub fn located(&self) -> String {
+        match self.line {
+            Some(line) => format!("line {line}: {self}"),
+            None => self.to_string(),
+        }
+    }
+}
+
 impl ConserverImport {
-    /// The config, or an error listing every warning when there is one.
+    /// The config, or an error listing every warning (with its line) when
+    /// there is one.
     pub fn into_strict(self) -> Result<PipelineConfig, ConfigError> {
         if self.warnings.is_empty() {
             return Ok(self.config);
         }
         Err(ConfigError::Unmapped(
-            self.warnings.iter().map(ToString::to_string).collect(),
+            self.warnings.iter().map(ImportWarning::located).collect(),
         ))
     }
 }
@@ -80,6 +94,7 @@ impl Importer {
         self.warnings.push(ImportWarning {
             at: at.into(),
             message: message.into(),
+            line: None,
         });
     }
 }
@@ -149,11 +164,15 @@ pub fn from_conserver_yaml(text: &str) -> Result<ConserverImport, ConfigError> {
             imp.warnings.push(ImportWarning {
                 at: format!("chains.{name}"),
                 message: "no ingress list left; chain dropped".into(),
+                line: None,
             });
         }
         keep
     });
     let ingress_auth = ingress_auth(&mut imp, root.get("ingress_auth"));
+    for w in &mut imp.warnings {
+        w.line = crate::yaml_place::line_of(text, &w.at);
+    }
     Ok(ConserverImport {
         config,
         warnings: imp.warnings,

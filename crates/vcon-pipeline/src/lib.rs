@@ -80,6 +80,7 @@ pub mod registry;
 pub mod storage;
 pub mod storages;
 mod worker;
+pub mod yaml_place;
 
 pub use config::{ChainConfig, LinkDef, PipelineConfig, RetryConfig, StorageDef};
 pub use document::{DocError, Effects, VconDoc};

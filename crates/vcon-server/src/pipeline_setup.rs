@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use vcon_pipeline::conserver::ImportWarning;
 use vcon_pipeline::{BuildContext, Pipeline, PipelineConfig, StorageEraser, WorkerPool};
 use vcon_store::Backend;
 
@@ -78,13 +79,13 @@ pub fn plan_with_text(
         .warnings
         .iter()
         .filter(|w| is_instance(&w.at))
-        .map(ToString::to_string)
+        .map(ImportWarning::located)
         .collect();
     plan.warnings.extend(
         import
             .warnings
             .iter()
-            .map(|w| format!("{}: {w}", path.display())),
+            .map(|w| format!("{}:{}", path.display(), placed_after_path(w))),
     );
     let imported = if config.conserver.strict_import {
         import.into_strict().map_err(conserver)?
@@ -116,6 +117,15 @@ pub fn plan_with_text(
         merged.chains.insert(name, chain);
     }
     finish(plan)
+}
+
+/// A conserver warning after its file's path: `7: links.x: …` (making
+/// `file:7: …`), or ` links.x: …` without a line.
+fn placed_after_path(w: &ImportWarning) -> String {
+    match w.line {
+        Some(line) => format!("{line}: {w}"),
+        None => format!(" {w}"),
+    }
 }
 
 /// Whether a conserver warning's place is a whole link or storage
@@ -279,8 +289,19 @@ mod tests {
         config.conserver.config_file = Some(file.clone());
         let p = plan(&config).unwrap();
         assert_eq!(p.unmapped.len(), 2, "{:?}", p.unmapped);
-        assert!(p.unmapped[0].starts_with("links.transcribe: module `links.deepgram_link`"));
-        assert!(p.unmapped[1].starts_with("storages.s3: module `storage.s3`"));
+        assert!(
+            p.unmapped[0].starts_with("line 6: links.transcribe: module `links.deepgram_link`"),
+            "{}",
+            p.unmapped[0]
+        );
+        assert!(p.unmapped[1].starts_with("line 9: storages.s3: module `storage.s3`"));
+        // The warnings name the file and the line, as compilers do.
+        let at = format!("{}:6: links.transcribe", file.display());
+        assert!(
+            p.warnings.iter().any(|w| w.starts_with(&at)),
+            "{:?}",
+            p.warnings
+        );
         assert_eq!(p.config.chains["main"].links, vec!["tagit"]);
 
         config.conserver.strict_import = true;
@@ -295,7 +316,7 @@ mod tests {
         );
         let text = e.to_string();
         assert!(
-            text.contains("links.transcribe") && text.contains("storages.s3"),
+            text.contains("line 6: links.transcribe") && text.contains("line 9: storages.s3"),
             "{text}"
         );
         assert!(text.starts_with(&file.display().to_string()), "{text}");
