@@ -99,6 +99,10 @@ impl Importer {
     }
 }
 
+/// Warnings given their line; the rest (a file of thousands of unmapped
+/// entries) go without one.
+const MAX_LOCATED: usize = 256;
+
 /// Reads conserver YAML. Errors only when the text is not YAML or the
 /// sections have the wrong shape; everything else becomes a warning.
 pub fn from_conserver_yaml(text: &str) -> Result<ConserverImport, ConfigError> {
@@ -170,7 +174,8 @@ pub fn from_conserver_yaml(text: &str) -> Result<ConserverImport, ConfigError> {
         keep
     });
     let ingress_auth = ingress_auth(&mut imp, root.get("ingress_auth"));
-    for w in &mut imp.warnings {
+    // Each look reads the text once: bounded, whatever the file holds.
+    for w in imp.warnings.iter_mut().take(MAX_LOCATED) {
         w.line = crate::yaml_place::line_of(text, &w.at);
     }
     Ok(ConserverImport {
