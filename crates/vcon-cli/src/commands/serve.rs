@@ -37,7 +37,10 @@ Configuration: --config FILE (TOML; every key optional; --print-config shows the
 their defaults), then environment variables (VCON_LISTEN, VCON_DATA_DIR, VCON_LOG_FORMAT,
 VCON_LOG, VCON_AUTH, CONSERVER_CONFIG_FILE, API_ROOT_PATH, ...), then these flags.
 A conserver config.yml can be named in the file (conserver.config_file): its chains run
-here and its ingress_auth keys guard /vcon/external-ingress.
+here and its ingress_auth keys guard /vcon/external-ingress. What it holds that is not
+implemented here is left out with a warning naming its line (conserver.strict_import =
+true, or VCON_CONSERVER_STRICT=on, refuses it instead). POST /config replaces that file and
+applies it at once, as the conserver does; a config that cannot run is refused with a 422.
 
 SIGTERM or SIGINT stops it gracefully: no new connections, requests in flight finish,
 processing workers finish or requeue their vCons, the store is closed.
