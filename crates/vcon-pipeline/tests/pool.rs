@@ -555,7 +555,15 @@ async fn a_vcon_deleted_while_in_the_chain_leaves_no_copy_in_its_storages() {
         "gated",
         vec![list("in")],
         vec![NamedLink::new("gate", gate.clone())],
-        vec![vcon_pipeline::NamedStorage::new("memory", memory.clone())],
+        vec![
+            vcon_pipeline::NamedStorage::new("memory", memory.clone()),
+            vcon_pipeline::NamedStorage::new(
+                "working",
+                Arc::new(vcon_pipeline::storages::embedded::EmbeddedStorage::new(
+                    t.store.clone(),
+                )),
+            ),
+        ],
     );
     chain.egress = vec![list("out")];
     let pipeline = Arc::new(Pipeline::new(vec![chain], fast()).unwrap());
@@ -581,4 +589,10 @@ async fn a_vcon_deleted_while_in_the_chain_leaves_no_copy_in_its_storages() {
     assert_eq!(held, [support::uuid(2)]);
     let out = t.store.pop(&list("out"), 10).await.unwrap();
     assert_eq!(out, [vuuid(2)]);
+    // Nor did the `embedded` storage write it back into the working store.
+    assert!(
+        t.store.get(&vuuid(1)).await.unwrap().is_none(),
+        "resurrected"
+    );
+    assert!(t.store.get(&vuuid(2)).await.unwrap().is_some());
 }

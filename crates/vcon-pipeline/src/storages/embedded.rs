@@ -1,7 +1,8 @@
 //! `embedded`: writes the processed vCon into the working store (the
 //! vcon-store `Store` that `vcon serve` runs on), replacing the stored
 //! bytes. Writing identical bytes again changes nothing, so repeated
-//! deliveries are harmless.
+//! deliveries are harmless. It never re-creates a vCon: one deleted while
+//! its chain ran (an API delete, an expiry) is not written back.
 
 use std::sync::Arc;
 
@@ -62,6 +63,10 @@ fn example() -> Value {
     example_of(&EmbeddedOptions {})
 }
 
+/// Writes tried against a vCon that keeps changing meanwhile before the
+/// save fails (retryably).
+const MAX_TRIES: usize = 4;
+
 /// Whether a store error may go away on a later attempt.
 pub(crate) fn store_error_retryable(e: &StoreError) -> bool {
     !matches!(
@@ -78,7 +83,7 @@ impl Storage for EmbeddedStorage {
             retryable: false,
         })?;
         let options = RecordOptions {
-            uuid: Some(uuid),
+            uuid: Some(uuid.clone()),
             tenant: request.tenant.map(str::to_owned),
             ..RecordOptions::default()
         };
@@ -88,14 +93,34 @@ impl Storage for EmbeddedStorage {
                 retryable: false,
             }
         })?;
-        self.store
-            .replace(record, None)
-            .await
-            .map_err(|e| StorageError::Store {
-                retryable: store_error_retryable(&e),
-                message: e.to_string(),
-            })?;
-        Ok(())
+        let failed = |e: StoreError| StorageError::Store {
+            retryable: store_error_retryable(&e),
+            message: e.to_string(),
+        };
+        // Over the version stored now, never in place of none: a vCon
+        // deleted while its chain ran (API or retention) stays deleted.
+        for _ in 0..MAX_TRIES {
+            let Some(now) = self.store.head(&uuid).await.map_err(failed)? else {
+                tracing::debug!(
+                    uuid = request.uuid,
+                    "deleted while processed; not written back"
+                );
+                return Ok(());
+            };
+            match self.store.replace(record.clone(), Some(&now.etag)).await {
+                Ok(_) => return Ok(()),
+                // Replaced or deleted between the two calls: look again.
+                Err(StoreError::PreconditionFailed { .. }) => {}
+                Err(e) => return Err(failed(e)),
+            }
+        }
+        Err(StorageError::Store {
+            message: format!(
+                "{}: changed {MAX_TRIES} times while being written back",
+                request.uuid
+            ),
+            retryable: true,
+        })
     }
 
     async fn delete(&self, request: &DeleteRequest<'_>) -> Result<bool, StorageError> {
