@@ -197,15 +197,6 @@ pub fn admin_token(hash_file: &Path, from_env: Option<&str>) -> Result<AdminToke
     })
 }
 
-/// Reads a conserver token file: one token per line, surrounding
-/// whitespace trimmed, blank lines skipped.
-pub fn read_token_file(path: &Path) -> Result<Vec<String>, AuthError> {
-    Ok(token_file_lines(path)?
-        .into_iter()
-        .filter(|l| !l.is_empty())
-        .collect())
-}
-
 /// Every line of a token file, trimmed (blank ones kept, as empty strings).
 fn token_file_lines(path: &Path) -> Result<Vec<String>, AuthError> {
     let text = std::fs::read_to_string(path).map_err(|source| AuthError::Io {
@@ -603,10 +594,21 @@ mod tests {
     }
 
     #[test]
-    fn token_file_lines() {
+    fn token_files_are_read_line_by_line() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("tokens");
         std::fs::write(&f, "one\n\n  two  \n").unwrap();
-        assert_eq!(read_token_file(&f).unwrap(), vec!["one", "two"]);
+        assert_eq!(
+            token_file_lines(&f).unwrap(),
+            vec!["one".to_owned(), String::new(), "two".to_owned()]
+        );
+        let sources = TokenSources {
+            admin_token: None,
+            conserver_api_token: None,
+            conserver_api_token_file: Some(f),
+        };
+        let tokens = conserver_tokens(&sources).unwrap().unwrap();
+        assert_eq!(tokens.len(), 2, "blank lines are no token");
+        assert!(any_matches(&tokens, "one") && any_matches(&tokens, "two"));
     }
 }
