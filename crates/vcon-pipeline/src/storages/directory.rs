@@ -112,6 +112,13 @@ impl DirectoryStorage {
 
     /// The file a vCon goes to.
     pub fn file_for(&self, uuid: &str, created_at: Option<DateTime<Utc>>) -> PathBuf {
+        let [name, _] = self.file_names(uuid);
+        self.dir_for(created_at).join(name)
+    }
+
+    /// The directory a vCon created at `created_at` is filed in: the base
+    /// directory, then `YYYY/MM/DD` when partitioned by date.
+    fn dir_for(&self, created_at: Option<DateTime<Utc>>) -> PathBuf {
         let mut path = self.options.path.clone();
         if self.options.date_partition
             && let Some(t) = created_at
@@ -120,15 +127,12 @@ impl DirectoryStorage {
             path.push(t.format("%m").to_string());
             path.push(t.format("%d").to_string());
         }
-        let gz = if self.options.gzip { ".gz" } else { "" };
-        path.push(format!("{uuid}.{}{gz}", self.options.extension));
         path
     }
-}
 
-impl DirectoryStorage {
     /// The names a vCon's file may have: with the configured compression
-    /// first, then the other (the option may have changed since it was written).
+    /// first (the name it is written under), then the other (the option
+    /// may have changed since it was written).
     fn file_names(&self, uuid: &str) -> [String; 2] {
         let ext = &self.options.extension;
         let (plain, gz) = (format!("{uuid}.{ext}"), format!("{uuid}.{ext}.gz"));
@@ -209,6 +213,22 @@ fn write_atomic(target: &Path, bytes: &[u8], gzip: bool, fsync: bool) -> Result<
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// Runs the file work `f` on the blocking pool; a task that fails to
+/// finish is an I/O error of `operation` on `path`.
+async fn blocking<T: Send + 'static>(
+    operation: &'static str,
+    path: &Path,
+    f: impl FnOnce() -> Result<T, StorageError> + Send + 'static,
+) -> Result<T, StorageError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StorageError::Io {
+            operation,
+            path: path.display().to_string(),
+            source: std::io::Error::other(e.to_string()),
+        })?
 }
 
 /// Removes `path`: `Ok(true)` if it was there, `Ok(false)` if not; the
@@ -304,13 +324,10 @@ impl Storage for DirectoryStorage {
         let bytes = request.bytes.to_vec();
         let (gzip, fsync) = (self.options.gzip, self.options.fsync);
         let path = target.clone();
-        tokio::task::spawn_blocking(move || write_atomic(&target, &bytes, gzip, fsync))
-            .await
-            .map_err(|e| StorageError::Io {
-                operation: "write (task)",
-                path: path.display().to_string(),
-                source: std::io::Error::other(e.to_string()),
-            })?
+        blocking("write (task)", &path, move || {
+            write_atomic(&target, &bytes, gzip, fsync)
+        })
+        .await
     }
 
     async fn delete(&self, request: &DeleteRequest<'_>) -> Result<bool, StorageError> {
@@ -320,45 +337,34 @@ impl Storage for DirectoryStorage {
         }
         let names = self.file_names(request.uuid);
         let base = self.options.path.clone();
-        let mut direct = Vec::with_capacity(4);
-        let dated = self.file_for(request.uuid, request.created_at);
-        if self.options.date_partition
-            && request.created_at.is_some()
-            && let Some(dir) = dated.parent()
-        {
-            direct.extend(names.iter().map(|n| dir.join(n)));
+        // Where it was filed, then the base directory (the same one when
+        // not partitioned, or without a date).
+        let mut dirs = vec![self.dir_for(request.created_at)];
+        if dirs[0] != base {
+            dirs.push(base.clone());
         }
-        direct.extend(names.iter().map(|n| base.join(n)));
         let uuid = request.uuid.to_owned();
         let fsync = self.options.fsync;
-        tokio::task::spawn_blocking(move || {
-            for path in &direct {
-                if remove(path, fsync)? {
-                    return Ok(true);
+        blocking("delete (task)", &self.options.path, move || {
+            for dir in &dirs {
+                for name in &names {
+                    if remove(&dir.join(name), fsync)? {
+                        return Ok(true);
+                    }
                 }
             }
             remove_dated(&base, &uuid, &names, fsync)
         })
         .await
-        .map_err(|e| StorageError::Io {
-            operation: "delete (task)",
-            path: self.options.path.display().to_string(),
-            source: std::io::Error::other(e.to_string()),
-        })?
     }
 
     async fn healthcheck(&self) -> Result<(), StorageError> {
         let dir = self.options.path.clone();
-        tokio::task::spawn_blocking(move || {
+        blocking("healthcheck (task)", &self.options.path, move || {
             let probe = dir.join(".vcon-healthcheck");
             write_atomic(&probe, b"ok", false, false)?;
             std::fs::remove_file(&probe).map_err(io("remove", &probe))
         })
         .await
-        .map_err(|e| StorageError::Io {
-            operation: "healthcheck (task)",
-            path: self.options.path.display().to_string(),
-            source: std::io::Error::other(e.to_string()),
-        })?
     }
 }
