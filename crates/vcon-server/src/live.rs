@@ -20,8 +20,8 @@ use vcon_store::Backend;
 
 use crate::auth::{IngressKeys, TokenHash};
 use crate::config::{ConfigError, ServerConfig};
-use crate::pipeline_setup::{self, PipelinePlan};
-use crate::state::{AppState, PoolWorkers, WorkerFlag, WorkerStatus};
+use crate::pipeline_setup;
+use crate::state::{AppState, PoolWorkers, WorkerStatus};
 
 /// A value readers take a snapshot of and a reload replaces whole.
 #[derive(Debug, Default)]
@@ -228,10 +228,7 @@ async fn apply(
     }
     let running = prepared.map(|p| {
         let started = p.launch(&host.backend);
-        let workers = Arc::new(PoolWorkers {
-            flag: WorkerFlag::new(true),
-            health: started.pool.health(),
-        });
+        let workers = PoolWorkers::of(&started.pool);
         Running {
             pool: started.pool,
             workers,
@@ -249,15 +246,11 @@ async fn apply(
     slot.running = running;
     drop(slot);
     let reloaded = Reloaded {
-        chains: chains_running(&plan),
+        chains: plan.enabled_chains(),
         warnings: plan.warnings,
     };
     tracing::info!(path = %path.display(), chains = reloaded.chains, "conserver config replaced and applied");
     Ok(reloaded)
-}
-
-fn chains_running(plan: &PipelinePlan) -> usize {
-    plan.config.chains.values().filter(|c| c.enabled).count()
 }
 
 /// Writes `text` to a temporary file beside `path`, then renames it over

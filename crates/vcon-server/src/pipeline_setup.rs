@@ -31,7 +31,12 @@ pub struct PipelinePlan {
 impl PipelinePlan {
     /// Whether any enabled chain would run.
     pub fn has_chains(&self) -> bool {
-        self.config.chains.values().any(|c| c.enabled)
+        self.enabled_chains() > 0
+    }
+
+    /// How many chains are enabled.
+    pub fn enabled_chains(&self) -> usize {
+        self.config.chains.values().filter(|c| c.enabled).count()
     }
 }
 

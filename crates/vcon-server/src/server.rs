@@ -26,7 +26,7 @@ use crate::live::{self, PipelineHost, Swap};
 use crate::pipeline_setup;
 use crate::retention::Sweeper;
 use crate::routes;
-use crate::state::{AppState, PoolWorkers, Shared, VersionInfo, WorkerFlag};
+use crate::state::{AppState, PoolWorkers, Shared, VersionInfo};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -109,10 +109,7 @@ impl Server {
         let metrics = crate::metrics::install();
         let (pool, storages) = match pipeline_setup::start(&plan, &backend).await? {
             Some(started) => {
-                let workers = Arc::new(PoolWorkers {
-                    flag: WorkerFlag::new(true),
-                    health: started.pool.health(),
-                });
+                let workers = PoolWorkers::of(&started.pool);
                 (Some((started.pool, workers)), started.storages)
             }
             None => (None, pipeline_setup::storages_of(&plan, &backend, None)?),

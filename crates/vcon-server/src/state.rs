@@ -36,6 +36,16 @@ pub struct PoolWorkers {
     pub health: vcon_pipeline::PoolHealth,
 }
 
+impl PoolWorkers {
+    /// The status of `pool`, just started.
+    pub fn of(pool: &vcon_pipeline::WorkerPool) -> Arc<Self> {
+        Arc::new(Self {
+            flag: WorkerFlag::new(true),
+            health: pool.health(),
+        })
+    }
+}
+
 impl WorkerStatus for PoolWorkers {
     fn running(&self) -> bool {
         self.flag.running() && self.health.all_alive()
