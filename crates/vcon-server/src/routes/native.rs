@@ -452,7 +452,7 @@ fn parse_time(q: &QueryPairs, key: &str) -> Result<Option<DateTime<Utc>>, ApiErr
         ("party_uuid" = Option<String>, Query, description = "A party's uuid"),
         ("tag" = Option<Vec<String>>, Query, description = "name or name:value (repeatable)"),
         ("dialog_type" = Option<String>, Query, description = "A dialog type (recording, text, ...)"),
-        ("q" = Option<String>, Query, description = "Words that must all occur (full text; `word*` a prefix; punctuation splits a word into tokens that must each occur, as `e-mail`: `e` and `mail`)"),
+        ("q" = Option<String>, Query, description = "Words that must all occur (full text; `word*` a prefix; a word that punctuation splits, as `e-mail`, needs its parts side by side, in order; such a search checks up to 4,096 candidates per page, so a page may be short and still have a `next`)"),
         ("cursor" = Option<String>, Query, description = "From a previous page's `next`"),
         ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 50)"),
         ("order" = Option<String>, Query, description = "stored_asc (default), stored_desc, created_asc or created_desc"),
